@@ -1,0 +1,5 @@
+"""``python -m lossguard``."""
+
+from lossguard.cli import main
+
+main()

@@ -1,0 +1,271 @@
+"""Command line: ``lossguard check``, ``lossguard rules``, ``lossguard explain``.
+
+Exit status (ruff's convention): 0 no findings, 1 findings, 2 usage or internal error.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from lossguard import __version__
+from lossguard.cache import Cache
+from lossguard.config import ConfigError, Settings, find_config, settings_from, validate_codes
+from lossguard.engine import CheckOptions, Report, UsageError, check_paths, check_source, collect_paths
+from lossguard.keras_semantics import VersionError, resolve_target
+from lossguard.rules import RULES
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Catch the silent mistakes in Keras training code: output layer, loss, metrics, labels "
+    "and callbacks that do not fit together.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+
+
+class ProbeDevice(StrEnum):
+    auto = "auto"
+    cpu = "cpu"
+    gpu = "gpu"
+
+
+def _error(message: str) -> typer.Exit:
+    Console(stderr=True, highlight=False).print(f"[bold red]lossguard: error:[/] {message}", soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"lossguard {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """lossguard."""
+
+
+def _codes(values: list[str] | None, flag: str) -> list[str] | None:
+    if not values:
+        return None
+    split = [c for value in values for c in value.split(",") if c.strip()]
+    return validate_codes(split, set(RULES), flag)
+
+
+def _load_settings(paths: list[str], config: Path | None) -> Settings:
+    known = set(RULES)
+    if config is not None:
+        if not config.is_file():
+            raise ConfigError(f"{config}: no such configuration file")
+        from lossguard.config import _load
+
+        table = _load(config, None if config.name != "pyproject.toml" else "lossguard") or {}
+        return settings_from(config, table, known)
+    start = Path(paths[0]) if paths and paths[0] != "-" else Path.cwd()
+    if not start.exists():
+        start = Path.cwd()
+    found = find_config(start)
+    if found is None:
+        return settings_from(None, None, known)
+    return settings_from(found[0], found[1], known)
+
+
+@app.command()
+def check(  # noqa: C901, PLR0912, PLR0913, PLR0915
+    paths: Annotated[list[str] | None, typer.Argument(help="Files or folders to check; '-' reads stdin.")] = None,
+    output_format: Annotated[
+        OutputFormat | None,
+        typer.Option("--format", "-f", help="Output format (default: text; github under GitHub Actions)."),
+    ] = None,
+    select: Annotated[list[str] | None, typer.Option(help="Only these codes or prefixes (comma-separated).")] = None,
+    ignore: Annotated[list[str] | None, typer.Option(help="Skip these codes or prefixes (comma-separated).")] = None,
+    keras_version: Annotated[
+        str | None, typer.Option(help="Check against this Keras, e.g. 3, 2.15, 2.3 (default: installed, else 3).")
+    ] = None,
+    probe: Annotated[
+        bool | None, typer.Option("--probe/--no-probe", help="Also run the script up to fit() with the real Keras.")
+    ] = None,
+    probe_timeout: Annotated[float | None, typer.Option(help="Seconds before the probe is killed (default 120).")] = None,
+    probe_device: Annotated[ProbeDevice, typer.Option(help="Where the probe's training step runs.")] = ProbeDevice.auto,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write .lossguard_cache/.")] = False,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when problems are found.")] = False,
+    show_source: Annotated[bool, typer.Option("--show-source", help="Show the code lines of each finding.")] = False,
+    statistics: Annotated[bool, typer.Option("--statistics", help="Count the findings per code.")] = False,
+    output_file: Annotated[Path | None, typer.Option("--output-file", "-o", help="Write the report to this file.")] = None,
+    report_unused_ignores: Annotated[
+        bool, typer.Option("--report-unused-ignores", help="Report '# lossguard: ignore' comments that silence nothing.")
+    ] = False,
+    config: Annotated[Path | None, typer.Option(help="Use this pyproject.toml / lossguard.toml.")] = None,
+    stdin_filename: Annotated[str | None, typer.Option(help="The name to report for '-' (stdin).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
+    jobs: Annotated[int | None, typer.Option(help="Worker processes (default: CPU count).")] = None,
+) -> None:
+    """Check Keras training scripts and notebooks."""
+    arguments = paths or ["."]
+    try:
+        settings = _load_settings(arguments, config)
+        if (codes := _codes(select, "--select")) is not None:
+            settings.select = codes
+        if (codes := _codes(ignore, "--ignore")) is not None:
+            settings.ignore = settings.ignore + codes
+        target = resolve_target(keras_version, settings.keras_version)
+    except (ConfigError, VersionError) as exc:
+        raise _error(str(exc)) from None
+    use_probe = settings.probe if probe is None else probe
+    options = CheckOptions(settings, target, use_cache=not no_cache, report_unused_ignores=report_unused_ignores, jobs=jobs)
+    try:
+        if arguments == ["-"]:
+            name = stdin_filename or "-"
+            data = sys.stdin.buffer.read()
+            report = Report([check_source(name, data, options)])
+        else:
+            if "-" in arguments:
+                raise UsageError("'-' (stdin) cannot be mixed with other paths")
+            files = collect_paths(arguments, settings)
+            if not files:
+                raise UsageError(f"no Python files or notebooks found in {', '.join(arguments)}")
+            cache = None
+            if options.use_cache and not use_probe:
+                cache = Cache(Path(settings.root) if settings.config_file else Path.cwd(), _cache_key(options))
+            report = check_paths(files, options, cache)
+        if use_probe:
+            from lossguard.probe.runner import ProbeUnavailable, probe_report
+
+            timeout = probe_timeout or settings.probe_timeout
+            try:
+                report = probe_report(report, options, timeout=timeout, device=probe_device.value)
+            except ProbeUnavailable as exc:
+                raise _error(str(exc)) from None
+    except UsageError as exc:
+        raise _error(str(exc)) from None
+    chosen = output_format or (
+        OutputFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else OutputFormat.text
+    )
+    _emit(report, chosen, output_file, show_source=show_source, statistics=statistics, quiet=quiet)
+    if report.findings and not exit_zero:
+        raise typer.Exit(1)
+
+
+def _cache_key(options: CheckOptions) -> str:
+    return f"{options.target}|{options.settings.fingerprint()}|{options.report_unused_ignores}"
+
+
+def _emit(report: Report, fmt: OutputFormat, output_file: Path | None, *, show_source: bool, statistics: bool, quiet: bool) -> None:
+    from lossguard.report import text as text_report
+
+    if fmt is OutputFormat.text:
+        if output_file is not None:
+            buffer = io.StringIO()
+            console = Console(file=buffer, no_color=True, width=200, soft_wrap=True)
+            text_report.render(console, report, show_source=show_source, statistics=statistics, quiet=quiet)
+            _write(output_file, buffer.getvalue())
+        else:
+            console = Console(soft_wrap=True)
+            text_report.render(console, report, show_source=show_source, statistics=statistics, quiet=quiet)
+        return
+    if fmt is OutputFormat.json:
+        from lossguard.report import json as json_report
+
+        content = json_report.render(report)
+    elif fmt is OutputFormat.github:
+        from lossguard.report import github
+
+        content = github.render(report)
+    else:
+        from lossguard.report import sarif
+
+        content = sarif.render(report)
+    if output_file is not None:
+        _write(output_file, content)
+    else:
+        sys.stdout.write(content)
+    err = Console(stderr=True, highlight=False)
+    for result in report.unreadable:
+        err.print(f"lossguard: {result.path}: skipped: {result.error}", soft_wrap=True)
+    if statistics and fmt is not OutputFormat.json and not quiet:
+        err.print(text_report.summary(report))
+
+
+def _write(path: Path, content: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    except OSError as exc:
+        raise _error(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+@app.command("rules")
+def list_rules(
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
+) -> None:
+    """List every rule: code, name, severity, summary."""
+    from lossguard.docs import load_docs
+
+    docs = load_docs()
+    rows = []
+    for code, info in sorted(RULES.items()):
+        doc = docs.get(code)
+        rows.append(
+            {
+                "code": code,
+                "name": info.name,
+                "severity": info.severity.value,
+                "summary": doc.summary if doc else "",
+            }
+        )
+    if output_format == "json":
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if output_format != "text":
+        raise _error(f"unknown format {output_format!r} (text or json)")
+    console = Console(highlight=False, soft_wrap=True)
+    for row in rows:
+        console.print(f"[bold]{row['code']}[/]  {row['name']:<36} {row['severity']:<8} {row['summary']}")
+
+
+@app.command()
+def explain(code: Annotated[str, typer.Argument(help="A rule code, e.g. LG001.")]) -> None:
+    """Print the documentation of one rule."""
+    from lossguard.docs import load_docs
+
+    docs = load_docs()
+    key = code.strip().upper()
+    doc = docs.get(key)
+    if doc is None:
+        matches = [c for c, i in RULES.items() if i.name == code.strip().lower()]
+        doc = docs.get(matches[0]) if matches else None
+    if doc is None:
+        raise _error(f"unknown rule {code!r}; `lossguard rules` lists them")
+    typer.echo(f"# {doc.code} {doc.name} ({doc.severity})\n\n{doc.summary}\n\n{doc.body}\n")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""The rule documentation in ``rules/*.md``: read for ``lossguard rules``/``explain`` and SARIF.
+
+The docs ship in the wheel as ``lossguard/_rule_docs``; in a source checkout they are read from
+the repository's ``rules/`` folder.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+_FENCE = re.compile(r"```python\n(.*?)```", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    code: str
+    name: str
+    severity: str
+    summary: str
+    since: str
+    body: str  # Markdown after the front matter
+    path: Path
+    sections: dict[str, str] = field(default_factory=dict)
+
+    def examples(self, heading: str) -> list[str]:
+        return _FENCE.findall(self.sections.get(heading, ""))
+
+
+def docs_folder() -> Path:
+    packaged = Path(__file__).parent / "_rule_docs"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def _parse(path: Path) -> RuleDoc:
+    text = path.read_text(encoding="utf-8")
+    match = re.match(r"---\n(.*?)\n---\n", text, re.DOTALL)
+    if match is None:
+        raise ValueError(f"{path}: no front matter")
+    meta: dict[str, str] = {}
+    for line in match.group(1).splitlines():
+        if ":" in line:
+            key, value = line.split(":", 1)
+            meta[key.strip()] = value.strip().strip("\"'")
+    body = text[match.end() :]
+    sections: dict[str, str] = {}
+    current = None
+    for line in body.splitlines(keepends=True):
+        if line.startswith("## "):
+            current = line[3:].strip()
+            sections[current] = ""
+        elif current is not None:
+            sections[current] += line
+    return RuleDoc(
+        code=meta["code"],
+        name=meta["name"],
+        severity=meta["severity"],
+        summary=meta["summary"],
+        since=meta.get("since", ""),
+        body=body.strip(),
+        path=path,
+        sections=sections,
+    )
+
+
+@cache
+def load_docs() -> dict[str, RuleDoc]:
+    folder = docs_folder()
+    docs = {}
+    for path in sorted(folder.glob("LG*.md")):
+        doc = _parse(path)
+        docs[doc.code] = doc
+    return docs

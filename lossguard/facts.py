@@ -1,0 +1,241 @@
+"""The fact model: what a training script sets up, as plain frozen dataclasses.
+
+Both fact sources (the static extractor and the runtime probe) produce these, and the rules read
+only these. ``None`` and the ``UNKNOWN`` enum members mean "not known": a rule that needs an
+unknown fact stays silent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Source(StrEnum):
+    STATIC = "static"
+    RUNTIME = "runtime"
+    BOTH = "both"
+
+
+class Activation(StrEnum):
+    SOFTMAX = "softmax"
+    SIGMOID = "sigmoid"
+    LINEAR = "linear"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_probability(self) -> bool:
+        return self in (Activation.SOFTMAX, Activation.SIGMOID)
+
+
+class LossKind(StrEnum):
+    BINARY_CE = "binary_crossentropy"
+    CATEGORICAL_CE = "categorical_crossentropy"
+    SPARSE_CATEGORICAL_CE = "sparse_categorical_crossentropy"
+    AUTO_CE = "crossentropy"  # Keras 3 resolves "crossentropy"/"ce" from shapes
+    REGRESSION = "regression"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_crossentropy(self) -> bool:
+        return self in (
+            LossKind.BINARY_CE,
+            LossKind.CATEGORICAL_CE,
+            LossKind.SPARSE_CATEGORICAL_CE,
+        )
+
+
+class MetricKind(StrEnum):
+    ACCURACY = "accuracy"  # bare 'accuracy' / 'acc': resolved by Keras
+    BINARY_ACCURACY = "binary_accuracy"
+    CATEGORICAL_ACCURACY = "categorical_accuracy"
+    SPARSE_CATEGORICAL_ACCURACY = "sparse_categorical_accuracy"
+    TOP_K = "top_k_categorical_accuracy"
+    PRECISION = "precision"
+    RECALL = "recall"
+    AUC = "auc"
+    REGRESSION = "regression"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class LabelEncoding(StrEnum):
+    ONE_HOT = "one-hot"
+    INTEGER = "integer"
+    BINARY = "binary"
+    MULTI_HOT = "multi-hot"
+    UNKNOWN = "unknown"
+
+
+class StepsUnit(StrEnum):
+    SAMPLES = "samples"
+    BATCHES = "batches"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a checked file. Lines and columns are 1-based.
+
+    Static facts may carry only ``ref``, a handle the extractor resolves to a line and column
+    once a finding is reported there (positions are costly in libcst, so they are computed
+    lazily, only for what is reported).
+    """
+
+    path: str
+    line: int = 0
+    column: int = 0
+    end_line: int = 0
+    end_column: int = 0
+    ref: int | None = None
+
+    @property
+    def resolved(self) -> bool:
+        return self.line > 0
+
+
+@dataclass(frozen=True)
+class OutputHead:
+    """The layer that produces a model output, and what comes after its activation."""
+
+    units: int | None
+    activation: Activation
+    layer: str  # e.g. "Dense", "InceptionV3"
+    location: Location
+    source: Source = Source.STATIC
+    activation_location: Location | None = None
+    after: tuple[str, ...] = ()  # value-changing layers after the softmax/sigmoid
+    after_location: Location | None = None
+    output_name: str | None = None
+
+    def describe(self) -> str:
+        units = "?" if self.units is None else str(self.units)
+        act = self.activation.value if self.activation is not Activation.UNKNOWN else "?"
+        return f"{self.layer}({units}, {act})"
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    kind: LossKind
+    name: str  # as written, e.g. "binary_crossentropy" or "BinaryCrossentropy(from_logits=True)"
+    location: Location
+    from_logits: bool | None = False
+    source: Source = Source.STATIC
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    kind: MetricKind
+    written: str  # as written: "accuracy", "BinaryAccuracy()", …
+    location: Location
+    log_name: str | None = None  # the history key without "val_"; None when unknown
+    threshold: float | None = None  # explicit threshold, if any
+    from_logits: bool | None = None
+    resolved: str | None = None  # runtime: the metric class Keras actually built
+    source: Source = Source.STATIC
+
+
+@dataclass(frozen=True)
+class LabelSpec:
+    encoding: LabelEncoding
+    origin: str  # e.g. "to_categorical(y, 10)", "flow_from_directory(class_mode='categorical')"
+    location: Location
+    num_classes: int | None = None
+    width: int | None = None  # size of the last label axis when labels are 2-D
+    min_value: float | None = None  # runtime: the smallest label value seen
+    max_value: float | None = None
+    synthetic: bool = False  # runtime: made up by the probe because the data was missing
+    source: Source = Source.STATIC
+
+
+@dataclass(frozen=True)
+class CallbackSpec:
+    kind: str  # "EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau"
+    monitor: str
+    mode: str
+    location: Location
+    monitor_explicit: bool = True
+    mode_explicit: bool = False
+    source: Source = Source.STATIC
+
+
+@dataclass(frozen=True)
+class StepsArgument:
+    param: str  # "steps_per_epoch" or "validation_steps"
+    unit: StepsUnit
+    text: str  # the expression as written
+    location: Location
+
+
+@dataclass(frozen=True)
+class FitSpec:
+    method: str  # "fit", "fit_generator", "train_on_batch"
+    location: Location
+    has_validation: bool | None = None
+    callbacks: tuple[CallbackSpec, ...] = ()
+    source: Source = Source.STATIC
+
+
+@dataclass(frozen=True)
+class CallArgument:
+    """A literal argument given to a Keras API call (for LG040/LG041-style checks)."""
+
+    callee: str  # "fit", "flow_from_directory", …
+    param: str
+    value: str | int | float | bool | None
+    text: str  # the argument as written
+    location: Location
+
+
+@dataclass(frozen=True)
+class RuntimeObservation:
+    """What the probe saw on one real (or synthetic) batch."""
+
+    output_min: float | None = None
+    output_max: float | None = None
+    output_row_sum_max_error: float | None = None  # |sum(row) - 1| for softmax-like rows
+    loss_value: float | None = None
+    loss_error: str | None = None
+    synthetic_batch: bool = False
+    device: str | None = None
+
+
+@dataclass(frozen=True)
+class KerasTarget:
+    """The Keras semantics the script is checked against (see keras_semantics)."""
+
+    line: str  # "keras2", "tf.keras", "keras3"
+    version: tuple[int, ...]
+    label: str  # human form, e.g. "Keras 2.2.4", "Keras 3"
+
+
+@dataclass(frozen=True)
+class TrainingSetup:
+    """One model output with its compile and fit: the unit every rule looks at."""
+
+    path: str
+    model_name: str | None
+    keras: KerasTarget
+    head: OutputHead | None = None
+    loss: LossSpec | None = None
+    metrics: tuple[MetricSpec, ...] | None = None  # None: unknown
+    labels: LabelSpec | None = None
+    fit: FitSpec | None = None
+    output_count: int | None = 1
+    compile_location: Location | None = None
+    observation: RuntimeObservation | None = None
+    source: Source = Source.STATIC
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    """Everything the static extractor (or the probe) learned about one file."""
+
+    path: str
+    setups: tuple[TrainingSetup, ...] = ()
+    call_arguments: tuple[CallArgument, ...] = ()
+    steps: tuple[StepsArgument, ...] = ()
+    keras: KerasTarget | None = None
+    notes: tuple[str, ...] = field(default=())

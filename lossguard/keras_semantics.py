@@ -1,0 +1,174 @@
+"""How each Keras line resolves what the user wrote: the one place that knows versions.
+
+Each table entry names the Keras source it was checked against:
+
+* Keras 2.2.4 (multi-backend), ``keras/engine/training.py``, ``compile`` → ``handle_metrics``:
+  a bare ``'accuracy'``/``'acc'`` becomes ``binary_accuracy`` when the output has 1 unit **or the
+  loss is** ``losses.binary_crossentropy``; ``sparse_categorical_accuracy`` for sparse CCE; else
+  ``categorical_accuracy``. The logged name is always ``acc``; other string metrics log under
+  the function's ``__name__`` (``'mae'`` → ``mean_absolute_error``).
+* Keras 2.3.1, ``keras/engine/training_utils.py`` ``get_metric_function``: the same choice (now
+  also for a ``BinaryCrossentropy`` object); ``get_metric_name`` keeps the string as written,
+  so ``'accuracy'`` logs as ``accuracy``. tf.keras 2.0/2.1 has the same ``get_metric_function``.
+* tf.keras ≥ 2.2, tf_keras and Keras 3 (``keras/src/trainers/compile_utils.py``
+  ``get_metric`` / ``is_binary_or_sparse_categorical``): chosen from shapes only: 1-unit output
+  → binary; labels of lower rank, or last dim 1 with units > 1 → sparse categorical; else
+  categorical. The metric logs under the string as written.
+
+The installed version is read with ``importlib.metadata`` — never by importing Keras.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from importlib import metadata
+
+from lossguard.facts import KerasTarget, LabelEncoding, LossKind, MetricKind
+
+KERAS3 = KerasTarget("keras3", (3,), "Keras 3")
+
+# Keras ≤ 2.2 logs string metrics under the function's __name__ (keras 2.2.4 metrics.py).
+_KERAS22_FUNCTION_NAMES = {
+    "mse": "mean_squared_error",
+    "mae": "mean_absolute_error",
+    "mape": "mean_absolute_percentage_error",
+    "msle": "mean_squared_logarithmic_error",
+    "cosine": "cosine_proximity",
+}
+
+
+class VersionError(ValueError):
+    """A --keras-version / keras-version value that cannot be understood."""
+
+
+def _numbers(text: str) -> tuple[int, ...]:
+    parts = re.findall(r"\d+", text)
+    return tuple(int(p) for p in parts[:3])
+
+
+def parse_target(spec: str) -> KerasTarget:
+    """Understand ``3``, ``3.15``, ``2.3``, ``2.2.4``, ``2.15``, ``tf2.1``, ``tf_keras-2.15``.
+
+    A bare ``2.x`` with x ≤ 3 is the multi-backend Keras 2.x; 2.4 … 2.15 were tf.keras wrappers.
+    ``tf``/``tensorflow`` prefixes name a TensorFlow version (tf.keras of that release).
+    """
+    text = spec.strip().lower()
+    version = _numbers(text)
+    if not version or not re.fullmatch(r"[a-z_.\-]*\d+(\.\d+){0,2}", text):
+        raise VersionError(
+            f"cannot understand Keras version {spec!r}; write e.g. 3, 2.15, 2.3 or tf2.1"
+        )
+    prefix = re.match(r"[a-z_.\-]*", text)
+    kind = prefix.group(0).strip("-_=") if prefix else ""
+    if kind in ("tf", "tensorflow", "tf.keras"):
+        return _tensorflow_target(version)
+    if kind in ("tf_keras", "tf-keras"):
+        return KerasTarget("tf.keras", version, f"tf_keras {_dotted(version)}")
+    if kind not in ("", "keras"):
+        raise VersionError(f"cannot understand Keras version {spec!r}: unknown prefix {kind!r}")
+    return _keras_target(version)
+
+
+def _dotted(version: tuple[int, ...]) -> str:
+    return ".".join(str(v) for v in version)
+
+
+def _keras_target(version: tuple[int, ...]) -> KerasTarget:
+    if version[0] >= 3:
+        return KerasTarget("keras3", version, f"Keras {_dotted(version)}")
+    if version[0] == 2 and len(version) > 1 and version[1] >= 4:
+        return KerasTarget("tf.keras", version, f"Keras {_dotted(version)} (tf.keras)")
+    return KerasTarget("keras2", version, f"Keras {_dotted(version)}")
+
+
+def _tensorflow_target(version: tuple[int, ...]) -> KerasTarget:
+    if version >= (2, 16):
+        return KerasTarget("keras3", (3,), f"Keras 3 (TensorFlow {_dotted(version)})")
+    return KerasTarget("tf.keras", version, f"tf.keras (TensorFlow {_dotted(version)})")
+
+
+def _installed(name: str) -> tuple[int, ...] | None:
+    try:
+        return _numbers(metadata.version(name)) or None
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def detect_installed() -> KerasTarget:
+    """The Keras a script here would get, from distribution metadata only."""
+    legacy = os.environ.get("TF_USE_LEGACY_KERAS", "").strip().lower() in ("1", "true", "yes")
+    tf_keras = _installed("tf-keras") or _installed("tf_keras")
+    if legacy and tf_keras:
+        return KerasTarget("tf.keras", tf_keras, f"tf_keras {_dotted(tf_keras)}")
+    keras = _installed("keras")
+    if keras:
+        return _keras_target(keras)
+    for name in ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos"):
+        tf = _installed(name)
+        if tf:
+            return _tensorflow_target(tf)
+    if tf_keras:
+        return KerasTarget("tf.keras", tf_keras, f"tf_keras {_dotted(tf_keras)}")
+    return KERAS3
+
+
+def resolve_target(cli: str | None, config: str | None) -> KerasTarget:
+    """``--keras-version`` wins, then ``[tool.lossguard] keras-version``, then what is installed."""
+    for spec in (cli, config):
+        if spec:
+            return parse_target(str(spec))
+    return detect_installed()
+
+
+def accuracy_follows_loss(target: KerasTarget) -> bool:
+    """Keras ≤ 2.3 and tf.keras ≤ 2.1 pick the accuracy from the loss, not from shapes."""
+    if target.line == "keras2":
+        return True
+    return target.line == "tf.keras" and target.version < (2, 2)
+
+
+def resolve_bare_accuracy(
+    target: KerasTarget,
+    loss: LossKind | None,
+    units: int | None,
+    labels: LabelEncoding | None,
+) -> MetricKind | None:
+    """The accuracy a bare ``'accuracy'`` becomes; None when the facts do not tell."""
+    if accuracy_follows_loss(target):
+        if units == 1 or loss is LossKind.BINARY_CE:
+            return MetricKind.BINARY_ACCURACY
+        if loss is LossKind.SPARSE_CATEGORICAL_CE:
+            return MetricKind.SPARSE_CATEGORICAL_ACCURACY
+        if loss in (LossKind.CATEGORICAL_CE, LossKind.REGRESSION, LossKind.OTHER) or (
+            units is not None and units > 1
+        ):
+            return MetricKind.CATEGORICAL_ACCURACY
+        return None
+    if units == 1:
+        return MetricKind.BINARY_ACCURACY
+    if units is None:
+        return None
+    if labels in (LabelEncoding.INTEGER, LabelEncoding.BINARY):
+        return MetricKind.SPARSE_CATEGORICAL_ACCURACY
+    return MetricKind.CATEGORICAL_ACCURACY
+
+
+def history_key(target: KerasTarget, written: str) -> str | None:
+    """The key a metric written as a string is logged under (without ``val_``)."""
+    name = written.strip()
+    old = (target.line == "keras2" and target.version < (2, 3)) or (
+        target.line == "tf.keras" and target.version < (2, 0)
+    )
+    if name.lower() in ("accuracy", "acc"):
+        return "acc" if old else name
+    if name.lower() in ("crossentropy", "ce"):
+        return "ce" if old else name
+    if old and target.line == "keras2":
+        return _KERAS22_FUNCTION_NAMES.get(name, name)
+    return name
+
+
+def tensorflow_compensates_from_logits(target: KerasTarget) -> bool:
+    """TF backend uses the cached pre-activation logits when from_logits=True on softmax."""
+    return target.line != "keras3"

@@ -1,0 +1,1 @@
+"""Reporters: text, json, github, sarif. Each turns a Report into a string."""

@@ -1,0 +1,12 @@
+"""``--format json``: an array of findings exactly as DESIGN.md's contract."""
+
+from __future__ import annotations
+
+import json
+
+from lossguard.engine import Report
+from lossguard.findings import finding_to_dict
+
+
+def render(report: Report) -> str:
+    return json.dumps([finding_to_dict(f) for f in report.findings], indent=2, ensure_ascii=False) + "\n"

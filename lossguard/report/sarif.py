@@ -1,0 +1,148 @@
+"""``--format sarif``: SARIF 2.1.0 for GitHub code scanning.
+
+Every rule from ``rules/`` goes into the tool driver; each result has a relative artifact URI,
+a region, and a ``partialFingerprints`` entry built from the rule, the file and the flagged
+source line's text (not its number), so a finding keeps its identity across unrelated edits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from lossguard import __version__
+from lossguard.docs import load_docs
+from lossguard.engine import Report
+from lossguard.findings import Finding, Severity
+from lossguard.rules import RULES
+from lossguard.static.sources import SourceError, read_source
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/lossguard/lossguard"
+
+
+def _level(severity: Severity | str) -> str:
+    return "error" if str(severity) == "error" else "warning"
+
+
+def _rules() -> list[dict[str, Any]]:
+    docs = load_docs()
+    out = []
+    for code, info in sorted(RULES.items()):
+        doc = docs.get(code)
+        summary = doc.summary if doc else info.name
+        what = (doc.sections.get("What it does", "").strip() if doc else "") or summary
+        entry: dict[str, Any] = {
+            "id": code,
+            "name": info.name,
+            "shortDescription": {"text": summary},
+            "fullDescription": {"text": what},
+            "defaultConfiguration": {"level": _level(info.severity)},
+            "properties": {"tags": ["keras", "correctness"]},
+        }
+        if doc is not None:
+            entry["help"] = {"text": doc.body, "markdown": doc.body}
+            entry["helpUri"] = f"{INFORMATION_URI}/blob/main/rules/{doc.path.name}"
+        out.append(entry)
+    return out
+
+
+def _uri(path: str) -> str:
+    candidate = Path(path)
+    if candidate.is_absolute():
+        try:
+            candidate = candidate.relative_to(Path.cwd())
+        except ValueError:
+            return candidate.as_uri()
+    return candidate.as_posix()
+
+
+class _Lines:
+    def __init__(self) -> None:
+        self.cache: dict[str, list[str]] = {}
+
+    def line(self, path: str, number: int) -> str:
+        if path not in self.cache:
+            try:
+                text = read_source(path, Path(path).read_bytes()).text
+            except (OSError, SourceError):
+                text = ""
+            self.cache[path] = text.split("\n")
+        lines = self.cache[path]
+        return lines[number - 1].strip() if 1 <= number <= len(lines) else ""
+
+
+def _result(finding: Finding, index: dict[str, int], lines: _Lines, seen: dict[str, int]) -> dict[str, Any]:
+    loc = finding.location
+    region: dict[str, Any] = {"startLine": max(loc.line, 1), "startColumn": max(loc.column, 1)}
+    if loc.end_line:
+        region["endLine"] = max(loc.end_line, region["startLine"])
+    if loc.end_column and loc.end_line:
+        region["endColumn"] = max(loc.end_column, 1)
+    basis = f"{finding.code}|{_uri(loc.path)}|{lines.line(loc.path, loc.line)}"
+    occurrence = seen.get(basis, 0)
+    seen[basis] = occurrence + 1
+    fingerprint = hashlib.sha256(f"{basis}|{occurrence}".encode()).hexdigest()
+    message = finding.message + (f" Fix: {finding.fix}" if finding.fix else "")
+    if finding.cell is not None:
+        message = f"cell {finding.cell}, line {finding.cell_line}: {message}"
+    result: dict[str, Any] = {
+        "ruleId": finding.code,
+        "level": _level(finding.severity),
+        "message": {"text": message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(loc.path), "uriBaseId": "%SRCROOT%"},
+                    "region": region,
+                }
+            }
+        ],
+        "partialFingerprints": {"lossguard/v1": fingerprint},
+        "properties": {"source": finding.source.value},
+    }
+    if finding.code in index:
+        result["ruleIndex"] = index[finding.code]
+    if finding.related:
+        result["relatedLocations"] = [
+            {
+                "id": number,
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(r.location.path), "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": max(r.location.line, 1)},
+                },
+                "message": {"text": r.message},
+            }
+            for number, r in enumerate(finding.related)
+        ]
+    return result
+
+
+def render(report: Report) -> str:
+    rules = _rules()
+    index = {rule["id"]: number for number, rule in enumerate(rules)}
+    lines = _Lines()
+    seen: dict[str, int] = {}
+    sarif = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "lossguard",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": rules,
+                    }
+                },
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
+                "results": [_result(f, index, lines, seen) for f in report.findings],
+                "columnKind": "unicodeCodePoints",
+            }
+        ],
+    }
+    return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"

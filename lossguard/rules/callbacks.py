@@ -1,0 +1,121 @@
+"""LG022–LG023: callbacks that watch a key Keras never logs, or watch it the wrong way round."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from lossguard.facts import CallbackSpec, TrainingSetup
+from lossguard.findings import Finding, Severity
+from lossguard.rules.registry import finding, line_of, rule
+
+_ALWAYS_LOGGED = {"loss", "lr", "learning_rate"}
+_HIGHER_IS_BETTER = re.compile(r"acc|auc|precision|recall|f1|fbeta|iou|dice|r2|top_k", re.I)
+_LOWER_IS_BETTER = re.compile(r"loss|error|mse|mae|mape|msle|hinge|crossentropy|divergence", re.I)
+
+
+def _logged_keys(setup: TrainingSetup) -> set[str] | None:
+    if setup.metrics is None:
+        return None
+    keys = set(_ALWAYS_LOGGED)
+    for metric in setup.metrics:
+        if metric.log_name is None:
+            return None
+        keys.add(metric.log_name)
+    return keys
+
+
+def _base_matches(base: str, keys: set[str]) -> bool:
+    if base in keys:
+        return True
+    stripped = re.sub(r"_\d+$", "", base)  # tf.keras numbers repeated metric names: auc_1
+    return stripped != base and stripped in keys
+
+
+@rule("LG022", "monitor-key-mismatch", Severity.ERROR)
+def monitor_key_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
+    fit = setup.fit
+    if fit is None or setup.output_count != 1:
+        return
+    keys = _logged_keys(setup)
+    for callback in fit.callbacks:
+        yield from _check_monitor(setup, callback, keys)
+
+
+def _check_monitor(
+    setup: TrainingSetup, callback: CallbackSpec, keys: set[str] | None
+) -> Iterator[Finding]:
+    assert setup.fit is not None
+    monitor = callback.monitor
+    validation = monitor.startswith("val_")
+    base = monitor[4:] if validation else monitor
+    where = f"{callback.kind}(monitor='{monitor}')"
+    effect = {
+        "EarlyStopping": "so training never stops early",
+        "ModelCheckpoint": "so no best model is ever saved",
+        "ReduceLROnPlateau": "so the learning rate is never reduced",
+    }.get(callback.kind, "so the callback never acts")
+    if keys is not None and not _base_matches(base, keys):
+        prefix = "val_" if validation else ""
+        if base == "acc" and "accuracy" in keys:
+            message = (
+                f"{where} watches a key that is never logged: under {setup.keras.label} the "
+                f"metric written 'accuracy' is logged as '{prefix}accuracy', not '{monitor}', "
+                f"{effect} (Keras 3 may raise at the first epoch end instead)"
+            )
+            fix = f"monitor='{prefix}accuracy' (or write metrics=['acc'])"
+        elif base == "accuracy" and "acc" in keys:
+            message = (
+                f"{where} watches a key that is never logged: under {setup.keras.label} the "
+                f"accuracy metric is logged as '{prefix}acc', {effect}"
+            )
+            fix = f"monitor='{prefix}acc'"
+        else:
+            logged = ", ".join(sorted(k for k in keys if k not in ("lr", "learning_rate")))
+            message = (
+                f"{where} watches a key that is never logged: the compiled metrics log only "
+                f"{logged} (and their val_ forms), {effect}"
+            )
+            fix = f"monitor one of the logged keys, e.g. monitor='{prefix}loss'"
+        yield finding(
+            "LG022",
+            message,
+            callback.location,
+            fix=fix,
+            related=[(setup.compile_location, "compile() that defines the metrics")],
+        )
+        return
+    if validation and setup.fit.has_validation is False:
+        yield finding(
+            "LG022",
+            f"{where} watches a validation key, but {setup.fit.method}() at line "
+            f"{line_of(setup.fit.location)} gets no validation data: '{monitor}' is never "
+            f"logged, {effect}",
+            callback.location,
+            fix="pass validation_data=… or validation_split=… to fit(), or monitor "
+            f"'{base}' (training data)",
+            related=[(setup.fit.location, f"{setup.fit.method}() without validation data")],
+        )
+
+
+@rule("LG023", "monitor-mode-mismatch", Severity.WARNING)
+def monitor_mode_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
+    if setup.fit is None:
+        return
+    for callback in setup.fit.callbacks:
+        if not callback.mode_explicit or callback.mode not in ("min", "max"):
+            continue
+        base = callback.monitor.removeprefix("val_")
+        higher = _HIGHER_IS_BETTER.search(base) is not None and not _LOWER_IS_BETTER.search(base)
+        lower = _LOWER_IS_BETTER.search(base) is not None
+        wanted = "max" if higher else "min" if lower else None
+        if wanted is None or wanted == callback.mode:
+            continue
+        yield finding(
+            "LG023",
+            f"{callback.kind}(monitor='{callback.monitor}', mode='{callback.mode}'): "
+            f"'{callback.monitor}' gets better as it {'rises' if higher else 'falls'}, so "
+            f"mode='{callback.mode}' treats every improvement as getting worse",
+            callback.location,
+            fix=f"mode='{wanted}' (or mode='auto')",
+        )

@@ -1,0 +1,117 @@
+"""LG010–LG011: the labels do not fit the output layer or the loss."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lossguard.facts import Activation, LabelEncoding, LossKind, TrainingSetup
+from lossguard.findings import Finding
+from lossguard.findings import Severity as S
+from lossguard.rules.registry import finding, line_of, rule
+
+
+def _labels_text(setup: TrainingSetup) -> str:
+    labels = setup.labels
+    assert labels is not None
+    return f"{labels.origin} (line {line_of(labels.location)})"
+
+
+@rule("LG010", "units-label-mismatch", S.ERROR)
+def units_label_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
+    head, labels, loss = setup.head, setup.labels, setup.loss
+    if head is None or labels is None or head.units is None:
+        return
+    units = head.units
+    problem = None
+    fix = None
+    if labels.encoding in (LabelEncoding.ONE_HOT, LabelEncoding.MULTI_HOT, LabelEncoding.UNKNOWN):
+        width = labels.width
+        if width is not None and width != units and units > 1 and width > 1:
+            problem = f"the labels have {width} columns but the output has {units} units"
+            fix = f"make the output layer Dense({width}, …) or encode the labels with {units} classes"
+    elif labels.encoding is LabelEncoding.INTEGER:
+        classes = labels.num_classes
+        if classes is not None and classes > 2 and units < classes:
+            problem = (
+                f"the labels take {classes} integer values but the output has only {units} "
+                f"unit{'s' if units != 1 else ''} (labels ≥ {units} crash on CPU and give NaN on GPU)"
+            )
+            fix = f"use Dense({classes}, activation='softmax') with sparse_categorical_crossentropy"
+    elif labels.encoding is LabelEncoding.BINARY and units == 2:
+        if loss is None or loss.kind in (LossKind.SPARSE_CATEGORICAL_CE, LossKind.UNKNOWN):
+            return  # 0/1 labels with 2 softmax units and sparse CCE is correct
+        if loss.kind is LossKind.OTHER or loss.kind is LossKind.AUTO_CE:
+            return
+        problem = "the labels are a single 0/1 column but the output has 2 units"
+        fix = (
+            "use Dense(1, activation='sigmoid') with binary_crossentropy, or "
+            "class_mode='categorical' / label_mode='categorical' for two one-hot columns"
+        )
+    if problem is None:
+        return
+    yield finding(
+        "LG010",
+        f"{problem}: output {head.describe()} at line {line_of(head.location)}, labels from "
+        f"{_labels_text(setup)}",
+        head.location,
+        fix=fix,
+        related=[(labels.location, "labels")],
+    )
+
+
+@rule("LG011", "label-encoding-mismatch", S.ERROR)
+def label_encoding_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
+    head, labels, loss = setup.head, setup.labels, setup.loss
+    if labels is None:
+        return
+    units = head.units if head is not None else None
+    if loss is not None and loss.kind is LossKind.SPARSE_CATEGORICAL_CE and labels.encoding in (
+        LabelEncoding.ONE_HOT,
+        LabelEncoding.MULTI_HOT,
+    ):
+        yield finding(
+            "LG011",
+            f"{loss.name} (line {line_of(loss.location)}) expects integer class labels, but the "
+            f"labels are {labels.encoding.value} ({_labels_text(setup)}): training fails with "
+            "a shape error or, where the shapes happen to fit, learns the wrong targets",
+            loss.location,
+            fix="use loss='categorical_crossentropy' for one-hot labels, or pass the integer labels",
+            related=[(labels.location, f"{labels.encoding.value} labels")],
+        )
+        return
+    if (
+        loss is not None
+        and loss.kind is LossKind.CATEGORICAL_CE
+        and labels.encoding is LabelEncoding.INTEGER
+        and (units is None or units > 1)
+    ):
+        yield finding(
+            "LG011",
+            f"{loss.name} (line {line_of(loss.location)}) expects one-hot labels, but the labels "
+            f"are integer class indices ({_labels_text(setup)})",
+            loss.location,
+            fix=(
+                "use loss='sparse_categorical_crossentropy', or one-hot encode the labels with "
+                "keras.utils.to_categorical(y, num_classes)"
+            ),
+            related=[(labels.location, "integer labels")],
+        )
+        return
+    if (
+        head is not None
+        and units == 1
+        and head.activation is Activation.SIGMOID
+        and labels.encoding is LabelEncoding.ONE_HOT
+        and (labels.width is None or labels.width >= 2)
+    ):
+        yield finding(
+            "LG011",
+            f"the output {head.describe()} at line {line_of(head.location)} predicts one "
+            f"probability, but the labels are one-hot ({_labels_text(setup)})",
+            head.location,
+            fix=(
+                "pass the 0/1 labels without to_categorical (class_mode='binary'), or use "
+                "Dense(2, activation='softmax') with categorical_crossentropy"
+            ),
+            related=[(labels.location, "one-hot labels")],
+        )

@@ -1,0 +1,209 @@
+"""LG001–LG007: the output layer and the loss do not fit together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lossguard.facts import Activation, LabelEncoding, LossKind, TrainingSetup
+from lossguard.findings import Finding, Severity
+from lossguard.keras_semantics import tensorflow_compensates_from_logits
+from lossguard.rules.registry import finding, line_of, rule
+
+
+def _head_text(setup: TrainingSetup) -> str:
+    assert setup.head is not None
+    name = f" '{setup.head.output_name}'" if setup.head.output_name else ""
+    return f"output{name} ({setup.head.describe()} at line {line_of(setup.head.location)})"
+
+
+def _loss_text(setup: TrainingSetup) -> str:
+    assert setup.loss is not None
+    return f"{setup.loss.name} (line {line_of(setup.loss.location)})"
+
+
+@rule("LG001", "softmax-binary-crossentropy", Severity.ERROR)
+def softmax_with_binary_crossentropy(setup: TrainingSetup) -> Iterator[Finding]:
+    head, loss = setup.head, setup.loss
+    if head is None or loss is None:
+        return
+    if head.activation is not Activation.SOFTMAX or loss.kind is not LossKind.BINARY_CE:
+        return
+    if head.units == 1:
+        return  # LG003 says what is wrong there
+    severity = Severity.ERROR if head.units is not None and head.units > 2 else Severity.WARNING
+    detail = (
+        "binary cross-entropy scores every unit as its own yes/no question, but softmax makes "
+        "the units compete; the model trains on the wrong objective"
+    )
+    if head.units is None or head.units == 2:
+        detail = (
+            "with two softmax units this equals categorical cross-entropy, but it says "
+            "something else and a bare 'accuracy' may be resolved as binary accuracy"
+        )
+    yield finding(
+        "LG001",
+        f"softmax {_head_text(setup)} is trained with {_loss_text(setup)}: {detail}",
+        loss.location,
+        severity=severity,
+        fix=(
+            "use loss='categorical_crossentropy' (one-hot labels) or "
+            "'sparse_categorical_crossentropy' (integer labels); for two classes, "
+            "Dense(1, activation='sigmoid') with 'binary_crossentropy'"
+        ),
+        related=[(head.location, "softmax output layer")],
+    )
+
+
+@rule("LG002", "sigmoid-categorical-crossentropy", Severity.ERROR)
+def sigmoid_with_categorical_crossentropy(setup: TrainingSetup) -> Iterator[Finding]:
+    head, loss = setup.head, setup.loss
+    if head is None or loss is None or head.activation is not Activation.SIGMOID:
+        return
+    if loss.kind not in (LossKind.CATEGORICAL_CE, LossKind.SPARSE_CATEGORICAL_CE):
+        return
+    if head.units == 1:
+        fix = "use loss='binary_crossentropy' with the Dense(1, activation='sigmoid') output"
+    else:
+        fix = (
+            "use activation='softmax' for one label per sample, or keep sigmoid with "
+            "loss='binary_crossentropy' for multi-label targets"
+        )
+    yield finding(
+        "LG002",
+        f"sigmoid {_head_text(setup)} is trained with {_loss_text(setup)}: categorical "
+        "cross-entropy assumes the outputs sum to 1, independent sigmoid units do not, so "
+        "training pushes every unit up and accuracy stalls",
+        loss.location,
+        fix=fix,
+        related=[(head.location, "sigmoid output layer")],
+    )
+
+
+@rule("LG003", "single-unit-softmax", Severity.ERROR)
+def single_unit_softmax(setup: TrainingSetup) -> Iterator[Finding]:
+    head = setup.head
+    if head is None or head.activation is not Activation.SOFTMAX or head.units != 1:
+        return
+    yield finding(
+        "LG003",
+        f"{_head_text(setup)} applies softmax to a single unit: softmax over one value is "
+        "always 1.0, so the model predicts the same class for every input and never learns",
+        head.activation_location or head.location,
+        fix=(
+            "use Dense(1, activation='sigmoid') with loss='binary_crossentropy', or "
+            "Dense(2, activation='softmax') with a categorical loss"
+        ),
+        related=[(setup.loss.location if setup.loss else None, "loss")],
+    )
+
+
+@rule("LG004", "from-logits-on-probabilities", Severity.ERROR)
+def from_logits_on_probabilities(setup: TrainingSetup) -> Iterator[Finding]:
+    head, loss = setup.head, setup.loss
+    if head is None or loss is None or loss.from_logits is not True:
+        return
+    if not head.activation.is_probability or head.after:
+        return
+    backend = (
+        "only the TensorFlow backend warns and quietly uses the pre-activation values; the JAX "
+        "and PyTorch backends apply the loss to probabilities as if they were logits"
+        if not tensorflow_compensates_from_logits(setup.keras)
+        else "TensorFlow warns and uses the cached pre-activation values, other code paths "
+        "(custom training loops, exported models) squash the probabilities a second time"
+    )
+    yield finding(
+        "LG004",
+        f"{_loss_text(setup)} sets from_logits=True, but the {head.activation.value} "
+        f"{_head_text(setup)} already outputs probabilities: {backend}",
+        loss.location,
+        fix=(
+            f"remove activation='{head.activation.value}' from the output layer (keep "
+            "from_logits=True), or drop from_logits=True"
+        ),
+        related=[(head.location, f"{head.activation.value} output layer")],
+    )
+
+
+@rule("LG005", "missing-from-logits", Severity.WARNING)
+def missing_from_logits(setup: TrainingSetup) -> Iterator[Finding]:
+    head, loss = setup.head, setup.loss
+    if head is None or loss is None or head.activation is not Activation.LINEAR:
+        return
+    if loss.kind not in (
+        LossKind.BINARY_CE,
+        LossKind.CATEGORICAL_CE,
+        LossKind.SPARSE_CATEGORICAL_CE,
+        LossKind.AUTO_CE,
+    ):
+        return
+    if loss.from_logits is not False:
+        return
+    activation = "sigmoid" if loss.kind is LossKind.BINARY_CE else "softmax"
+    cls = {
+        LossKind.BINARY_CE: "BinaryCrossentropy",
+        LossKind.CATEGORICAL_CE: "CategoricalCrossentropy",
+        LossKind.SPARSE_CATEGORICAL_CE: "SparseCategoricalCrossentropy",
+        LossKind.AUTO_CE: "CategoricalCrossentropy",
+    }[loss.kind]
+    yield finding(
+        "LG005",
+        f"{_head_text(setup)} has no activation, so it outputs logits, but {_loss_text(setup)} "
+        "expects probabilities (from_logits is False): Keras clips the raw values into [0, 1] "
+        "and the gradients vanish",
+        loss.location,
+        fix=(
+            f"loss=keras.losses.{cls}(from_logits=True), or add activation='{activation}' "
+            "to the output layer"
+        ),
+        related=[(head.location, "linear output layer")],
+    )
+
+
+@rule("LG006", "layer-after-output-activation", Severity.ERROR)
+def layer_after_output_activation(setup: TrainingSetup) -> Iterator[Finding]:
+    head = setup.head
+    if head is None or not head.after or not head.activation.is_probability:
+        return
+    layers = ", ".join(head.after)
+    yield finding(
+        "LG006",
+        f"{layers} comes after the {head.activation.value} output "
+        f"({head.describe()} at line {line_of(head.location)}): it rescales the probabilities, "
+        "so the model no longer outputs values in [0, 1] and the loss and accuracy are "
+        "computed on the wrong numbers",
+        head.after_location or head.location,
+        fix=(
+            f"remove the {layers} after the output layer, or move it before the "
+            f"Dense layer with activation='{head.activation.value}'"
+        ),
+        related=[(head.location, f"the {head.activation.value} layer meant as the output")],
+    )
+
+
+@rule("LG007", "binary-crossentropy-on-multiclass", Severity.WARNING)
+def binary_crossentropy_on_multiclass(setup: TrainingSetup) -> Iterator[Finding]:
+    head, loss, labels = setup.head, setup.loss, setup.labels
+    if head is None or loss is None or labels is None or loss.kind is not LossKind.BINARY_CE:
+        return
+    if head.activation is Activation.SOFTMAX or head.activation is Activation.UNKNOWN:
+        return  # softmax: LG001 reports it
+    if labels.encoding is not LabelEncoding.ONE_HOT:
+        return
+    classes = labels.width or labels.num_classes or head.units
+    if head.units is None or head.units <= 2 or classes is None or classes <= 2:
+        return
+    logits = loss.from_logits is True
+    yield finding(
+        "LG007",
+        f"{_loss_text(setup)} trains {head.units} independent yes/no outputs on one-hot "
+        f"single-label targets ({labels.origin}, line {line_of(labels.location)}): a one-vs-all "
+        "objective that learns poorly, and any binary accuracy is inflated by the many "
+        "easy zeros",
+        loss.location,
+        fix=(
+            "use keras.losses.CategoricalCrossentropy(from_logits=True) for this linear output"
+            if logits and head.activation is Activation.LINEAR
+            else "use Dense(n, activation='softmax') with loss='categorical_crossentropy'"
+        ),
+        related=[(head.location, "output layer"), (labels.location, "one-hot labels")],
+    )

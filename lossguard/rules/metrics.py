@@ -1,0 +1,178 @@
+"""LG020, LG021, LG024: metrics that do not measure the task."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from lossguard.facts import Activation, LabelEncoding, LossKind, MetricKind, TrainingSetup
+from lossguard.findings import Finding, Severity
+from lossguard.keras_semantics import accuracy_follows_loss, resolve_bare_accuracy
+from lossguard.rules.registry import finding, line_of, rule
+
+
+def _single_label_multiclass(setup: TrainingSetup) -> bool:
+    head, labels, loss = setup.head, setup.labels, setup.loss
+    if head is not None and head.units is not None and head.units <= 2:
+        return False
+    if head is not None and head.activation is Activation.SOFTMAX and (head.units or 0) > 2:
+        return True
+    if labels is not None and labels.encoding is LabelEncoding.ONE_HOT:
+        return (labels.width or labels.num_classes or 0) > 2
+    if labels is not None and labels.encoding is LabelEncoding.INTEGER:
+        return (labels.num_classes or 0) > 2
+    return (
+        loss is not None
+        and loss.kind in (LossKind.CATEGORICAL_CE, LossKind.SPARSE_CATEGORICAL_CE)
+        and head is not None
+        and (head.units or 0) > 2
+    )
+
+
+@rule("LG020", "ambiguous-accuracy", Severity.WARNING)
+def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
+    head, loss, metrics = setup.head, setup.loss, setup.metrics
+    if head is None or loss is None or not metrics or head.units is None:
+        return
+    bare = [m for m in metrics if m.kind is MetricKind.ACCURACY]
+    if not bare or loss.kind is not LossKind.BINARY_CE or head.units <= 1:
+        return
+    labels = setup.labels.encoding if setup.labels else None
+    resolved = resolve_bare_accuracy(setup.keras, loss.kind, head.units, labels)
+    target = setup.keras.label
+    if accuracy_follows_loss(setup.keras):
+        if not _single_label_multiclass(setup):
+            return
+        for metric in bare:
+            yield finding(
+                "LG020",
+                f"under {target}, metrics=[{metric.written}] with {loss.name} resolves to "
+                f"binary_accuracy: it scores each of the {head.units} outputs separately, so it "
+                "reports 90 %+ at chance level on a single-label task",
+                metric.location,
+                severity=Severity.ERROR,
+                fix="write metrics=['categorical_accuracy'] (and use categorical_crossentropy)",
+                related=[(loss.location, "binary cross-entropy loss")],
+            )
+        return
+    multi_label_head = head.activation is Activation.SIGMOID or (
+        head.activation is Activation.LINEAR and loss.from_logits is True
+    )
+    if not multi_label_head or labels in (LabelEncoding.ONE_HOT, LabelEncoding.INTEGER):
+        return
+    logits = head.activation is Activation.LINEAR
+    threshold = "threshold=0.0" if logits else ""
+    resolved_name = resolved.value if resolved else "categorical_accuracy"
+    for metric in bare:
+        yield finding(
+            "LG020",
+            f"under {target}, metrics=[{metric.written}] on the multi-label "
+            f"{head.describe()} output (line {line_of(head.location)}) with {loss.name} resolves "
+            f"to {resolved_name}: it compares only the arg-max of the {head.units} outputs, "
+            "which is meaningless when several labels can be true",
+            metric.location,
+            fix=(
+                f"write metrics=[keras.metrics.BinaryAccuracy({threshold}), "
+                "keras.metrics.AUC(multi_label=True"
+                + (", from_logits=True" if logits else "")
+                + ")]"
+            ),
+            related=[(head.location, "multi-label output layer")],
+        )
+
+
+@rule("LG021", "metric-task-mismatch", Severity.WARNING)
+def metric_task_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
+    metrics, loss, labels = setup.metrics, setup.loss, setup.labels
+    if not metrics:
+        return
+    integer_labels = (labels is not None and labels.encoding is LabelEncoding.INTEGER) or (
+        loss is not None and loss.kind is LossKind.SPARSE_CATEGORICAL_CE
+    )
+    one_hot_labels = (labels is not None and labels.encoding is LabelEncoding.ONE_HOT) or (
+        loss is not None and loss.kind is LossKind.CATEGORICAL_CE
+    )
+    head_units = setup.head.units if setup.head else None
+    for metric in metrics:
+        message = fix = None
+        if metric.kind is MetricKind.BINARY_ACCURACY and _single_label_multiclass(setup):
+            message = (
+                f"{metric.written} on a single-label multi-class task scores every class "
+                "output separately and is inflated by the many correct zeros"
+            )
+            fix = "use 'accuracy' or 'categorical_accuracy' (sparse_categorical_accuracy for integer labels)"
+        elif (
+            metric.kind is MetricKind.CATEGORICAL_ACCURACY
+            and integer_labels
+            and (head_units is None or head_units > 1)
+        ):
+            message = (
+                f"{metric.written} expects one-hot labels, but the labels are integer class "
+                "indices: it compares the arg-max with the arg-max of a single number and "
+                "reports a wrong value"
+            )
+            fix = "use 'sparse_categorical_accuracy' (or 'accuracy')"
+        elif metric.kind is MetricKind.SPARSE_CATEGORICAL_ACCURACY and one_hot_labels and not integer_labels:
+            message = (
+                f"{metric.written} expects integer labels, but the labels are one-hot and it "
+                "reports a wrong value"
+            )
+            fix = "use 'categorical_accuracy' (or 'accuracy')"
+        elif metric.kind is MetricKind.ACCURACY and loss is not None and loss.kind is LossKind.REGRESSION:
+            message = (
+                f"{metric.written} with the regression loss {loss.name} counts exact matches "
+                "between predicted and true values (near 0, or thresholded at 0.5): it says "
+                "nothing about a regression"
+            )
+            fix = "use a regression metric: metrics=['mae'] or keras.metrics.RootMeanSquaredError()"
+        if message:
+            yield finding(
+                "LG021",
+                message,
+                metric.location,
+                fix=fix,
+                related=[(loss.location if loss else None, "loss")],
+            )
+
+
+@rule("LG024", "threshold-metric-on-logits", Severity.WARNING)
+def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
+    head, loss, metrics = setup.head, setup.loss, setup.metrics
+    if head is None or loss is None or not metrics:
+        return
+    if head.activation is not Activation.LINEAR or loss.from_logits is not True:
+        return
+    if loss.kind is not LossKind.BINARY_CE:
+        return
+    labels = setup.labels.encoding if setup.labels else None
+    for metric in metrics:
+        fix = None
+        if metric.kind is MetricKind.ACCURACY:
+            resolved = resolve_bare_accuracy(setup.keras, loss.kind, head.units, labels)
+            if resolved is MetricKind.BINARY_ACCURACY:
+                fix = "metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)]"
+        elif metric.kind is MetricKind.BINARY_ACCURACY and _default_threshold(metric.threshold):
+            fix = "keras.metrics.BinaryAccuracy(threshold=0.0)"
+        elif metric.kind in (MetricKind.PRECISION, MetricKind.RECALL) and _default_threshold(
+            metric.threshold
+        ):
+            cls = "Precision" if metric.kind is MetricKind.PRECISION else "Recall"
+            fix = f"keras.metrics.{cls}(thresholds=0.0)"
+        elif metric.kind is MetricKind.AUC and metric.from_logits is False:
+            fix = "keras.metrics.AUC(from_logits=True)"
+        if fix is None:
+            continue
+        yield finding(
+            "LG024",
+            f"{metric.written} thresholds at 0.5, but the linear output "
+            f"({head.describe()} at line {line_of(head.location)}) gives logits "
+            f"(from_logits=True at line {line_of(loss.location)}): the probability 0.5 is the "
+            "logit 0.0, so the metric counts the wrong side of the boundary",
+            metric.location,
+            fix=f"use {fix}",
+            related=[(head.location, "linear output layer"), (loss.location, "from_logits=True")],
+        )
+
+
+def _default_threshold(threshold: float | None) -> bool:
+    return threshold is None or (not math.isnan(threshold) and abs(threshold - 0.5) < 1e-9)

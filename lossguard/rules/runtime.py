@@ -1,0 +1,98 @@
+"""LG030–LG032: what only a real batch shows (facts from the runtime probe)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from lossguard.facts import Activation, LabelEncoding, LossKind, TrainingSetup
+from lossguard.findings import Finding, Severity
+from lossguard.rules.registry import finding, rule
+
+_TOLERANCE = 1e-4
+
+
+@rule("LG030", "labels-out-of-range", Severity.ERROR)
+def labels_out_of_range(setup: TrainingSetup) -> Iterator[Finding]:
+    labels, loss, head = setup.labels, setup.loss, setup.head
+    if labels is None or loss is None or labels.max_value is None or labels.min_value is None:
+        return
+    low, high = labels.min_value, labels.max_value
+    units = head.units if head else None
+    synthetic = " (on the probe's synthetic batch)" if labels.synthetic else ""
+    if loss.kind is LossKind.SPARSE_CATEGORICAL_CE and units is not None and units > 1:
+        if high >= units or low < 0:
+            yield finding(
+                "LG030",
+                f"integer labels range from {low:g} to {high:g}{synthetic}, but the output has "
+                f"{units} units (valid labels are 0…{units - 1}): the CPU raises an opaque "
+                "InvalidArgumentError, the GPU silently returns NaN",
+                labels.location,
+                fix=f"use Dense({int(high) + 1}, …) or re-map the labels to 0…{units - 1}",
+                related=[(head.location if head else None, "output layer")],
+            )
+    elif loss.kind is LossKind.BINARY_CE and (low < -_TOLERANCE or high > 1 + _TOLERANCE):
+        yield finding(
+            "LG030",
+            f"binary cross-entropy labels range from {low:g} to {high:g}{synthetic}: they must "
+            "lie in [0, 1], otherwise the loss goes negative and training diverges",
+            labels.location,
+            fix="pass 0/1 labels (e.g. y = (y > 0).astype('float32'))",
+            related=[(loss.location, "binary cross-entropy")],
+        )
+
+
+@rule("LG031", "non-finite-loss", Severity.ERROR)
+def non_finite_loss(setup: TrainingSetup) -> Iterator[Finding]:
+    observation = setup.observation
+    if observation is None or observation.loss_value is None:
+        return
+    if math.isfinite(observation.loss_value):
+        return
+    batch = "a synthetic" if observation.synthetic_batch else "the first real"
+    location = setup.loss.location if setup.loss else setup.fit.location if setup.fit else None
+    if location is None:
+        return
+    yield finding(
+        "LG031",
+        f"the loss on {batch} batch is {observation.loss_value} before any training: the "
+        "weights will turn NaN at the first step",
+        location,
+        fix="check the labels' range, the inputs for NaN/inf, and log() of zero in custom losses",
+    )
+
+
+@rule("LG032", "output-not-probability", Severity.ERROR)
+def output_not_probability(setup: TrainingSetup) -> Iterator[Finding]:
+    observation, loss, head = setup.observation, setup.loss, setup.head
+    if observation is None or loss is None or observation.output_min is None:
+        return
+    if loss.from_logits is not False or not (
+        loss.kind.is_crossentropy or loss.kind is LossKind.AUTO_CE
+    ):
+        return
+    if head is not None and (head.activation is Activation.LINEAR or head.after):
+        return  # LG005 / LG006 name the cause
+    low, high = observation.output_min, observation.output_max or 0.0
+    problem = None
+    if low < -_TOLERANCE or high > 1 + _TOLERANCE:
+        problem = f"the model's outputs range from {low:.3g} to {high:.3g}"
+    elif (
+        loss.kind is LossKind.CATEGORICAL_CE
+        and setup.labels is not None
+        and setup.labels.encoding is LabelEncoding.ONE_HOT
+        and (observation.output_row_sum_max_error or 0.0) > 1e-2
+    ):
+        problem = (
+            "the model's output rows do not sum to 1 (off by up to "
+            f"{observation.output_row_sum_max_error:.3g})"
+        )
+    if problem is None:
+        return
+    yield finding(
+        "LG032",
+        f"{problem} on a real batch, but {loss.name} expects probabilities: Keras clips them "
+        "and the loss is computed on the wrong numbers",
+        loss.location,
+        fix="end the model with a softmax/sigmoid activation, or use from_logits=True",
+    )

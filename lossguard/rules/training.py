@@ -1,0 +1,72 @@
+"""LG040–LG042: fit() and data arguments that Keras accepts but does not honour."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lossguard.facts import ModuleFacts, StepsUnit
+from lossguard.findings import Finding, Severity
+from lossguard.rules.registry import finding, rule
+from lossguard.static.keras_api import BOOL_PARAMS, INT_PARAMS
+
+
+@rule("LG040", "string-boolean-argument", Severity.WARNING, subject="module")
+def string_boolean_argument(facts: ModuleFacts) -> Iterator[Finding]:
+    for arg in facts.call_arguments:
+        if not isinstance(arg.value, str):
+            continue
+        if arg.param in BOOL_PARAMS and arg.value not in BOOL_PARAMS[arg.param]:
+            meaning = "true" if arg.value else "false"
+            wanted = arg.value.strip().lower() in ("false", "no", "0", "off", "none", "")
+            value = "False" if wanted else "True"
+            yield finding(
+                "LG040",
+                f"{arg.callee}({arg.param}={arg.text}) passes a string where Keras expects a "
+                f"bool: every non-empty string is {meaning}, so this means {arg.param}="
+                f"{'True' if arg.value else 'False'}",
+                arg.location,
+                fix=f"{arg.param}={value}",
+            )
+        elif arg.param in INT_PARAMS and arg.value not in INT_PARAMS[arg.param]:
+            number = arg.value.strip()
+            yield finding(
+                "LG040",
+                f"{arg.callee}({arg.param}={arg.text}) passes a string where Keras expects an "
+                "int: it is compared and tested as a string, not as the number you meant",
+                arg.location,
+                fix=f"{arg.param}={number if number.isdigit() else 1}",
+            )
+
+
+@rule("LG041", "removed-argument-value", Severity.WARNING, subject="module")
+def removed_argument_value(facts: ModuleFacts) -> Iterator[Finding]:
+    for arg in facts.call_arguments:
+        if arg.param != "class_weight" or not isinstance(arg.value, str):
+            continue
+        yield finding(
+            "LG041",
+            f"{arg.callee}(class_weight={arg.text}): Keras does not compute class weights from a "
+            "string. Keras 1 and early Keras 2 silently ignored it (no weighting at all); "
+            "Keras 3 and tf_keras fail with an opaque AttributeError",
+            arg.location,
+            fix=(
+                "pass a dict {class_index: weight}, e.g. from "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', …)"
+            ),
+        )
+
+
+@rule("LG042", "steps-are-samples", Severity.WARNING, subject="module")
+def steps_are_samples(facts: ModuleFacts) -> Iterator[Finding]:
+    for steps in facts.steps:
+        if steps.unit is not StepsUnit.SAMPLES:
+            continue
+        yield finding(
+            "LG042",
+            f"{steps.param}={steps.text} counts samples, but Keras counts {steps.param} in "
+            "batches: every epoch runs batch_size times longer than intended (or runs out of "
+            "data)",
+            steps.location,
+            fix=f"{steps.param}={steps.text} // batch_size, or leave it out and let Keras use "
+            "len(generator)",
+        )

@@ -1,0 +1,369 @@
+"""Static extractor: source text → ``ModuleFacts``, with positions resolved lazily.
+
+libcst parses the module once; the interpreter (``interpreter.py``) runs it over abstract
+values; this module turns the recorded models, compiles and fits into ``TrainingSetup`` facts.
+Node positions are computed only for the nodes a finding points at (``PositionResolver``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from lossguard.facts import (
+    Activation,
+    CallArgument,
+    CallbackSpec,
+    FitSpec,
+    KerasTarget,
+    LabelEncoding,
+    LabelSpec,
+    Location,
+    LossKind,
+    LossSpec,
+    MetricKind,
+    MetricSpec,
+    ModuleFacts,
+    OutputHead,
+    StepsArgument,
+    TrainingSetup,
+)
+from lossguard.keras_semantics import history_key
+from lossguard.static import keras_api as api
+from lossguard.static.interpreter import FitEvent, Interpreter
+from lossguard.static.values import (
+    UNKNOWN,
+    ApiRef,
+    ArrayVal,
+    CompileVal,
+    Const,
+    DataVal,
+    DictVal,
+    FuncVal,
+    LabelVal,
+    LayerVal,
+    LossVal,
+    MetricVal,
+    ModelVal,
+    SeqVal,
+    TensorVal,
+    Value,
+)
+from lossguard.static.names import keras_name
+
+
+class ParseFailure(Exception):
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+def parse(text: str) -> cst.Module:
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
+        raise ParseFailure(message, exc.raw_line, exc.raw_column + 1) from None
+    except RecursionError:
+        raise ParseFailure("too deeply nested to parse", 1, 1) from None
+
+
+class PositionResolver:
+    """Line/column of a node handle, computed per top-level statement and only on demand."""
+
+    def __init__(self, module: cst.Module, refs: list[tuple[int, cst.CSTNode]]) -> None:
+        self.module = module
+        self.refs = refs
+        self._offsets: list[int] | None = None
+        self._positions: dict[int, dict[cst.CSTNode, object]] = {}
+
+    def _statement_offsets(self) -> list[int]:
+        if self._offsets is None:
+            offsets = []
+            line = len(self.module.header)
+            for stmt in self.module.body:
+                offsets.append(line)
+                line += self.module.code_for_node(stmt).count("\n")
+            self._offsets = offsets
+        return self._offsets
+
+    def resolve(self, location: Location) -> Location:
+        if location.ref is None or location.resolved:
+            return location
+        stmt_index, node = self.refs[location.ref]
+        if stmt_index >= len(self.module.body):
+            return replace(location, line=1, column=1, end_line=1, end_column=1)
+        positions = self._positions.get(stmt_index)
+        if positions is None:
+            stmt = self.module.body[stmt_index]
+            mini = cst.Module(
+                body=[stmt],
+                default_indent=self.module.default_indent,
+                default_newline=self.module.default_newline,
+            )
+            wrapper = MetadataWrapper(mini, unsafe_skip_copy=True)
+            positions = dict(wrapper.resolve(PositionProvider))
+            self._positions[stmt_index] = positions
+        code_range = positions.get(node)
+        if code_range is None:
+            return replace(location, line=1, column=1, end_line=1, end_column=1)
+        offset = self._statement_offsets()[stmt_index]
+        start, end = code_range.start, code_range.end  # type: ignore[attr-defined]
+        return replace(
+            location,
+            line=start.line + offset,
+            column=start.column + 1,
+            end_line=end.line + offset,
+            end_column=end.column + 1,
+        )
+
+
+class Extraction:
+    """The facts of one module, and the means to place them."""
+
+    def __init__(self, facts: ModuleFacts, resolver: PositionResolver) -> None:
+        self.facts = facts
+        self.resolver = resolver
+
+
+def extract(text: str, path: str, target: KerasTarget) -> Extraction:
+    module = parse(text)
+    interpreter = Interpreter(module)
+    interpreter.run()
+    builder = _SetupBuilder(interpreter, path, target)
+    facts = builder.build()
+    return Extraction(facts, PositionResolver(module, interpreter.refs))
+
+
+class _SetupBuilder:
+    def __init__(self, interpreter: Interpreter, path: str, target: KerasTarget) -> None:
+        self.it = interpreter
+        self.path = path
+        self.target = target
+
+    def loc(self, ref: int | None) -> Location:
+        return Location(self.path, ref=ref)
+
+    def build(self) -> ModuleFacts:
+        setups: list[TrainingSetup] = []
+        fitted: set[int] = set()
+        for event in self.it.fits:
+            fitted.add(id(event.model))
+            setups.extend(self.setups_for(event.model, event.layers_snapshot, event.outputs_snapshot, event.compile, event))
+        for model in self.it.models:
+            if id(model) not in fitted and model.compile is not None:
+                setups.extend(self.setups_for(model, model.layers, model.outputs, model.compile, None))
+        call_args = tuple(
+            CallArgument(a.callee, a.param, a.value, a.text, self.loc(a.ref)) for a in self.it.call_args
+        )
+        steps = tuple(StepsArgument(s.param, s.unit, s.text, self.loc(s.ref)) for s in self.it.steps)
+        return ModuleFacts(self.path, tuple(setups), call_args, steps, self.target)
+
+    # ----- one model ------------------------------------------------------------------------
+
+    def setups_for(
+        self,
+        model: ModelVal,
+        layers: list[Value],
+        outputs: list[TensorVal] | None,
+        compile_val: CompileVal | None,
+        event: FitEvent | None,
+    ) -> list[TrainingSetup]:
+        chains = self.it.output_chains(layers, outputs, model)
+        heads: list[OutputHead | None]
+        if chains is None:
+            heads = [None]
+            output_count: int | None = None
+        else:
+            heads = [self.head_from_chain(chain) for chain in chains]
+            output_count = len(chains)
+        names = model.output_names or [None] * len(heads)
+        fit = self.fit_spec(event) if event is not None else None
+        if compile_val is None or compile_val.uncertain:
+            losses: list[LossSpec | None] = [None] * len(heads)
+            metrics: tuple[MetricSpec, ...] | None = None
+            compile_location = self.loc(compile_val.ref) if compile_val else None
+        else:
+            compile_location = self.loc(compile_val.ref)
+            losses = self.losses_for(compile_val, len(heads), names)
+            metrics = self.metrics_for(compile_val) if len(heads) == 1 else None
+        labels = self.labels_for(event) if event is not None and len(heads) == 1 else None
+        setups = []
+        for index, head in enumerate(heads):
+            if head is not None and names[index] is not None:
+                head = replace(head, output_name=names[index])
+            setups.append(
+                TrainingSetup(
+                    path=self.path,
+                    model_name=model.var_name,
+                    keras=self.target,
+                    head=head,
+                    loss=losses[index] if index < len(losses) else None,
+                    metrics=metrics,
+                    labels=labels,
+                    fit=fit,
+                    output_count=output_count,
+                    compile_location=compile_location,
+                )
+            )
+        return setups
+
+    def head_from_chain(self, chain: list[Value]) -> OutputHead | None:
+        index = len(chain) - 1
+
+        def skip_neutral(i: int) -> int:
+            while i >= 0 and _is_neutral(chain[i]):
+                i -= 1
+            return i
+
+        index = skip_neutral(index)
+        after: list[LayerVal] = []
+        while index >= 0 and isinstance(chain[index], LayerVal) and chain[index].kind in api.RESCALING_LAYERS:  # type: ignore[union-attr]
+            after.insert(0, chain[index])  # type: ignore[arg-type]
+            index = skip_neutral(index - 1)
+        if index < 0:
+            return None
+        last = chain[index]
+        if not isinstance(last, LayerVal) or last.opaque:
+            return None
+        if last.kind in api.ACTIVATION_LAYERS or (last.kind == "Activation"):
+            activation = last.activation or Activation.UNKNOWN
+            before = skip_neutral(index - 1)
+            units = None
+            layer_name = last.kind
+            location = self.loc(last.ref)
+            if before >= 0:
+                prior = chain[before]
+                if isinstance(prior, LayerVal) and not prior.opaque and prior.units is not None:
+                    units = prior.units
+                    layer_name = prior.kind
+                    location = self.loc(prior.ref)
+            head = OutputHead(units, activation, layer_name, location, activation_location=self.loc(last.ref))
+        elif last.kind in api.UNIT_LAYERS or last.kind in api.RECURRENT_LAYERS or last.units is not None or last.name == "predictions":
+            activation = last.activation or Activation.UNKNOWN
+            act_loc = self.loc(last.activation_ref) if last.activation_ref is not None else None
+            head = OutputHead(last.units, activation, last.kind, self.loc(last.ref), activation_location=act_loc)
+        else:
+            return None
+        if after:
+            if head.activation.is_probability:
+                head = replace(head, after=tuple(a.kind for a in after), after_location=self.loc(after[-1].ref))
+            else:
+                head = replace(head, activation=Activation.OTHER)
+        return head
+
+    def losses_for(self, compile_val: CompileVal, count: int, names: list[str | None]) -> list[LossSpec | None]:
+        value = compile_val.loss
+        location = self.loc(compile_val.loss_ref)
+        if isinstance(value, SeqVal):
+            if count > 1 and value.exact and len(value.items) == count:
+                return [self.loss_spec(v, location, "") for v in value.items]
+            return [None] * count
+        if isinstance(value, DictVal):
+            if count > 1 and all(n is not None for n in names):
+                return [self.loss_spec(value.items[n], location, "") if n in value.items else None for n in names]  # type: ignore[index]
+            if count == 1 and len(value.items) == 1:
+                return [self.loss_spec(next(iter(value.items.values())), location, "")]
+            return [None] * count
+        spec = self.loss_spec(value, location, compile_val.loss_text)
+        return [spec] * count
+
+    def loss_spec(self, value: Value, location: Location, text: str) -> LossSpec | None:
+        if isinstance(value, LossVal):
+            return LossSpec(value.kind, value.name, location, value.from_logits)
+        if isinstance(value, Const) and isinstance(value.value, str):
+            kind = api.loss_kind_from_name(value.value)
+            return LossSpec(kind, value.value, location, False) if kind is not LossKind.UNKNOWN else None
+        if isinstance(value, ApiRef):
+            name = keras_name(value.path)
+            if name is None or name.category != "losses":
+                return None
+            kind = api.loss_kind_from_name(name.name)
+            if kind is LossKind.UNKNOWN or name.name[:1].isupper():
+                return None  # a loss class given without calling it: not a working loss
+            return LossSpec(kind, text or name.name, location, False)
+        if isinstance(value, FuncVal):
+            return LossSpec(LossKind.OTHER, value.node.name.value, location, None)
+        return None
+
+    def metrics_for(self, compile_val: CompileVal) -> tuple[MetricSpec, ...] | None:
+        value = compile_val.metrics
+        refs = compile_val.metrics_refs
+        if isinstance(value, DictVal):
+            if len(value.items) != 1:
+                return None
+            value = next(iter(value.items.values()))
+            refs = []
+        if isinstance(value, SeqVal):
+            if not value.exact:
+                return None
+            items = value.items
+        elif value is UNKNOWN:
+            return None
+        else:
+            items = [value]
+        specs = []
+        for index, item in enumerate(items):
+            ref = refs[index] if index < len(refs) else compile_val.ref
+            specs.append(self.metric_spec(item, self.loc(ref)))
+        return tuple(specs)
+
+    def metric_spec(self, value: Value, location: Location) -> MetricSpec:
+        if isinstance(value, Const) and isinstance(value.value, str):
+            written = value.value
+            return MetricSpec(
+                api.metric_kind_from_name(written), repr(written), location, history_key(self.target, written)
+            )
+        if isinstance(value, MetricVal):
+            return MetricSpec(value.kind, value.written, location, value.log_name, value.threshold, value.from_logits)
+        if isinstance(value, ApiRef):
+            name = keras_name(value.path)
+            if name is not None and name.category in ("metrics", "losses") and name.name:
+                kind = api.metric_kind_from_name(name.name)
+                if name.name[:1].isupper():
+                    return MetricSpec(MetricKind.UNKNOWN, name.name, location)
+                return MetricSpec(kind, name.name, location, name.name)
+            return MetricSpec(MetricKind.UNKNOWN, value.path.split(".")[-1], location)
+        if isinstance(value, FuncVal):
+            fname = value.node.name.value
+            return MetricSpec(MetricKind.OTHER, fname, location, fname)
+        return MetricSpec(MetricKind.UNKNOWN, "?", location)
+
+    def labels_for(self, event: FitEvent) -> LabelSpec | None:
+        source: Value | None = event.y
+        if isinstance(event.x, DataVal):
+            source = event.x.labels
+        if isinstance(source, LabelVal):
+            return LabelSpec(
+                source.encoding, source.origin, self.loc(source.ref), source.num_classes, source.width
+            )
+        if isinstance(source, ArrayVal) and source.shape is not None and len(source.shape) == 2:
+            width = source.shape[1]
+            if width is not None:
+                return LabelSpec(LabelEncoding.UNKNOWN, "array", self.loc(source.ref), None, width)
+        return None
+
+    def fit_spec(self, event: FitEvent) -> FitSpec:
+        callbacks = []
+        for cb in event.callbacks:
+            if cb.monitor is None:
+                continue
+            callbacks.append(
+                CallbackSpec(cb.kind, cb.monitor, cb.mode, self.loc(cb.ref), cb.monitor_explicit, cb.mode_explicit)
+            )
+        return FitSpec(event.method, self.loc(event.ref), event.has_validation, tuple(callbacks))
+
+
+def _is_neutral(value: Value) -> bool:
+    if isinstance(value, LayerVal):
+        if value.kind in api.NEUTRAL_LAYERS:
+            return True
+        return value.kind == "Activation" and value.activation is Activation.LINEAR
+    return False
+
+
+__all__ = ["Extraction", "ParseFailure", "PositionResolver", "extract", "parse"]
+_ = UNKNOWN

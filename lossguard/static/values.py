@@ -1,0 +1,233 @@
+"""The abstract values the static interpreter computes for expressions.
+
+Each value stands for what a Keras script object would be at run time, as far as the source
+tells: a layer, a model, a loss, an array of labels … or ``UNKNOWN``. Node handles (``ref``) point
+back into the parsed module so that positions are computed only for what gets reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from lossguard.facts import Activation, LabelEncoding, LossKind, MetricKind
+
+
+class _Unknown:
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
+
+
+@dataclass(eq=False)
+class Const:
+    value: Any
+
+
+@dataclass(eq=False)
+class SeqVal:
+    items: list[Value]
+    is_tuple: bool = False
+    exact: bool = True  # False when an unknown number of items precede the known ones
+
+
+@dataclass(eq=False)
+class DictVal:
+    items: dict[str, Value]
+
+
+@dataclass(eq=False)
+class ApiRef:
+    """A name imported from a module: ``keras.layers.Dense``, ``numpy.eye``, …"""
+
+    path: str
+
+
+@dataclass(eq=False)
+class LayerVal:
+    kind: str  # class name, e.g. "Dense"
+    ref: int
+    units: int | None = None
+    activation: Activation | None = None  # None: the layer has no activation of its own
+    activation_ref: int | None = None
+    name: str | None = None
+    opaque: bool = False  # Lambda, custom layers: what it does is unknown
+
+
+@dataclass(eq=False)
+class TensorVal:
+    """A symbolic tensor of the functional API: the layer that made it and its input."""
+
+    layer: LayerVal | ModelVal | None  # None: an Input or a tensor of unknown origin
+    parent: TensorVal | None = None
+    opaque: bool = False  # made by an op we do not follow (add, concatenate, …)
+
+
+@dataclass(eq=False)
+class CompileVal:
+    ref: int
+    loss: Value
+    loss_ref: int | None
+    metrics: Value
+    metrics_refs: list[int | None]
+    loss_text: str = ""
+    uncertain: bool = False
+
+
+@dataclass(eq=False)
+class ModelVal:
+    kind: str  # "sequential", "functional", "pretrained", "subclassed", "loaded"
+    ref: int
+    layers: list[Value] = field(default_factory=list)
+    outputs: list[TensorVal] | None = None
+    output_names: list[str | None] | None = None
+    compile: CompileVal | None = None
+    var_name: str | None = None
+    top_layer: LayerVal | None = None  # pretrained application with include_top=True
+    fitted: bool = False
+
+
+@dataclass(eq=False)
+class LossVal:
+    kind: LossKind
+    name: str
+    ref: int
+    from_logits: bool | None = False
+
+
+@dataclass(eq=False)
+class MetricVal:
+    kind: MetricKind
+    written: str
+    ref: int
+    log_name: str | None = None
+    threshold: float | None = None
+    from_logits: bool | None = None
+
+
+@dataclass(eq=False)
+class CallbackVal:
+    kind: str
+    ref: int
+    monitor: str | None = None
+    monitor_explicit: bool = False
+    mode: str = "auto"
+    mode_explicit: bool = False
+
+
+@dataclass(eq=False)
+class LabelVal:
+    """An array of training labels whose encoding we know."""
+
+    encoding: LabelEncoding
+    origin: str
+    ref: int
+    num_classes: int | None = None
+    width: int | None = None
+
+
+@dataclass(eq=False)
+class ArrayVal:
+    """An array (features, or labels of unknown encoding) with what we know of its shape."""
+
+    ref: int
+    shape: tuple[int | None, ...] | None = None
+
+
+@dataclass(eq=False)
+class DataVal:
+    """A data pipeline: generator, iterator, tf.data.Dataset; labels when we know them."""
+
+    kind: str  # "iterator", "dataset"
+    labels: LabelVal | None = None
+
+
+@dataclass(eq=False)
+class GeneratorFactoryVal:
+    """An ``ImageDataGenerator`` (whose ``flow*`` methods make iterators)."""
+
+    ref: int
+
+
+@dataclass(eq=False)
+class EyeVal:
+    """``np.eye(n)``: indexing it with integer labels one-hot encodes them."""
+
+    n: int | None
+
+
+@dataclass(eq=False)
+class CountVal:
+    """A count of samples (``len(x_train)``, ``iterator.samples``)."""
+
+    unit: str = "samples"
+
+
+@dataclass(eq=False)
+class QuotientVal:
+    """The result of a division: a count of batches when used as steps."""
+
+
+@dataclass(eq=False)
+class FuncVal:
+    node: Any  # libcst.FunctionDef
+    stmt: int
+    called: bool = False
+    is_method: bool = False
+
+
+@dataclass(eq=False)
+class ClassVal:
+    name: str
+    is_model: bool
+    is_data: bool = False
+
+
+@dataclass(eq=False)
+class InstanceVal:
+    """An instance of a class defined in the file (attributes tracked on ``self``)."""
+
+    cls: ClassVal
+    attrs: dict[str, Value] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class MethodVal:
+    obj: Value
+    name: str
+
+
+Value = Union[  # noqa: UP007
+    _Unknown,
+    Const,
+    SeqVal,
+    DictVal,
+    ApiRef,
+    LayerVal,
+    TensorVal,
+    CompileVal,
+    ModelVal,
+    LossVal,
+    MetricVal,
+    CallbackVal,
+    LabelVal,
+    ArrayVal,
+    DataVal,
+    GeneratorFactoryVal,
+    EyeVal,
+    CountVal,
+    QuotientVal,
+    FuncVal,
+    ClassVal,
+    InstanceVal,
+    MethodVal,
+]
