@@ -35,10 +35,15 @@ def softmax_with_binary_crossentropy(setup: TrainingSetup) -> Iterator[Finding]:
         "binary cross-entropy scores every unit as its own yes/no question, but softmax makes "
         "the units compete; the model trains on the wrong objective"
     )
-    if head.units is None or head.units == 2:
+    if head.units == 2:
         detail = (
             "with two softmax units this equals categorical cross-entropy, but it says "
             "something else and a bare 'accuracy' may be resolved as binary accuracy"
+        )
+    elif head.units is None:
+        detail = (
+            "the number of units is not known here; with two it equals categorical "
+            "cross-entropy under another name, with more it trains the wrong objective"
         )
     yield finding(
         "LG001",

@@ -162,9 +162,14 @@ def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
             fix = "keras.metrics.AUC(from_logits=True)"
         if fix is None:
             continue
+        what = (
+            f"{metric.written} places its thresholds in [0, 1]"
+            if metric.kind is MetricKind.AUC
+            else f"{metric.written} thresholds at 0.5"
+        )
         yield finding(
             "LG024",
-            f"{metric.written} thresholds at 0.5, but the linear output "
+            f"{what}, but the linear output "
             f"({head.describe()} at line {line_of(head.location)}) gives logits "
             f"(from_logits=True at line {line_of(loss.location)}): the probability 0.5 is the "
             "logit 0.0, so the metric counts the wrong side of the boundary",

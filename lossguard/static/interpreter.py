@@ -34,6 +34,7 @@ from lossguard.static.values import (
     GeneratorFactoryVal,
     InstanceVal,
     LabelVal,
+    LambdaVal,
     LayerVal,
     LossVal,
     MethodVal,
@@ -377,8 +378,9 @@ class Interpreter:
             return self.globals[name]
         if name in ("True", "False", "None"):
             return Const({"True": True, "False": False, "None": None}[name])
-        for module in reversed(self.star_modules):
-            if keras_name(module) is not None:
+        if self.star_modules:
+            module = _star_module_for(name, self.star_modules)
+            if module is not None:
                 return ApiRef(f"{module}.{name}")
         if name in _BUILTINS:
             return ApiRef(f"builtins.{name}")
@@ -475,6 +477,8 @@ class Interpreter:
             value = self.eval(node.value)
             self.bind(node.target, value)
             return value
+        if isinstance(node, cst.Lambda):
+            return LambdaVal(node)
         if isinstance(node, cst.Await):
             self.eval(node.expression)
             return UNKNOWN
@@ -630,6 +634,8 @@ class Interpreter:
             return self.call_method(func.obj, func.name, args, node)
         if isinstance(func, FuncVal):
             return self.call_function(func, args)
+        if isinstance(func, LambdaVal):
+            return self.call_lambda(func, args)
         if isinstance(func, ClassVal):
             if func.is_model:
                 model = ModelVal("subclassed", self.ref(node))
@@ -697,6 +703,42 @@ class Interpreter:
         if not returns:
             return Const(None)
         return returns[0] if _all_same(returns) else UNKNOWN
+
+    def mapped_labels(self, func: Value, labels: LabelVal | None) -> LabelVal | None:
+        """Labels after ``dataset.map(func)``: follow ``func(x, y)`` when it returns ``(x', y')``."""
+        placeholder: Value = labels if labels is not None else UNKNOWN
+        arguments = Args([UNKNOWN, placeholder], {}, False, {})
+        if isinstance(func, LambdaVal):
+            result = self.call_lambda(func, arguments)
+        elif isinstance(func, FuncVal):
+            result = self.call_function(func, arguments)
+        else:
+            return None
+        if isinstance(result, SeqVal) and result.exact and len(result.items) == 2:
+            second = result.items[1]
+            return second if isinstance(second, LabelVal) else None
+        return None
+
+    def call_lambda(self, func: LambdaVal, args: Args) -> Value:
+        params = func.node.params
+        env: dict[str, Value] = {}
+        ordered = list(params.posonly_params) + list(params.params)
+        for index, param in enumerate(ordered):
+            if index < len(args.positional):
+                env[param.name.value] = args.positional[index]
+            else:
+                env[param.name.value] = UNKNOWN
+        for param in params.kwonly_params:
+            env[param.name.value] = UNKNOWN
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                env[star.name.value] = UNKNOWN
+        saved_env = self.frame.env
+        self.frame.env = {**saved_env, **env}
+        try:
+            return self.eval(func.node.body)
+        finally:
+            self.frame.env = saved_env
 
     def call_builtin(self, name: str, args: Args) -> Value:
         first = args.positional[0] if args.positional else None
@@ -1111,8 +1153,10 @@ class Interpreter:
                 return DataVal("iterator", _as_label(args.get(1, "y")))
             return UNKNOWN
         if isinstance(obj, DataVal):
-            if name in ("batch", "shuffle", "prefetch", "cache", "repeat", "take", "skip", "padded_batch", "with_options", "unbatch", "rebatch", "shard"):
+            if name in ("batch", "shuffle", "prefetch", "cache", "repeat", "take", "skip", "padded_batch", "with_options", "unbatch", "rebatch", "shard", "filter"):
                 return obj
+            if name == "map" and args.positional:
+                return DataVal(obj.kind, self.mapped_labels(args.positional[0], obj.labels))
             return DataVal(obj.kind, None)
         if isinstance(obj, LabelVal):
             if name in ("astype", "copy", "squeeze", "flatten", "ravel", "reshape"):
@@ -1358,3 +1402,48 @@ def _tensor_name(tensor: TensorVal) -> str | None:
 
 def iter_models(interpreter: Interpreter) -> Iterator[ModelVal]:
     yield from interpreter.models
+
+
+_STAR_CATEGORIES = {
+    "Sequential": ("models", ""),
+    "Model": ("models", ""),
+    "load_model": ("models",),
+    "Input": ("layers", ""),
+    "to_categorical": ("utils",),
+    "ImageDataGenerator": ("preprocessing",),
+}
+
+
+def _category_of(name: str) -> tuple[str, ...]:
+    if name in _STAR_CATEGORIES:
+        return _STAR_CATEGORIES[name]
+    if (
+        name in api.UNIT_LAYERS
+        or name in api.RECURRENT_LAYERS
+        or name in api.ACTIVATION_LAYERS
+        or name in api.NEUTRAL_LAYERS
+        or name in api.RESCALING_LAYERS
+    ):
+        return ("layers",)
+    if name in ("EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau"):
+        return ("callbacks",)
+    if api.loss_kind_from_name(name) not in (LossKind.UNKNOWN,) and name[:1].isupper():
+        return ("losses",)
+    if api.metric_kind_from_name(name) is not MetricKind.OTHER and name[:1].isupper():
+        return ("metrics",)
+    return ()
+
+
+def _star_module_for(name: str, modules: list[str]) -> str | None:
+    """The ``from … import *`` module a free name most likely came from (Keras ones only)."""
+    keras_modules = [m for m in modules if keras_name(m) is not None]
+    if not keras_modules:
+        return None
+    wanted = _category_of(name)
+    if not wanted:
+        return None
+    for module in reversed(keras_modules):
+        found = keras_name(module)
+        if found is not None and (found.category or found.name) in wanted:
+            return module
+    return None

@@ -201,6 +201,11 @@ class InstanceVal:
 
 
 @dataclass(eq=False)
+class LambdaVal:
+    node: Any  # libcst.Lambda
+
+
+@dataclass(eq=False)
 class MethodVal:
     obj: Value
     name: str
@@ -229,5 +234,6 @@ Value = Union[  # noqa: UP007
     FuncVal,
     ClassVal,
     InstanceVal,
+    LambdaVal,
     MethodVal,
 ]
