@@ -92,29 +92,52 @@ def _load_settings(paths: list[str], config: Path | None) -> Settings:
 
 
 @app.command()
-def check(  # noqa: C901, PLR0912, PLR0913, PLR0915
-    paths: Annotated[list[str] | None, typer.Argument(help="Files or folders to check; '-' reads stdin.")] = None,
+def check(
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Files or folders to check; '-' reads stdin.")
+    ] = None,
     output_format: Annotated[
         OutputFormat | None,
         typer.Option("--format", "-f", help="Output format (default: text; github under GitHub Actions)."),
     ] = None,
-    select: Annotated[list[str] | None, typer.Option(help="Only these codes or prefixes (comma-separated).")] = None,
-    ignore: Annotated[list[str] | None, typer.Option(help="Skip these codes or prefixes (comma-separated).")] = None,
+    select: Annotated[
+        list[str] | None, typer.Option(help="Only these codes or prefixes (comma-separated).")
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option(help="Skip these codes or prefixes (comma-separated).")
+    ] = None,
     keras_version: Annotated[
-        str | None, typer.Option(help="Check against this Keras, e.g. 3, 2.15, 2.3 (default: installed, else 3).")
+        str | None,
+        typer.Option(help="Check against this Keras, e.g. 3, 2.15, 2.3 (default: installed, else 3)."),
     ] = None,
     probe: Annotated[
-        bool | None, typer.Option("--probe/--no-probe", help="Also run the script up to fit() with the real Keras.")
+        bool | None,
+        typer.Option("--probe/--no-probe", help="Also run the script up to fit() with the real Keras."),
     ] = None,
-    probe_timeout: Annotated[float | None, typer.Option(help="Seconds before the probe is killed (default 120).")] = None,
-    probe_device: Annotated[ProbeDevice, typer.Option(help="Where the probe's training step runs.")] = ProbeDevice.auto,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write .lossguard_cache/.")] = False,
-    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when problems are found.")] = False,
-    show_source: Annotated[bool, typer.Option("--show-source", help="Show the code lines of each finding.")] = False,
+    probe_timeout: Annotated[
+        float | None, typer.Option(help="Seconds before the probe is killed (default 120).")
+    ] = None,
+    probe_device: Annotated[
+        ProbeDevice, typer.Option(help="Where the probe's training step runs.")
+    ] = ProbeDevice.auto,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Neither read nor write .lossguard_cache/.")
+    ] = False,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even when problems are found.")
+    ] = False,
+    show_source: Annotated[
+        bool, typer.Option("--show-source", help="Show the code lines of each finding.")
+    ] = False,
     statistics: Annotated[bool, typer.Option("--statistics", help="Count the findings per code.")] = False,
-    output_file: Annotated[Path | None, typer.Option("--output-file", "-o", help="Write the report to this file.")] = None,
+    output_file: Annotated[
+        Path | None, typer.Option("--output-file", "-o", help="Write the report to this file.")
+    ] = None,
     report_unused_ignores: Annotated[
-        bool, typer.Option("--report-unused-ignores", help="Report '# lossguard: ignore' comments that silence nothing.")
+        bool,
+        typer.Option(
+            "--report-unused-ignores", help="Report '# lossguard: ignore' comments that silence nothing."
+        ),
     ] = False,
     config: Annotated[Path | None, typer.Option(help="Use this pyproject.toml / lossguard.toml.")] = None,
     stdin_filename: Annotated[str | None, typer.Option(help="The name to report for '-' (stdin).")] = None,
@@ -133,7 +156,9 @@ def check(  # noqa: C901, PLR0912, PLR0913, PLR0915
     except (ConfigError, VersionError) as exc:
         raise _error(str(exc)) from None
     use_probe = settings.probe if probe is None else probe
-    options = CheckOptions(settings, target, use_cache=not no_cache, report_unused_ignores=report_unused_ignores, jobs=jobs)
+    options = CheckOptions(
+        settings, target, use_cache=not no_cache, report_unused_ignores=report_unused_ignores, jobs=jobs
+    )
     try:
         if arguments == ["-"]:
             name = stdin_filename or "-"
@@ -147,7 +172,9 @@ def check(  # noqa: C901, PLR0912, PLR0913, PLR0915
                 raise UsageError(f"no Python files or notebooks found in {', '.join(arguments)}")
             cache = None
             if options.use_cache and not use_probe:
-                cache = Cache(Path(settings.root) if settings.config_file else Path.cwd(), _cache_key(options))
+                cache = Cache(
+                    Path(settings.root) if settings.config_file else Path.cwd(), _cache_key(options)
+                )
             report = check_paths(files, options, cache)
         if use_probe:
             from lossguard.probe.runner import ProbeUnavailable, probe_report
@@ -171,7 +198,15 @@ def _cache_key(options: CheckOptions) -> str:
     return f"{options.target}|{options.settings.fingerprint()}|{options.report_unused_ignores}"
 
 
-def _emit(report: Report, fmt: OutputFormat, output_file: Path | None, *, show_source: bool, statistics: bool, quiet: bool) -> None:
+def _emit(
+    report: Report,
+    fmt: OutputFormat,
+    output_file: Path | None,
+    *,
+    show_source: bool,
+    statistics: bool,
+    quiet: bool,
+) -> None:
     from lossguard.report import text as text_report
 
     if fmt is OutputFormat.text:

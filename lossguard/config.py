@@ -137,8 +137,7 @@ def settings_from(path: Path | None, table: dict[str, Any] | None, known_codes: 
     for key in table:
         if key not in KNOWN_KEYS:
             raise ConfigError(
-                f"{where}: unknown key '{key}' in lossguard settings "
-                f"(known: {', '.join(sorted(KNOWN_KEYS))})"
+                f"{where}: unknown key '{key}' in lossguard settings (known: {', '.join(sorted(KNOWN_KEYS))})"
             )
 
     def codes(key: str, value: Any) -> list[str]:
@@ -156,9 +155,7 @@ def settings_from(path: Path | None, table: dict[str, Any] | None, known_codes: 
         value = table["per-file-ignores"]
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: 'per-file-ignores' must be a table of glob = [codes]")
-        settings.per_file_ignores = {
-            glob: codes(f"per-file-ignores.{glob}", c) for glob, c in value.items()
-        }
+        settings.per_file_ignores = {glob: codes(f"per-file-ignores.{glob}", c) for glob, c in value.items()}
     for key in ("exclude", "extend-exclude"):
         if key in table:
             value = table[key]
@@ -182,14 +179,12 @@ def settings_from(path: Path | None, table: dict[str, Any] | None, known_codes: 
     if "severity" in table:
         value = table["severity"]
         if not isinstance(value, dict):
-            raise ConfigError(f"{where}: 'severity' must be a table of CODE = \"error\"|\"warning\"")
+            raise ConfigError(f'{where}: \'severity\' must be a table of CODE = "error"|"warning"')
         for code, level in value.items():
             if code not in known_codes:
                 raise ConfigError(f"{where}: 'severity': unknown rule code '{code}'")
             if level not in ("error", "warning"):
-                raise ConfigError(
-                    f"{where}: 'severity.{code}' must be \"error\" or \"warning\", not {level!r}"
-                )
+                raise ConfigError(f'{where}: \'severity.{code}\' must be "error" or "warning", not {level!r}')
             settings.severity[code] = level
     return settings
 

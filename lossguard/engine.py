@@ -132,7 +132,9 @@ def _with_suppressions(
     result.findings = kept
     if options.report_unused_ignores:
         result.unused_ignores = suppressions.unused()
-        result.findings += [_unused_ignore(result.path, line, code, source) for line, code in result.unused_ignores]
+        result.findings += [
+            _unused_ignore(result.path, line, code, source) for line, code in result.unused_ignores
+        ]
         result.findings.sort(key=Finding.sort_key)
     return result
 

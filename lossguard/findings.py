@@ -73,8 +73,7 @@ def finding_to_dict(finding: Finding) -> dict[str, object]:
         "end_column": loc.end_column or loc.column,
         "source": finding.source.value,
         "related": [
-            {"path": r.location.path, "line": r.location.line, "message": r.message}
-            for r in finding.related
+            {"path": r.location.path, "line": r.location.line, "message": r.message} for r in finding.related
         ],
         "fix": finding.fix,
     }
@@ -92,9 +91,7 @@ def finding_from_dict(data: dict[str, Any]) -> Finding:
         severity=Severity(data["severity"]),
         message=data["message"],
         location=Location(path, data["line"], data["column"], data["end_line"], data["end_column"]),
-        related=tuple(
-            Related(Location(r["path"], r["line"]), r["message"]) for r in data.get("related", [])
-        ),
+        related=tuple(Related(Location(r["path"], r["line"]), r["message"]) for r in data.get("related", [])),
         fix=data.get("fix"),
         source=Source(data.get("source", "static")),
         cell=data.get("cell"),

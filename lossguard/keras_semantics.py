@@ -56,9 +56,7 @@ def parse_target(spec: str) -> KerasTarget:
     text = spec.strip().lower()
     version = _numbers(text)
     if not version or not re.fullmatch(r"[a-z_.\-]*\d+(\.\d+){0,2}", text):
-        raise VersionError(
-            f"cannot understand Keras version {spec!r}; write e.g. 3, 2.15, 2.3 or tf2.1"
-        )
+        raise VersionError(f"cannot understand Keras version {spec!r}; write e.g. 3, 2.15, 2.3 or tf2.1")
     prefix = re.match(r"[a-z_.\-]*", text)
     kind = prefix.group(0).strip("-_=") if prefix else ""
     if kind in ("tf", "tensorflow", "tf.keras"):

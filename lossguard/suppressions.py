@@ -35,9 +35,7 @@ class Suppressions:
         return None
 
     def suppresses(self, finding: Finding) -> bool:
-        if self.file_codes is not None and (
-            ALL in self.file_codes or finding.code in self.file_codes
-        ):
+        if self.file_codes is not None and (ALL in self.file_codes or finding.code in self.file_codes):
             return True
         lines = [finding.location.line]
         lines += [r.location.line for r in finding.related if r.location.path == finding.path]
@@ -73,9 +71,7 @@ def parse_suppressions(text: str) -> Suppressions:
             continue
         codes_text = match.group("codes")
         codes = frozenset(
-            {c.strip().upper() for c in codes_text.split(",") if c.strip()}
-            if codes_text
-            else {ALL}
+            {c.strip().upper() for c in codes_text.split(",") if c.strip()} if codes_text else {ALL}
         )
         if match.group("kind").lower() == "ignore-file":
             found.file_codes = (found.file_codes or frozenset()) | codes

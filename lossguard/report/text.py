@@ -76,7 +76,9 @@ def _show_source(console: Console, source: _Source, finding: Finding) -> None:
     if text is not None:
         gutter = f"{loc.line:>5} | "
         console.print(f"[dim]{gutter}[/]{escape(text)}", soft_wrap=True, highlight=False)
-        width = max(1, (loc.end_column - loc.column) if loc.end_line == loc.line else len(text) - loc.column + 1)
+        width = max(
+            1, (loc.end_column - loc.column) if loc.end_line == loc.line else len(text) - loc.column + 1
+        )
         console.print(" " * (len(gutter) + loc.column - 1) + f"[{_style(finding.severity)}]{'^' * width}[/]")
     for related in finding.related:
         line = source.line(related.location.path, related.location.line)

@@ -8,4 +8,14 @@ tool_code("LG900", "parse-error", Severity.ERROR)
 tool_code("LG901", "probe-failed", Severity.WARNING)
 tool_code("LG902", "unused-suppression", Severity.WARNING)
 
-__all__ = ["RULES", "RuleInfo", "callbacks", "labels", "loss_head", "metrics", "run_rules", "runtime", "training"]
+__all__ = [
+    "RULES",
+    "RuleInfo",
+    "callbacks",
+    "labels",
+    "loss_head",
+    "metrics",
+    "run_rules",
+    "runtime",
+    "training",
+]

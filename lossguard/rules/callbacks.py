@@ -42,9 +42,7 @@ def monitor_key_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
         yield from _check_monitor(setup, callback, keys)
 
 
-def _check_monitor(
-    setup: TrainingSetup, callback: CallbackSpec, keys: set[str] | None
-) -> Iterator[Finding]:
+def _check_monitor(setup: TrainingSetup, callback: CallbackSpec, keys: set[str] | None) -> Iterator[Finding]:
     assert setup.fit is not None
     monitor = callback.monitor
     validation = monitor.startswith("val_")
@@ -92,8 +90,7 @@ def _check_monitor(
             f"{line_of(setup.fit.location)} gets no validation data: '{monitor}' is never "
             f"logged, {effect}",
             callback.location,
-            fix="pass validation_data=… or validation_split=… to fit(), or monitor "
-            f"'{base}' (training data)",
+            fix=f"pass validation_data=… or validation_split=… to fit(), or monitor '{base}' (training data)",
             related=[(setup.fit.location, f"{setup.fit.method}() without validation data")],
         )
 

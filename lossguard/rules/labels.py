@@ -65,9 +65,14 @@ def label_encoding_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     if labels is None:
         return
     units = head.units if head is not None else None
-    if loss is not None and loss.kind is LossKind.SPARSE_CATEGORICAL_CE and labels.encoding in (
-        LabelEncoding.ONE_HOT,
-        LabelEncoding.MULTI_HOT,
+    if (
+        loss is not None
+        and loss.kind is LossKind.SPARSE_CATEGORICAL_CE
+        and labels.encoding
+        in (
+            LabelEncoding.ONE_HOT,
+            LabelEncoding.MULTI_HOT,
+        )
     ):
         yield finding(
             "LG011",

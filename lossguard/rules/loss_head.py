@@ -157,8 +157,7 @@ def missing_from_logits(setup: TrainingSetup) -> Iterator[Finding]:
         "and the gradients vanish",
         loss.location,
         fix=(
-            f"loss=keras.losses.{cls}(from_logits=True), or add activation='{activation}' "
-            "to the output layer"
+            f"loss=keras.losses.{cls}(from_logits=True), or add activation='{activation}' to the output layer"
         ),
         related=[(head.location, "linear output layer")],
     )

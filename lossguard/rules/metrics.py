@@ -73,9 +73,7 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
             metric.location,
             fix=(
                 f"write metrics=[keras.metrics.BinaryAccuracy({threshold}), "
-                "keras.metrics.AUC(multi_label=True"
-                + (", from_logits=True" if logits else "")
-                + ")]"
+                "keras.metrics.AUC(multi_label=True" + (", from_logits=True" if logits else "") + ")]"
             ),
             related=[(head.location, "multi-label output layer")],
         )

@@ -67,9 +67,7 @@ def output_not_probability(setup: TrainingSetup) -> Iterator[Finding]:
     observation, loss, head = setup.observation, setup.loss, setup.head
     if observation is None or loss is None or observation.output_min is None:
         return
-    if loss.from_logits is not False or not (
-        loss.kind.is_crossentropy or loss.kind is LossKind.AUTO_CE
-    ):
+    if loss.from_logits is not False or not (loss.kind.is_crossentropy or loss.kind is LossKind.AUTO_CE):
         return
     if head is not None and (head.activation is Activation.LINEAR or head.after):
         return  # LG005 / LG006 name the cause

@@ -67,6 +67,5 @@ def steps_are_samples(facts: ModuleFacts) -> Iterator[Finding]:
             "batches: every epoch runs batch_size times longer than intended (or runs out of "
             "data)",
             steps.location,
-            fix=f"{steps.param}={steps.text} // batch_size, or leave it out and let Keras use "
-            "len(generator)",
+            fix=f"{steps.param}={steps.text} // batch_size, or leave it out and let Keras use len(generator)",
         )

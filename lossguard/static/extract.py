@@ -33,6 +33,7 @@ from lossguard.facts import (
 from lossguard.keras_semantics import history_key
 from lossguard.static import keras_api as api
 from lossguard.static.interpreter import FitEvent, Interpreter
+from lossguard.static.names import keras_name
 from lossguard.static.values import (
     UNKNOWN,
     ApiRef,
@@ -51,7 +52,6 @@ from lossguard.static.values import (
     TensorVal,
     Value,
 )
-from lossguard.static.names import keras_name
 
 
 class ParseFailure(Exception):
@@ -152,7 +152,11 @@ class _SetupBuilder:
         fitted: set[int] = set()
         for event in self.it.fits:
             fitted.add(id(event.model))
-            setups.extend(self.setups_for(event.model, event.layers_snapshot, event.outputs_snapshot, event.compile, event))
+            setups.extend(
+                self.setups_for(
+                    event.model, event.layers_snapshot, event.outputs_snapshot, event.compile, event
+                )
+            )
         for model in self.it.models:
             if id(model) not in fitted and model.compile is not None:
                 setups.extend(self.setups_for(model, model.layers, model.outputs, model.compile, None))
@@ -242,20 +246,31 @@ class _SetupBuilder:
                     layer_name = prior.kind
                     location = self.loc(prior.ref)
             head = OutputHead(units, activation, layer_name, location, activation_location=self.loc(last.ref))
-        elif last.kind in api.UNIT_LAYERS or last.kind in api.RECURRENT_LAYERS or last.units is not None or last.name == "predictions":
+        elif (
+            last.kind in api.UNIT_LAYERS
+            or last.kind in api.RECURRENT_LAYERS
+            or last.units is not None
+            or last.name == "predictions"
+        ):
             activation = last.activation or Activation.UNKNOWN
             act_loc = self.loc(last.activation_ref) if last.activation_ref is not None else None
-            head = OutputHead(last.units, activation, last.kind, self.loc(last.ref), activation_location=act_loc)
+            head = OutputHead(
+                last.units, activation, last.kind, self.loc(last.ref), activation_location=act_loc
+            )
         else:
             return None
         if after:
             if head.activation.is_probability:
-                head = replace(head, after=tuple(a.kind for a in after), after_location=self.loc(after[-1].ref))
+                head = replace(
+                    head, after=tuple(a.kind for a in after), after_location=self.loc(after[-1].ref)
+                )
             else:
                 head = replace(head, activation=Activation.OTHER)
         return head
 
-    def losses_for(self, compile_val: CompileVal, count: int, names: list[str | None]) -> list[LossSpec | None]:
+    def losses_for(
+        self, compile_val: CompileVal, count: int, names: list[str | None]
+    ) -> list[LossSpec | None]:
         value = compile_val.loss
         location = self.loc(compile_val.loss_ref)
         if isinstance(value, SeqVal):
@@ -264,7 +279,9 @@ class _SetupBuilder:
             return [None] * count
         if isinstance(value, DictVal):
             if count > 1 and all(n is not None for n in names):
-                return [self.loss_spec(value.items[n], location, "") if n in value.items else None for n in names]  # type: ignore[index]
+                return [
+                    self.loss_spec(value.items[n], location, "") if n in value.items else None for n in names
+                ]
             if count == 1 and len(value.items) == 1:
                 return [self.loss_spec(next(iter(value.items.values())), location, "")]
             return [None] * count
@@ -318,7 +335,9 @@ class _SetupBuilder:
                 api.metric_kind_from_name(written), repr(written), location, history_key(self.target, written)
             )
         if isinstance(value, MetricVal):
-            return MetricSpec(value.kind, value.written, location, value.log_name, value.threshold, value.from_logits)
+            return MetricSpec(
+                value.kind, value.written, location, value.log_name, value.threshold, value.from_logits
+            )
         if isinstance(value, ApiRef):
             name = keras_name(value.path)
             if name is not None and name.category in ("metrics", "losses") and name.name:
@@ -352,7 +371,9 @@ class _SetupBuilder:
             if cb.monitor is None:
                 continue
             callbacks.append(
-                CallbackSpec(cb.kind, cb.monitor, cb.mode, self.loc(cb.ref), cb.monitor_explicit, cb.mode_explicit)
+                CallbackSpec(
+                    cb.kind, cb.monitor, cb.mode, self.loc(cb.ref), cb.monitor_explicit, cb.mode_explicit
+                )
             )
         return FitSpec(event.method, self.loc(event.ref), event.has_validation, tuple(callbacks))
 

@@ -329,10 +329,7 @@ class Interpreter:
             self.bind(small.target, UNKNOWN)
 
     def exec_import_from(self, small: cst.ImportFrom) -> None:
-        if small.relative or small.module is None:
-            module = ""
-        else:
-            module = _dotted(small.module)
+        module = "" if small.relative or small.module is None else _dotted(small.module)
         if isinstance(small.names, cst.ImportStar):
             if module:
                 self.star_modules.append(module)
@@ -388,7 +385,7 @@ class Interpreter:
 
     # ----- expressions --------------------------------------------------------------------
 
-    def eval(self, node: cst.BaseExpression | None) -> Value:  # noqa: C901
+    def eval(self, node: cst.BaseExpression | None) -> Value:
         if node is None:
             return UNKNOWN
         if isinstance(node, cst.Name):
@@ -400,10 +397,10 @@ class Interpreter:
                 return UNKNOWN
         if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
             try:
-                value = node.evaluated_value
-            except Exception:  # noqa: BLE001 - odd literals are simply unknown
+                literal = node.evaluated_value
+            except Exception:
                 return UNKNOWN
-            return Const(value) if isinstance(value, str) else UNKNOWN
+            return Const(literal) if isinstance(literal, str) else UNKNOWN
         if isinstance(node, cst.FormattedString):
             for part in node.parts:
                 if isinstance(part, cst.FormattedStringExpression):
@@ -430,16 +427,16 @@ class Interpreter:
         if isinstance(node, cst.Dict):
             entries: dict[str, Value] = {}
             known = True
-            for element in node.elements:
-                if isinstance(element, cst.DictElement):
-                    key = self.eval(element.key)
-                    value = self.eval(element.value)
+            for entry in node.elements:
+                if isinstance(entry, cst.DictElement):
+                    key = self.eval(entry.key)
+                    value = self.eval(entry.value)
                     if isinstance(key, Const) and isinstance(key.value, str):
                         entries[key.value] = value
                     else:
                         known = False
                 else:
-                    self.eval(element.value)
+                    self.eval(entry.value)
                     known = False
             return DictVal(entries) if known else UNKNOWN
         if isinstance(node, cst.Subscript):
@@ -474,9 +471,9 @@ class Interpreter:
                 return body if test.value else orelse
             return body if _all_same([body, orelse]) else UNKNOWN
         if isinstance(node, cst.NamedExpr):
-            value = self.eval(node.value)
-            self.bind(node.target, value)
-            return value
+            named = self.eval(node.value)
+            self.bind(node.target, named)
+            return named
         if isinstance(node, cst.Lambda):
             return LambdaVal(node)
         if isinstance(node, cst.Await):
@@ -559,9 +556,7 @@ class Interpreter:
         if isinstance(base, EyeVal):
             if isinstance(index, LabelVal | ArrayVal) or index is UNKNOWN:
                 origin = f"np.eye({'?' if base.n is None else base.n})[labels]"
-                return LabelVal(
-                    LabelEncoding.ONE_HOT, origin, self.ref(node), base.n, base.n
-                )
+                return LabelVal(LabelEncoding.ONE_HOT, origin, self.ref(node), base.n, base.n)
             return UNKNOWN
         if isinstance(base, SeqVal) and base.exact and isinstance(index, Const):
             if isinstance(index.value, int) and -len(base.items) <= index.value < len(base.items):
@@ -759,7 +754,7 @@ class Interpreter:
             return first
         return UNKNOWN
 
-    def call_api(self, path: str, args: Args, node: cst.Call) -> Value:  # noqa: C901
+    def call_api(self, path: str, args: Args, node: cst.Call) -> Value:
         if path.startswith("builtins."):
             return self.call_builtin(path.split(".", 1)[1], args)
         parts = path.split(".")
@@ -833,9 +828,7 @@ class Interpreter:
     def apply_activation_function(self, name: str, args: Args, node: cst.Call) -> Value:
         tensor = args.positional[0] if args.positional else None
         if isinstance(tensor, TensorVal):
-            layer = LayerVal(
-                "Activation", self.ref(node), activation=api.activation_from_name(name)
-            )
+            layer = LayerVal("Activation", self.ref(node), activation=api.activation_from_name(name))
             return TensorVal(layer, tensor)
         return UNKNOWN
 
@@ -845,9 +838,7 @@ class Interpreter:
         split = args.get(None, "split")
         labels = None
         if isinstance(supervised, Const) and supervised.value is True:
-            labels = LabelVal(
-                LabelEncoding.INTEGER, "tfds.load(as_supervised=True)", self.ref(node)
-            )
+            labels = LabelVal(LabelEncoding.INTEGER, "tfds.load(as_supervised=True)", self.ref(node))
         dataset: Value = DataVal("dataset", labels)
         if isinstance(split, SeqVal) and split.exact:
             dataset = SeqVal([DataVal("dataset", labels) for _ in split.items], True)
@@ -857,7 +848,7 @@ class Interpreter:
             return UNKNOWN
         return dataset
 
-    def call_keras(self, name: KerasName, path: str, args: Args, node: cst.Call) -> Value:  # noqa: C901
+    def call_keras(self, name: KerasName, path: str, args: Args, node: cst.Call) -> Value:
         cat, sym = name.category, name.name
         if sym in ("Sequential",):
             return self.make_sequential(args, node)
@@ -937,10 +928,15 @@ class Interpreter:
         if isinstance(outputs, TensorVal):
             model.outputs = [outputs]
         elif isinstance(outputs, SeqVal) and outputs.exact:
-            model.outputs = [o if isinstance(o, TensorVal) else TensorVal(None, opaque=True) for o in outputs.items]
+            model.outputs = [
+                o if isinstance(o, TensorVal) else TensorVal(None, opaque=True) for o in outputs.items
+            ]
             model.output_names = [_tensor_name(o) for o in model.outputs]
         elif isinstance(outputs, DictVal):
-            model.outputs = [o if isinstance(o, TensorVal) else TensorVal(None, opaque=True) for o in outputs.items.values()]
+            model.outputs = [
+                o if isinstance(o, TensorVal) else TensorVal(None, opaque=True)
+                for o in outputs.items.values()
+            ]
             model.output_names = list(outputs.items.keys())
         self.models.append(model)
         return model
@@ -956,9 +952,7 @@ class Interpreter:
             units = 1000 if classes is None else _int(classes)
             activation_value = args.get(None, "classifier_activation")
             activation = (
-                Activation.SOFTMAX
-                if activation_value is None
-                else self.activation_of(activation_value)
+                Activation.SOFTMAX if activation_value is None else self.activation_of(activation_value)
             )
             model.top_layer = LayerVal(sym, model.ref, units, activation, name="predictions")
         self.models.append(model)
@@ -968,7 +962,9 @@ class Interpreter:
         self.record_call_args(sym, args)
         ref = self.ref(node)
         layer_name = args.get(None, "name")
-        lname = layer_name.value if isinstance(layer_name, Const) and isinstance(layer_name.value, str) else None
+        lname = (
+            layer_name.value if isinstance(layer_name, Const) and isinstance(layer_name.value, str) else None
+        )
         if sym in api.UNIT_LAYERS or sym in api.RECURRENT_LAYERS:
             param = api.UNIT_LAYERS.get(sym) or "units"
             units = _int(args.get(0, param))
@@ -1007,9 +1003,7 @@ class Interpreter:
         if isinstance(value, ApiRef):
             parts = value.path.split(".")
             last = parts[-1]
-            if len(parts) >= 2 and (
-                parts[-2] in api.ACTIVATION_FUNCTION_MODULES or parts[0] == "tensorflow"
-            ):
+            if len(parts) >= 2 and (parts[-2] in api.ACTIVATION_FUNCTION_MODULES or parts[0] == "tensorflow"):
                 return api.activation_from_name(last)
             return Activation.UNKNOWN
         if isinstance(value, LayerVal) and value.activation is not None:
@@ -1067,7 +1061,9 @@ class Interpreter:
             )
         if sym == "Accuracy":
             kind = MetricKind.OTHER  # exact-match accuracy, not the bare 'accuracy' string
-        return MetricVal(kind, f"{sym}({self.args_text(node)})", self.ref(node), log_name, threshold, from_logits)
+        return MetricVal(
+            kind, f"{sym}({self.args_text(node)})", self.ref(node), log_name, threshold, from_logits
+        )
 
     def make_callback(self, sym: str, args: Args, node: cst.Call) -> Value:
         index = {"EarlyStopping": 0, "ReduceLROnPlateau": 0, "ModelCheckpoint": 1}.get(sym)
@@ -1094,7 +1090,9 @@ class Interpreter:
             mode = Const("int")
         class_names = args.get(None, "class_names")
         classes = len(class_names.items) if isinstance(class_names, SeqVal) and class_names.exact else None
-        return DataVal("dataset", self.label_from_mode(mode, f"{sym}(label_mode=…)", node, classes, "label_mode"))
+        return DataVal(
+            "dataset", self.label_from_mode(mode, f"{sym}(label_mode=…)", node, classes, "label_mode")
+        )
 
     def label_from_mode(
         self, mode: Value, origin: str, node: cst.Call, classes: int | None, param: str
@@ -1119,7 +1117,7 @@ class Interpreter:
 
     # ----- methods ------------------------------------------------------------------------
 
-    def call_method(self, obj: Value, name: str, args: Args, node: cst.Call) -> Value:  # noqa: C901
+    def call_method(self, obj: Value, name: str, args: Args, node: cst.Call) -> Value:
         if isinstance(obj, ModelVal):
             return self.call_model_method(obj, name, args, node)
         if isinstance(obj, SeqVal):
@@ -1147,13 +1145,30 @@ class Interpreter:
                 classes = None
                 if isinstance(classes_value, SeqVal) and classes_value.exact:
                     classes = len(classes_value.items)
-                return DataVal("iterator", self.label_from_mode(mode, f"{name}(class_mode=…)", node, classes, "class_mode"))
+                return DataVal(
+                    "iterator",
+                    self.label_from_mode(mode, f"{name}(class_mode=…)", node, classes, "class_mode"),
+                )
             if name == "flow":
                 self.record_call_args(name, args)
                 return DataVal("iterator", _as_label(args.get(1, "y")))
             return UNKNOWN
         if isinstance(obj, DataVal):
-            if name in ("batch", "shuffle", "prefetch", "cache", "repeat", "take", "skip", "padded_batch", "with_options", "unbatch", "rebatch", "shard", "filter"):
+            if name in (
+                "batch",
+                "shuffle",
+                "prefetch",
+                "cache",
+                "repeat",
+                "take",
+                "skip",
+                "padded_batch",
+                "with_options",
+                "unbatch",
+                "rebatch",
+                "shard",
+                "filter",
+            ):
                 return obj
             if name == "map" and args.positional:
                 return DataVal(obj.kind, self.mapped_labels(args.positional[0], obj.labels))
@@ -1169,7 +1184,9 @@ class Interpreter:
         if isinstance(obj, InstanceVal):
             return UNKNOWN
         if obj is UNKNOWN and name in ("fit", "fit_generator", "flow_from_directory", "flow_from_dataframe"):
-            self.record_call_args(name, args, only=("shuffle", "class_weight", "verbose", "use_multiprocessing"))
+            self.record_call_args(
+                name, args, only=("shuffle", "class_weight", "verbose", "use_multiprocessing")
+            )
         return UNKNOWN
 
     def call_model_method(self, model: ModelVal, name: str, args: Args, node: cst.Call) -> Value:
@@ -1221,13 +1238,13 @@ class Interpreter:
         validation_data = args.get(7 if method == "fit" else 5, "validation_data")
         validation_split = args.get(6 if method == "fit" else None, "validation_split")
         has_validation: bool | None
-        if validation_data is not None and not (isinstance(validation_data, Const) and validation_data.value is None):
+        if validation_data is not None and not (
+            isinstance(validation_data, Const) and validation_data.value is None
+        ):
             has_validation = True
         elif isinstance(validation_split, Const) and isinstance(validation_split.value, int | float):
             has_validation = validation_split.value > 0
-        elif validation_split is not None:
-            has_validation = None
-        elif args.has_star or method == "train_on_batch":
+        elif validation_split is not None or args.has_star or method == "train_on_batch":
             has_validation = None
         else:
             has_validation = False
@@ -1237,12 +1254,19 @@ class Interpreter:
             callbacks = [c for c in callbacks_value.items if isinstance(c, CallbackVal)]
         elif isinstance(callbacks_value, CallbackVal):
             callbacks = [callbacks_value]
-        for param, index in (("steps_per_epoch", 12 if method == "fit" else 1), ("validation_steps", 13 if method == "fit" else 5)):
+        for param, index in (
+            ("steps_per_epoch", 12 if method == "fit" else 1),
+            ("validation_steps", 13 if method == "fit" else 5),
+        ):
             steps_node = args.node(index, param)
             if steps_node is None:
                 continue
             value = args.get(index, param)
-            self.steps.append(StepsArg(param, self.steps_unit(steps_node, value), self.text(steps_node), self.ref(steps_node)))
+            self.steps.append(
+                StepsArg(
+                    param, self.steps_unit(steps_node, value), self.text(steps_node), self.ref(steps_node)
+                )
+            )
         self.fits.append(
             FitEvent(
                 model,
@@ -1263,7 +1287,11 @@ class Interpreter:
             return StepsUnit.SAMPLES
         if isinstance(value, QuotientVal):
             return StepsUnit.BATCHES
-        if isinstance(node, cst.Name) and "sample" in node.value.lower() and not isinstance(value, QuotientVal):
+        if (
+            isinstance(node, cst.Name)
+            and "sample" in node.value.lower()
+            and not isinstance(value, QuotientVal)
+        ):
             return StepsUnit.SAMPLES
         return StepsUnit.UNKNOWN
 
@@ -1276,11 +1304,15 @@ class Interpreter:
             if not isinstance(value, Const):
                 continue
             arg_node = args.nodes[param]
-            self.call_args.append(CallArg(callee, param, value.value, self.text(arg_node), self.ref(arg_node)))
+            self.call_args.append(
+                CallArg(callee, param, value.value, self.text(arg_node), self.ref(arg_node))
+            )
 
     # ----- model structure ----------------------------------------------------------------
 
-    def output_chains(self, layers: list[Value], outputs: list[TensorVal] | None, model: ModelVal) -> list[list[Value]] | None:
+    def output_chains(
+        self, layers: list[Value], outputs: list[TensorVal] | None, model: ModelVal
+    ) -> list[list[Value]] | None:
         """The layers leading to each output, nearest last; None when the structure is unknown."""
         if model.kind == "sequential":
             return [self.expand(layers)]
@@ -1346,9 +1378,13 @@ def _all_same(values: list[Value]) -> bool:
     for other in values[1:]:
         if other is first:
             continue
-        if isinstance(first, Const) and isinstance(other, Const):
-            if type(first.value) is type(other.value) and first.value == other.value:
-                continue
+        if (
+            isinstance(first, Const)
+            and isinstance(other, Const)
+            and type(first.value) is type(other.value)
+            and first.value == other.value
+        ):
+            continue
         return False
     return True
 
@@ -1376,7 +1412,11 @@ def _int(value: Value | None) -> int | None:
 
 
 def _float(value: Value | None) -> float | None:
-    if isinstance(value, Const) and isinstance(value.value, int | float) and not isinstance(value.value, bool):
+    if (
+        isinstance(value, Const)
+        and isinstance(value.value, int | float)
+        and not isinstance(value.value, bool)
+    ):
         return float(value.value)
     return None
 

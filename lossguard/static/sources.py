@@ -101,7 +101,7 @@ def notebook_source(path: str, text: str) -> SourceText:
     try:
         notebook = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SourceError(f"broken notebook: not valid JSON ({exc.msg} at line {exc.lineno})")
+        raise SourceError(f"broken notebook: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(cells, list):
         raise SourceError("broken notebook: no 'cells' list")

@@ -1,0 +1,65 @@
+"""The documentation is the test: every rule doc's Example yields exactly its code, and its
+Use instead yields nothing (static rules here; runtime rules in tests/probe)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lossguard.docs import load_docs
+from lossguard.rules import RULES
+from tests.conftest import ROOT, codes
+
+DOCS = load_docs()
+STATIC_DOCS = [d for d in DOCS.values() if "test: runtime" not in d.path.read_text()]
+
+
+def _catalogue_codes() -> set[str]:
+    catalogue = ROOT.parent / "shared" / "CATALOGUE.md"
+    if not catalogue.exists():
+        return set(RULES) - {"LG902"}
+    return set(re.findall(r"^\| (LG\d{3}) ", catalogue.read_text(), re.MULTILINE))
+
+
+def test_every_code_has_a_doc_and_a_rule() -> None:
+    assert set(DOCS) == set(RULES)
+    assert _catalogue_codes() <= set(DOCS)
+
+
+@pytest.mark.parametrize("doc", DOCS.values(), ids=lambda d: d.code)
+def test_front_matter_matches_registry(doc) -> None:
+    info = RULES[doc.code]
+    assert doc.name == info.name
+    assert doc.severity == info.severity.value
+    assert doc.path.name == f"{doc.code}-{doc.name}.md"
+    for heading in ("What it does", "Why is this a problem?", "Example", "Use instead", "References"):
+        assert heading in doc.sections, f"{doc.code}: missing section {heading!r}"
+    assert len(doc.examples("Example")) == 1 and len(doc.examples("Use instead")) == 1
+
+
+def _options(doc) -> dict:
+    return {"report_unused_ignores": True} if "report-unused-ignores" in doc.path.read_text() else {}
+
+
+@pytest.mark.parametrize("doc", STATIC_DOCS, ids=lambda d: d.code)
+def test_example_yields_exactly_its_code(doc) -> None:
+    from lossguard.config import Settings
+    from lossguard.engine import CheckOptions, check_source
+    from lossguard.keras_semantics import parse_target
+
+    options = CheckOptions(Settings(), parse_target("3"), use_cache=False, **_options(doc))
+    (source,) = doc.examples("Example")
+    found = [f.code for f in check_source("example.py", source.encode(), options).findings]
+    assert found == [doc.code]
+    (fixed,) = doc.examples("Use instead")
+    assert [f.code for f in check_source("fixed.py", fixed.encode(), options).findings] == []
+
+
+def test_runtime_docs_are_silent_statically() -> None:
+    runtime = [d for d in DOCS.values() if d not in STATIC_DOCS]
+    assert {d.code for d in runtime} == {"LG030", "LG031", "LG032", "LG901"}
+    for doc in runtime:
+        for heading in ("Example", "Use instead"):
+            (source,) = doc.examples(heading)
+            assert codes(source) == [], f"{doc.code} {heading}"

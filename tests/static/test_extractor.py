@@ -1,0 +1,390 @@
+"""The static extractor across the styles real scripts use (through the facts it produces)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lossguard.facts import Activation, LabelEncoding, LossKind
+from lossguard.keras_semantics import parse_target
+from lossguard.static.extract import extract
+from tests.conftest import codes
+
+HEADER_VARIANTS = [
+    (
+        "from tensorflow import keras\nfrom tensorflow.keras import layers\n",
+        "keras.Sequential",
+        "layers.Dense",
+    ),
+    ("import tensorflow as tf\n", "tf.keras.Sequential", "tf.keras.layers.Dense"),
+    ("import keras\n", "keras.models.Sequential", "keras.layers.Dense"),
+    ("import tf_keras as keras\n", "keras.Sequential", "keras.layers.Dense"),
+    (
+        "from tensorflow.keras.models import Sequential as Seq\nfrom tensorflow.keras.layers import Dense as D\n",
+        "Seq",
+        "D",
+    ),
+    ("from keras import layers, models\n", "models.Sequential", "layers.Dense"),
+    ("import tensorflow.keras as K\n", "K.Sequential", "K.layers.Dense"),
+    (
+        "from tensorflow.python.keras.layers.core import Dense\nfrom tensorflow.python.keras.models import Sequential\n",
+        "Sequential",
+        "Dense",
+    ),
+]
+
+
+def setups(source: str, keras: str = "3"):
+    return extract(source, "t.py", parse_target(keras)).facts.setups
+
+
+@pytest.mark.parametrize("header, seq, dense", HEADER_VARIANTS)
+def test_imports_and_aliases_resolve(header, seq, dense) -> None:
+    source = (
+        header + f"m = {seq}([{dense}(10, activation='softmax')])\nm.compile(loss='binary_crossentropy')\n"
+    )
+    assert codes(source) == ["LG001"]
+
+
+def test_sequential_add_and_activation_layers() -> None:
+    source = """
+    from keras.models import Sequential
+    from keras.layers import Dense, Activation, Dropout
+    model = Sequential()
+    model.add(Dense(64, input_dim=20))
+    model.add(Activation('relu'))
+    model.add(Dense(3))
+    model.add(Activation('softmax'))
+    model.add(Dropout(0.1))
+    model.compile(loss='binary_crossentropy', optimizer='sgd')
+    """
+    (setup,) = setups(source.replace("\n    ", "\n"))
+    assert setup.head is not None
+    assert setup.head.units == 3 and setup.head.activation is Activation.SOFTMAX
+
+
+@pytest.mark.parametrize(
+    "activation, expected",
+    [
+        ("'softmax'", Activation.SOFTMAX),
+        ("tf.nn.softmax", Activation.SOFTMAX),
+        ("tf.keras.activations.sigmoid", Activation.SIGMOID),
+        ("tf.sigmoid", Activation.SIGMOID),
+        ("None", Activation.LINEAR),
+        ("'relu'", Activation.OTHER),
+        ("act", Activation.UNKNOWN),
+    ],
+)
+def test_activation_forms(activation, expected) -> None:
+    source = f"import tensorflow as tf\nact = get()\nm = tf.keras.Sequential([tf.keras.layers.Dense(4, activation={activation})])\nm.compile(loss='mse')\n"
+    (setup,) = setups(source)
+    assert setup.head is not None and setup.head.activation is expected
+
+
+def test_functional_api_keyword_and_list_outputs() -> None:
+    source = """
+import keras
+inp = keras.Input((8,))
+h = keras.layers.Dense(16, activation="relu")(inp)
+out = keras.layers.Dense(1, activation="softmax")(h)
+model = keras.Model(inputs=[inp], outputs=[out])
+model.compile(optimizer="adam", loss="bce")
+"""
+    assert codes(source) == ["LG003"]
+
+
+def test_functional_softmax_applied_as_tensor_function() -> None:
+    source = """
+import tensorflow as tf
+inp = tf.keras.Input((8,))
+logits = tf.keras.layers.Dense(5)(inp)
+probs = tf.nn.softmax(logits)
+model = tf.keras.Model(inp, probs)
+model.compile(loss=tf.keras.losses.CategoricalCrossentropy(from_logits=True))
+"""
+    assert codes(source) == ["LG004"]
+
+
+def test_nested_model_then_batchnorm() -> None:
+    source = """
+from tensorflow.keras import Model, Sequential, layers
+from tensorflow.keras.applications import ResNet50
+base = ResNet50(include_top=False, weights=None)
+x = layers.GlobalAveragePooling2D()(base.output)
+head = layers.Dense(4, activation="sigmoid")(x)
+inner = Model(base.input, head)
+outer = Sequential([inner, layers.BatchNormalization()])
+outer.compile(loss="binary_crossentropy")
+"""
+    assert codes(source) == ["LG006"]
+
+
+def test_pretrained_with_top_is_a_softmax_head() -> None:
+    source = """
+from keras.applications import ResNet50
+model = ResNet50(weights=None, classes=10)
+model.compile(loss="binary_crossentropy", optimizer="adam")
+"""
+    (setup,) = setups(source)
+    assert setup.head is not None and (setup.head.units, setup.head.activation) == (10, Activation.SOFTMAX)
+    assert codes(source) == ["LG001"]
+
+
+def test_model_returned_by_function_with_arguments() -> None:
+    source = """
+from tensorflow import keras
+def build(n, act="softmax"):
+    m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(n, activation=act)])
+    return m
+model = build(1)
+model.compile(loss="binary_crossentropy")
+"""
+    assert codes(source) == ["LG003"]
+
+
+def test_constants_and_len_of_literal_list() -> None:
+    source = """
+from tensorflow import keras
+CLASS_NAMES = ["cat", "dog", "horse"]
+num_classes = len(CLASS_NAMES)
+y = keras.utils.to_categorical([0, 1, 2], num_classes=num_classes)
+model = keras.Sequential([keras.layers.Dense(num_classes + 1, activation="softmax")])
+model.compile(loss="categorical_crossentropy")
+model.fit([[0.0]], y)
+"""
+    assert codes(source) == ["LG010"]
+
+
+def test_len_of_listdir_is_unknown() -> None:
+    source = """
+import os
+from tensorflow import keras
+num_classes = len(os.listdir("data"))
+y = keras.utils.to_categorical([0, 1, 2], num_classes)
+model = keras.Sequential([keras.layers.Dense(5, activation="softmax")])
+model.compile(loss="categorical_crossentropy")
+model.fit([[0.0]], y)
+"""
+    assert codes(source) == []
+
+
+@pytest.mark.parametrize(
+    "loss, kind, logits",
+    [
+        ("'bce'", LossKind.BINARY_CE, False),
+        ("'categorical_crossentropy'", LossKind.CATEGORICAL_CE, False),
+        ("keras.losses.binary_crossentropy", LossKind.BINARY_CE, False),
+        ("keras.losses.BinaryCrossentropy(from_logits=True)", LossKind.BINARY_CE, True),
+        ("loss_object", LossKind.SPARSE_CATEGORICAL_CE, True),
+        ("'mse'", LossKind.REGRESSION, False),
+    ],
+)
+def test_loss_forms(loss, kind, logits) -> None:
+    source = f"""
+from tensorflow import keras
+loss_object = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+model = keras.Sequential([keras.layers.Dense(3)])
+model.compile("adam", {loss})
+"""
+    (setup,) = setups(source)
+    assert setup.loss is not None and setup.loss.kind is kind and setup.loss.from_logits is logits
+
+
+def test_custom_loss_function_is_never_guessed() -> None:
+    source = """
+from tensorflow import keras
+def my_loss(y, p):
+    return keras.losses.binary_crossentropy(y, p)
+model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+model.compile(loss=my_loss, metrics=["accuracy"])
+"""
+    assert codes(source) == []
+
+
+@pytest.mark.parametrize(
+    "labels, encoding, classes",
+    [
+        ("keras.utils.to_categorical(y, 4)", LabelEncoding.ONE_HOT, 4),
+        ("np.eye(4)[y]", LabelEncoding.ONE_HOT, 4),
+        ("tf.one_hot(y, 4)", LabelEncoding.ONE_HOT, 4),
+        ("y", LabelEncoding.INTEGER, 10),
+        ("y.astype('float32')", LabelEncoding.INTEGER, 10),
+    ],
+)
+def test_label_sources(labels, encoding, classes) -> None:
+    source = f"""
+import numpy as np
+import tensorflow as tf
+from tensorflow import keras
+(x, y), _ = keras.datasets.mnist.load_data()
+model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+model.compile(loss="categorical_crossentropy")
+model.fit(x, {labels})
+"""
+    (setup,) = setups(source)
+    assert setup.labels is not None
+    assert setup.labels.encoding is encoding and setup.labels.num_classes == classes
+
+
+@pytest.mark.parametrize(
+    "call, encoding, classes",
+    [
+        ("gen.flow_from_directory('d')", LabelEncoding.ONE_HOT, None),
+        ("gen.flow_from_directory('d', class_mode='binary')", LabelEncoding.BINARY, 2),
+        (
+            "gen.flow_from_directory('d', class_mode='sparse', classes=['a', 'b', 'c'])",
+            LabelEncoding.INTEGER,
+            3,
+        ),
+        ("keras.utils.image_dataset_from_directory('d')", LabelEncoding.INTEGER, None),
+        (
+            "keras.utils.image_dataset_from_directory('d', label_mode='categorical')",
+            LabelEncoding.ONE_HOT,
+            None,
+        ),
+        ("tfds.load('mnist', split='train', as_supervised=True).batch(32)", LabelEncoding.INTEGER, None),
+    ],
+)
+def test_directory_and_dataset_labels(call, encoding, classes) -> None:
+    source = f"""
+import tensorflow_datasets as tfds
+from tensorflow import keras
+from tensorflow.keras.preprocessing.image import ImageDataGenerator
+gen = ImageDataGenerator()
+data = {call}
+model = keras.Sequential([keras.layers.Dense(3, activation="softmax")])
+model.compile(loss="categorical_crossentropy")
+model.fit_generator(data, steps_per_epoch=10)
+"""
+    (setup,) = setups(source)
+    assert setup.labels is not None
+    assert setup.labels.encoding is encoding and setup.labels.num_classes == classes
+
+
+def test_dataset_map_lambda_one_hot() -> None:
+    source = """
+import tensorflow as tf
+import tensorflow_datasets as tfds
+ds = tfds.load("x", split="train", as_supervised=True).map(lambda img, lab: (img, tf.one_hot(lab, 7)))
+model = tf.keras.Sequential([tf.keras.layers.Dense(5, activation="softmax")])
+model.compile(loss="categorical_crossentropy")
+model.fit(ds)
+"""
+    assert codes(source) == ["LG010"]
+
+
+def test_callbacks_from_list_append_and_fit_arguments() -> None:
+    source = """
+from tensorflow import keras
+model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+model.compile(loss="binary_crossentropy", metrics=["accuracy"])
+callbacks = []
+callbacks.append(keras.callbacks.EarlyStopping(monitor="val_acc"))
+model.fit(x, y, validation_data=(xv, yv), callbacks=callbacks)
+"""
+    assert codes(source) == ["LG022"]
+
+
+def test_fit_with_kwargs_unpacking_knows_nothing_about_validation() -> None:
+    source = """
+from tensorflow import keras
+model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+model.compile(loss="binary_crossentropy", metrics=["accuracy"])
+model.fit(x, y, callbacks=[keras.callbacks.EarlyStopping()], **fit_kwargs)
+"""
+    assert codes(source) == []
+
+
+def test_several_models_are_independent() -> None:
+    source = """
+from tensorflow import keras
+a = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+b = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+a.compile(loss="binary_crossentropy")
+b.compile(loss="categorical_crossentropy")
+"""
+    assert codes(source) == []
+
+
+def test_branch_on_unknown_condition_merges_to_unknown() -> None:
+    source = """
+import sys
+from tensorflow import keras
+model = keras.Sequential([keras.layers.Dense(10)])
+if len(sys.argv) > 1:
+    model.add(keras.layers.Activation("softmax"))
+    model.compile(loss="categorical_crossentropy")
+else:
+    model.add(keras.layers.Activation("sigmoid"))
+    model.compile(loss="binary_crossentropy")
+model.fit(x, y)
+"""
+    assert codes(source) == []
+
+
+def test_branch_on_known_constant_takes_that_branch() -> None:
+    source = """
+from tensorflow import keras
+NUM_CLASSES = 10
+if NUM_CLASSES == 2:
+    head = keras.layers.Dense(1, activation="sigmoid")
+else:
+    head = keras.layers.Dense(NUM_CLASSES, activation="sigmoid")
+model = keras.Sequential([head])
+model.compile(loss="categorical_crossentropy")
+"""
+    assert codes(source) == ["LG002"]
+
+
+def test_multi_output_list_losses_are_matched_per_head() -> None:
+    source = """
+from tensorflow import keras
+inp = keras.Input((4,))
+a = keras.layers.Dense(1, activation="sigmoid")(inp)
+b = keras.layers.Dense(3, activation="softmax")(inp)
+model = keras.Model(inp, [a, b])
+model.compile(loss=["binary_crossentropy", "binary_crossentropy"])
+"""
+    assert codes(source) == ["LG001"]
+
+
+def test_try_except_import_fallback() -> None:
+    source = """
+try:
+    from tensorflow import keras
+except ImportError:
+    import keras
+model = keras.Sequential([keras.layers.Dense(3, activation="sigmoid")])
+model.compile(loss="sparse_categorical_crossentropy")
+"""
+    assert codes(source) == ["LG002"]
+
+
+def test_class_method_training_code_is_analysed() -> None:
+    source = """
+from tensorflow import keras
+class Trainer:
+    def build(self):
+        model = keras.Sequential([keras.layers.Dense(1, activation="softmax")])
+        model.compile(loss="binary_crossentropy")
+        return model
+"""
+    assert codes(source) == ["LG003"]
+
+
+def test_deeply_recursive_functions_terminate() -> None:
+    source = """
+from tensorflow import keras
+def f(n):
+    return f(n - 1)
+model = f(3)
+model.compile(loss="binary_crossentropy")
+"""
+    assert codes(source) == []
+
+
+def test_header_comments_do_not_shift_lines() -> None:
+    source = '#!/usr/bin/env python\n# comment\n"""Docstring."""\n\nfrom tensorflow import keras\n\nm = keras.Sequential([keras.layers.Dense(1, activation="softmax")])\n'
+    from tests.conftest import check
+
+    (finding,) = check(source + 'm.compile(loss="bce")\n')
+    assert (finding.location.line, finding.location.column) == (7, 56)

@@ -1,0 +1,96 @@
+"""Keras version semantics: parsing targets, bare 'accuracy', history keys, detection."""
+
+from __future__ import annotations
+
+import pytest
+
+from lossguard.facts import LabelEncoding, LossKind, MetricKind
+from lossguard.keras_semantics import (
+    VersionError,
+    accuracy_follows_loss,
+    detect_installed,
+    history_key,
+    parse_target,
+    resolve_bare_accuracy,
+    resolve_target,
+)
+
+
+@pytest.mark.parametrize(
+    "spec, line, follows_loss",
+    [
+        ("3", "keras3", False),
+        ("3.15.1", "keras3", False),
+        ("2.2.4", "keras2", True),
+        ("2.3", "keras2", True),
+        ("2.15", "tf.keras", False),
+        ("tf2.1", "tf.keras", True),
+        ("tensorflow-2.2", "tf.keras", False),
+        ("tf2.16", "keras3", False),
+        ("tf_keras-2.15", "tf.keras", False),
+        ("1.2.2", "keras2", True),
+    ],
+)
+def test_parse_target(spec, line, follows_loss) -> None:
+    target = parse_target(spec)
+    assert target.line == line
+    assert accuracy_follows_loss(target) is follows_loss
+
+
+@pytest.mark.parametrize("spec", ["", "latest", "three", "pytorch-2.1", "3.x"])
+def test_bad_versions_are_rejected(spec) -> None:
+    with pytest.raises(VersionError):
+        parse_target(spec)
+
+
+def test_bare_accuracy_resolution_by_version() -> None:
+    old, new = parse_target("2.2.4"), parse_target("3")
+    bce, sparse = LossKind.BINARY_CE, LossKind.SPARSE_CATEGORICAL_CE
+    assert resolve_bare_accuracy(old, bce, 10, None) is MetricKind.BINARY_ACCURACY
+    assert resolve_bare_accuracy(new, bce, 10, None) is MetricKind.CATEGORICAL_ACCURACY
+    assert resolve_bare_accuracy(old, sparse, 10, None) is MetricKind.SPARSE_CATEGORICAL_ACCURACY
+    assert (
+        resolve_bare_accuracy(new, LossKind.CATEGORICAL_CE, 10, LabelEncoding.INTEGER)
+        is MetricKind.SPARSE_CATEGORICAL_ACCURACY
+    )
+    assert resolve_bare_accuracy(new, None, 1, None) is MetricKind.BINARY_ACCURACY
+    assert resolve_bare_accuracy(new, bce, None, None) is None
+
+
+def test_history_keys() -> None:
+    assert history_key(parse_target("2.2.4"), "accuracy") == "acc"
+    assert history_key(parse_target("2.2.4"), "mae") == "mean_absolute_error"
+    assert history_key(parse_target("2.3"), "accuracy") == "accuracy"
+    assert history_key(parse_target("3"), "acc") == "acc"
+    assert history_key(parse_target("tf1.15"), "accuracy") == "acc"
+    assert history_key(parse_target("tf2.0"), "accuracy") == "accuracy"
+
+
+def test_cli_flag_wins_over_config_and_installed() -> None:
+    assert resolve_target("2.3", "3").line == "keras2"
+    assert resolve_target(None, "2.3").line == "keras2"
+
+
+def test_detection_reads_metadata_only(monkeypatch) -> None:
+    from importlib import metadata
+
+    versions = {"keras": "2.2.4"}
+
+    def fake_version(name: str) -> str:
+        if name in versions:
+            return versions[name]
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", fake_version)
+    assert detect_installed().line == "keras2"
+    versions.clear()
+    versions["tensorflow"] = "2.1.0"
+    assert detect_installed().line == "tf.keras"
+    assert accuracy_follows_loss(detect_installed())
+    versions["tensorflow"] = "2.21.0"
+    versions["tf-keras"] = "2.21.0"
+    assert detect_installed().line == "keras3"
+    monkeypatch.setenv("TF_USE_LEGACY_KERAS", "1")
+    assert detect_installed().line == "tf.keras"
+    versions.clear()
+    assert detect_installed().line == "keras3"
