@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from lossguard import __version__
 from lossguard.cache import Cache
@@ -47,6 +46,8 @@ class ProbeDevice(StrEnum):
 
 
 def _error(message: str) -> typer.Exit:
+    from rich.console import Console
+
     Console(stderr=True, highlight=False).print(f"[bold red]lossguard: error:[/] {message}", soft_wrap=True)
     return typer.Exit(2)
 
@@ -207,6 +208,8 @@ def _emit(
     statistics: bool,
     quiet: bool,
 ) -> None:
+    from rich.console import Console
+
     from lossguard.report import text as text_report
 
     if fmt is OutputFormat.text:
@@ -274,6 +277,8 @@ def list_rules(
         return
     if output_format != "text":
         raise _error(f"unknown format {output_format!r} (text or json)")
+    from rich.console import Console
+
     console = Console(highlight=False, soft_wrap=True)
     for row in rows:
         console.print(f"[bold]{row['code']}[/]  {row['name']:<36} {row['severity']:<8} {row['summary']}")

@@ -12,13 +12,13 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from lossguard.cache import Cache
 from lossguard.config import Settings
 from lossguard.facts import KerasTarget, Location, ModuleFacts
 from lossguard.findings import FileResult, Finding, Related, Severity
 from lossguard.rules import RULES, run_rules
-from lossguard.static.extract import ParseFailure, PositionResolver, extract
 from lossguard.static.sources import (
     SKIPPED_DIRS,
     SourceError,
@@ -84,6 +84,8 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
     if not may_contain_findings(data):
         result.skipped = True
         return _with_suppressions(result, source, options, [])
+    from lossguard.static.extract import ParseFailure, extract  # libcst: only for real candidates
+
     try:
         extraction = extract(source.text, path, options.target)
     except ParseFailure as exc:
@@ -96,6 +98,8 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
 
 def facts_for_source(path: str, text: str, target: KerasTarget) -> ModuleFacts:
     """The static facts of a script (used by the probe to merge and by tests)."""
+    from lossguard.static.extract import extract
+
     return extract(text, path, target).facts
 
 
@@ -110,7 +114,7 @@ def _parse_error(path: str, message: str, line: int, column: int) -> Finding:
     )
 
 
-def _place(finding: Finding, resolver: PositionResolver) -> Finding:
+def _place(finding: Finding, resolver: Any) -> Finding:
     location = resolver.resolve(finding.location)
     related = tuple(Related(resolver.resolve(r.location), r.message) for r in finding.related)
 
@@ -207,9 +211,8 @@ def _check_path(path: str, options: CheckOptions) -> FileResult:
     return check_source(path, data, options)
 
 
-def _worker(args: tuple[list[str], CheckOptions]) -> list[FileResult]:
-    paths, options = args
-    return [_check_path(path, options) for path in paths]
+def _check_one(path: str, options: CheckOptions) -> FileResult:
+    return _check_path(path, options)
 
 
 def check_paths(paths: list[Path], options: CheckOptions, cache: Cache | None = None) -> Report:
@@ -253,15 +256,12 @@ def _run(pending: list[str], options: CheckOptions) -> list[FileResult]:
             out.append(check_source(path, data, options))  # cheap: never parsed
     if len(candidates) < 2:
         return out + [_check_path(path, options) for path in candidates]
-    # Big files first, spread over the workers so that none waits on the last large one.
+    # Big files first, handed out one by one, so that no worker waits on the last large file.
     candidates.sort(key=lambda p: -_size(p))
-    buckets: list[list[str]] = [[] for _ in range(min(jobs, len(candidates)))]
-    for index, path in enumerate(candidates):
-        buckets[index % len(buckets)].append(path)
+    workers = min(jobs, len(candidates))
     context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
-    with ProcessPoolExecutor(max_workers=len(buckets), mp_context=context) as pool:
-        for chunk in pool.map(_worker, [(b, options) for b in buckets]):
-            out.extend(chunk)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        out.extend(pool.map(_check_one, candidates, [options] * len(candidates), chunksize=1))
     return out
 
 

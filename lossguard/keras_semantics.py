@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import re
-from importlib import metadata
 
 from lossguard.facts import KerasTarget, LabelEncoding, LossKind, MetricKind
 
@@ -87,6 +86,8 @@ def _tensorflow_target(version: tuple[int, ...]) -> KerasTarget:
 
 
 def _installed(name: str) -> tuple[int, ...] | None:
+    from importlib import metadata  # only when detecting: keeps start-up light
+
     try:
         return _numbers(metadata.version(name)) or None
     except metadata.PackageNotFoundError:

@@ -124,7 +124,8 @@ _BUILTINS = {"len", "int", "float", "list", "tuple", "str", "sorted", "round", "
 class Interpreter:
     def __init__(self, module: cst.Module) -> None:
         self.module = module
-        self.refs: list[tuple[int, cst.CSTNode]] = []
+        self.refs: list[tuple[int, cst.CSTNode | None, cst.CSTNode]] = []
+        self.statement: cst.CSTNode | None = None  # the statement being executed
         self.globals: dict[str, Value] = {"__name__": Const("__main__")}
         self.star_modules: list[str] = []
         self.models: list[ModelVal] = []
@@ -140,7 +141,7 @@ class Interpreter:
     # ----- bookkeeping -------------------------------------------------------------------
 
     def ref(self, node: cst.CSTNode) -> int:
-        self.refs.append((self.frame.stmt, node))
+        self.refs.append((self.frame.stmt, self.statement, node))
         return len(self.refs) - 1
 
     def text(self, node: cst.CSTNode, limit: int = 80) -> str:
@@ -175,6 +176,8 @@ class Interpreter:
 
     def exec_stmt(self, stmt: cst.BaseStatement | cst.BaseSmallStatement) -> None:
         self.budget -= 1
+        if isinstance(stmt, cst.SimpleStatementLine | cst.If | cst.For | cst.While | cst.With):
+            self.statement = stmt
         if self.budget < 0:
             raise BudgetExceeded
         if isinstance(stmt, cst.SimpleStatementLine):
@@ -656,45 +659,18 @@ class Interpreter:
             return UNKNOWN
         node: cst.FunctionDef = func.node
         env: dict[str, Value] = {}
-        params = node.params
-        ordered = list(params.posonly_params) + list(params.params)
-        positional = list(args.positional)
-        if func.is_method and ordered:
-            env[ordered[0].name.value] = UNKNOWN
-            ordered = ordered[1:]
-        for index, param in enumerate(ordered):
-            name = param.name.value
-            if unknown_params or args.has_star:
-                value: Value = UNKNOWN
-            elif index < len(positional):
-                value = positional[index]
-            elif name in args.keywords:
-                value = args.keywords[name]
-            elif param.default is not None:
-                value = self.eval(param.default)
-            else:
-                value = UNKNOWN
-            env[name] = value
-        for param in params.kwonly_params:
-            name = param.name.value
-            if not unknown_params and name in args.keywords:
-                env[name] = args.keywords[name]
-            elif param.default is not None and not unknown_params:
-                env[name] = self.eval(param.default)
-            else:
-                env[name] = UNKNOWN
-        for star in (params.star_arg, params.star_kwarg):
-            if isinstance(star, cst.Param):
-                env[star.name.value] = UNKNOWN
-        saved = self.frame
+        saved, saved_statement = self.frame, self.statement
         self.frame = Frame(env, func.stmt)
+        self.statement = None
         self.depth += 1
         try:
+            self.bind_parameters(node.params, func.is_method, args, unknown_params, env)
             self.exec_block(node.body)
             returns = self.frame.returns
         finally:
             self.depth -= 1
             self.frame = saved
+            self.statement = saved_statement
         if not returns:
             return Const(None)
         return returns[0] if _all_same(returns) else UNKNOWN
@@ -734,6 +710,40 @@ class Interpreter:
             return self.eval(func.node.body)
         finally:
             self.frame.env = saved_env
+
+
+    def bind_parameters(
+        self, params: cst.Parameters, is_method: bool, args: Args, unknown_params: bool, env: dict[str, Value]
+    ) -> None:
+        ordered = list(params.posonly_params) + list(params.params)
+        positional = list(args.positional)
+        if is_method and ordered:
+            env[ordered[0].name.value] = UNKNOWN
+            ordered = ordered[1:]
+        for index, param in enumerate(ordered):
+            name = param.name.value
+            if unknown_params or args.has_star:
+                value: Value = UNKNOWN
+            elif index < len(positional):
+                value = positional[index]
+            elif name in args.keywords:
+                value = args.keywords[name]
+            elif param.default is not None:
+                value = self.eval(param.default)
+            else:
+                value = UNKNOWN
+            env[name] = value
+        for param in params.kwonly_params:
+            name = param.name.value
+            if not unknown_params and name in args.keywords:
+                env[name] = args.keywords[name]
+            elif param.default is not None and not unknown_params:
+                env[name] = self.eval(param.default)
+            else:
+                env[name] = UNKNOWN
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                env[star.name.value] = UNKNOWN
 
     def call_builtin(self, name: str, args: Args) -> Value:
         first = args.positional[0] if args.positional else None
