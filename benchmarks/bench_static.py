@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import json
 import os
 import shutil
@@ -82,10 +83,8 @@ def main() -> None:
     files = sorted(tree.rglob("*.py"))
     start = time.perf_counter()
     for path in files:
-        try:
+        with contextlib.suppress(SyntaxError):
             ast.parse(path.read_bytes())
-        except SyntaxError:
-            pass
     figures["tree_files"] = len(files)
     figures["tree_mb"] = sum(p.stat().st_size for p in files) / 1e6
     figures["ast_parse_all_s"] = time.perf_counter() - start
@@ -93,9 +92,10 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="lossguard-bench-"))
     copy = work / "src"
     shutil.copytree(tree, copy)
-    cold = [timed(lossguard("check", "src", "--no-cache", "-q", "--exit-zero", "--keras-version", "3"), cwd=work) for _ in range(3)]
-    timed(lossguard("check", "src", "-q", "--exit-zero", "--keras-version", "3"), cwd=work)  # fill the cache
-    warm = [timed(lossguard("check", "src", "-q", "--exit-zero", "--keras-version", "3"), cwd=work) for _ in range(args.runs)]
+    check = lossguard("check", "src", "-q", "--exit-zero", "--keras-version", "3")
+    cold = [timed([*check, "--no-cache"], cwd=work) for _ in range(3)]
+    timed(check, cwd=work)  # fill the cache
+    warm = [timed(check, cwd=work) for _ in range(args.runs)]
     shutil.rmtree(work, ignore_errors=True)
     figures["tree_cold_s"] = statistics.median(cold)
     figures["tree_warm_s"] = statistics.median(warm)
@@ -104,14 +104,21 @@ def main() -> None:
     if args.json:
         print(json.dumps(figures, indent=2))
         return
-    print(f"machine: {figures['cpu_count']} CPUs (PYTHONDONTWRITEBYTECODE={env_note!r}; package byte-compiled first)")
-    print(f"single file: lossguard check {FILE.name}: {figures['single_file_s']:.3f} s "
-          f"vs python -c 'import libcst': {figures['import_libcst_s']:.3f} s "
-          f"-> {figures['single_file_ratio']:.2f}x (target <= 1.5x)")
+    print(
+        f"machine: {figures['cpu_count']} CPUs "
+        f"(PYTHONDONTWRITEBYTECODE={env_note!r}; package byte-compiled first)"
+    )
+    print(
+        f"single file: lossguard check {FILE.name}: {figures['single_file_s']:.3f} s "
+        f"vs python -c 'import libcst': {figures['import_libcst_s']:.3f} s "
+        f"-> {figures['single_file_ratio']:.2f}x (target <= 1.5x)"
+    )
     print(f"tree: {figures['tree_files']} files, {figures['tree_mb']:.1f} MB ({tree})")
     print(f"  ast.parse of every file, one process: {figures['ast_parse_all_s']:.2f} s (yardstick)")
-    print(f"  lossguard cold (--no-cache):            {figures['tree_cold_s']:.2f} s "
-          f"({figures['tree_cold_vs_ast']:.2f}x ast.parse; target < 3 s)")
+    print(
+        f"  lossguard cold (--no-cache):            {figures['tree_cold_s']:.2f} s "
+        f"({figures['tree_cold_vs_ast']:.2f}x ast.parse; target < 3 s)"
+    )
     print(f"  lossguard warm (cache):                 {figures['tree_warm_s']:.2f} s (target < 0.3 s)")
 
 
