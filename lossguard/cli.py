@@ -144,6 +144,9 @@ def check(
     stdin_filename: Annotated[str | None, typer.Option(help="The name to report for '-' (stdin).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
     jobs: Annotated[int | None, typer.Option(help="Worker processes (default: CPU count).")] = None,
+    force_exclude: Annotated[
+        bool, typer.Option("--force-exclude", help="Apply 'exclude' to files named on the command line too.")
+    ] = False,
 ) -> None:
     """Check Keras training scripts and notebooks."""
     arguments = paths or ["."]
@@ -168,7 +171,7 @@ def check(
         else:
             if "-" in arguments:
                 raise UsageError("'-' (stdin) cannot be mixed with other paths")
-            files = collect_paths(arguments, settings)
+            files = collect_paths(arguments, settings, force_exclude)
             if not files:
                 raise UsageError(f"no Python files or notebooks found in {', '.join(arguments)}")
             cache = None

@@ -92,7 +92,7 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
         finding = _parse_error(path, str(exc), exc.line, exc.column)
         return _with_suppressions(result, source, options, [finding])
     raw = list(run_rules(extraction.facts, lambda code: options.settings.enabled(code, path)))
-    placed = [_place(f, extraction.resolver) for f in raw]
+    placed = [_place(f, extraction.resolver, source) for f in raw]
     return _with_suppressions(result, source, options, placed)
 
 
@@ -114,13 +114,14 @@ def _parse_error(path: str, message: str, line: int, column: int) -> Finding:
     )
 
 
-def _place(finding: Finding, resolver: Any) -> Finding:
+def _place(finding: Finding, resolver: Any, source: SourceText) -> Finding:
     location = resolver.resolve(finding.location)
     related = tuple(Related(resolver.resolve(r.location), r.message) for r in finding.related)
 
     def line(match: re.Match[str]) -> str:
         resolved = resolver.resolve(Location(finding.path, ref=int(match.group(1))))
-        return str(resolved.line)
+        spot = source.cells.locate(resolved.line) if source.cells is not None else None
+        return f"cell {spot[0]}, line {spot[1]}" if spot else f"line {resolved.line}"
 
     message = _LINE_TOKEN.sub(line, finding.message)
     return replace(finding, location=location, related=related, message=message)
@@ -184,8 +185,12 @@ def _in_cell(finding: Finding, source: SourceText) -> Finding:
 # ----- many files -------------------------------------------------------------------------
 
 
-def collect_paths(arguments: list[str], settings: Settings) -> list[Path]:
-    """Expand directories; a missing path is a usage error."""
+def collect_paths(arguments: list[str], settings: Settings, force_exclude: bool = False) -> list[Path]:
+    """Expand directories; a missing path is a usage error.
+
+    Files named explicitly are checked even when ``exclude`` matches them, unless
+    ``force_exclude`` (as pre-commit, which passes every staged file, needs).
+    """
     files: list[Path] = []
     for argument in arguments:
         path = Path(argument)
@@ -195,7 +200,7 @@ def collect_paths(arguments: list[str], settings: Settings) -> list[Path]:
             for found in iter_python_files(path, SKIPPED_DIRS):
                 if not settings.excluded(found):
                     files.append(found)
-        elif not settings.excluded(path) or path.suffix in (".py", ".ipynb"):
+        elif not (force_exclude and settings.excluded(path)):
             files.append(path)
     unique: dict[str, Path] = {}
     for file in files:

@@ -86,7 +86,7 @@ def _check_monitor(setup: TrainingSetup, callback: CallbackSpec, keys: set[str] 
     if validation and setup.fit.has_validation is False:
         yield finding(
             "LG022",
-            f"{where} watches a validation key, but {setup.fit.method}() at line "
+            f"{where} watches a validation key, but {setup.fit.method}() at "
             f"{line_of(setup.fit.location)} gets no validation data: '{monitor}' is never "
             f"logged, {effect}",
             callback.location,

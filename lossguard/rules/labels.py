@@ -13,7 +13,7 @@ from lossguard.rules.registry import finding, line_of, rule
 def _labels_text(setup: TrainingSetup) -> str:
     labels = setup.labels
     assert labels is not None
-    return f"{labels.origin} (line {line_of(labels.location)})"
+    return f"{labels.origin} ({line_of(labels.location)})"
 
 
 @rule("LG010", "units-label-mismatch", S.ERROR)
@@ -51,8 +51,7 @@ def units_label_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
         return
     yield finding(
         "LG010",
-        f"{problem}: output {head.describe()} at line {line_of(head.location)}, labels from "
-        f"{_labels_text(setup)}",
+        f"{problem}: output {head.describe()} at {line_of(head.location)}, labels from {_labels_text(setup)}",
         head.location,
         fix=fix,
         related=[(labels.location, "labels")],
@@ -76,7 +75,7 @@ def label_encoding_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     ):
         yield finding(
             "LG011",
-            f"{loss.name} (line {line_of(loss.location)}) expects integer class labels, but the "
+            f"{loss.name} ({line_of(loss.location)}) expects integer class labels, but the "
             f"labels are {labels.encoding.value} ({_labels_text(setup)}): training fails with "
             "a shape error or, where the shapes happen to fit, learns the wrong targets",
             loss.location,
@@ -92,7 +91,7 @@ def label_encoding_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     ):
         yield finding(
             "LG011",
-            f"{loss.name} (line {line_of(loss.location)}) expects one-hot labels, but the labels "
+            f"{loss.name} ({line_of(loss.location)}) expects one-hot labels, but the labels "
             f"are integer class indices ({_labels_text(setup)})",
             loss.location,
             fix=(
@@ -111,7 +110,7 @@ def label_encoding_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     ):
         yield finding(
             "LG011",
-            f"the output {head.describe()} at line {line_of(head.location)} predicts one "
+            f"the output {head.describe()} at {line_of(head.location)} predicts one "
             f"probability, but the labels are one-hot ({_labels_text(setup)})",
             head.location,
             fix=(

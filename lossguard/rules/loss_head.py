@@ -13,12 +13,12 @@ from lossguard.rules.registry import finding, line_of, rule
 def _head_text(setup: TrainingSetup) -> str:
     assert setup.head is not None
     name = f" '{setup.head.output_name}'" if setup.head.output_name else ""
-    return f"output{name} ({setup.head.describe()} at line {line_of(setup.head.location)})"
+    return f"output{name} ({setup.head.describe()} at {line_of(setup.head.location)})"
 
 
 def _loss_text(setup: TrainingSetup) -> str:
     assert setup.loss is not None
-    return f"{setup.loss.name} (line {line_of(setup.loss.location)})"
+    return f"{setup.loss.name} ({line_of(setup.loss.location)})"
 
 
 @rule("LG001", "softmax-binary-crossentropy", Severity.ERROR)
@@ -172,7 +172,7 @@ def layer_after_output_activation(setup: TrainingSetup) -> Iterator[Finding]:
     yield finding(
         "LG006",
         f"{layers} comes after the {head.activation.value} output "
-        f"({head.describe()} at line {line_of(head.location)}): it rescales the probabilities, "
+        f"({head.describe()} at {line_of(head.location)}): it rescales the probabilities, "
         "so the model no longer outputs values in [0, 1] and the loss and accuracy are "
         "computed on the wrong numbers",
         head.after_location or head.location,
@@ -200,7 +200,7 @@ def binary_crossentropy_on_multiclass(setup: TrainingSetup) -> Iterator[Finding]
     yield finding(
         "LG007",
         f"{_loss_text(setup)} trains {head.units} independent yes/no outputs on one-hot "
-        f"single-label targets ({labels.origin}, line {line_of(labels.location)}): a one-vs-all "
+        f"single-label targets ({labels.origin}, {line_of(labels.location)}): a one-vs-all "
         "objective that learns poorly, and any binary accuracy is inflated by the many "
         "easy zeros",
         loss.location,

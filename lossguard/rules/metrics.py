@@ -67,7 +67,7 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
         yield finding(
             "LG020",
             f"under {target}, metrics=[{metric.written}] on the multi-label "
-            f"{head.describe()} output (line {line_of(head.location)}) with {loss.name} resolves "
+            f"{head.describe()} output ({line_of(head.location)}) with {loss.name} resolves "
             f"to {resolved_name}: it compares only the arg-max of the {head.units} outputs, "
             "which is meaningless when several labels can be true",
             metric.location,
@@ -168,8 +168,8 @@ def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
         yield finding(
             "LG024",
             f"{what}, but the linear output "
-            f"({head.describe()} at line {line_of(head.location)}) gives logits "
-            f"(from_logits=True at line {line_of(loss.location)}): the probability 0.5 is the "
+            f"({head.describe()} at {line_of(head.location)}) gives logits "
+            f"(from_logits=True at {line_of(loss.location)}): the probability 0.5 is the "
             "logit 0.0, so the metric counts the wrong side of the boundary",
             metric.location,
             fix=f"use {fix}",

@@ -39,11 +39,11 @@ def tool_code(code: str, name: str, severity: Severity) -> None:
 
 
 def line_of(location: Location | None) -> str:
-    """A line number for a message; static locations are filled in once reported."""
+    """'line 12' for a message (or 'cell 3, line 2' in a notebook), filled in once reported."""
     if location is None:
-        return "?"
+        return "line ?"
     if location.resolved:
-        return str(location.line)
+        return f"line {location.line}"
     return f"{{L:{location.ref}}}"
 
 

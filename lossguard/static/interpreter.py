@@ -711,7 +711,6 @@ class Interpreter:
         finally:
             self.frame.env = saved_env
 
-
     def bind_parameters(
         self, params: cst.Parameters, is_method: bool, args: Args, unknown_params: bool, env: dict[str, Value]
     ) -> None:

@@ -1,0 +1,51 @@
+"""The pre-commit hook for real: `pre-commit try-repo <this repo> lossguard` in a throw-away repo."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, ROOT
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is needed for pre-commit")
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def test_pre_commit_refuses_the_buggy_script_and_passes_the_clean_one(tmp_path: Path) -> None:
+    repo = tmp_path / "user-repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    git(repo, "config", "user.email", "ci@example.com")
+    git(repo, "config", "user.name", "CI")
+    shutil.copy(FIXTURES / "seed004_mnist_binary_crossentropy.py", repo / "train_bad.py")
+    shutil.copy(FIXTURES / "ok_binary_sigmoid_bce.py", repo / "train_good.py")
+    git(repo, "add", ".")
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS",)}
+    env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
+    env["NO_COLOR"] = "1"
+
+    def try_repo(*files: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "lossguard", "--files", *files],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+
+    bad = try_repo("train_bad.py")
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "LG001 [softmax-binary-crossentropy]" in bad.stdout
+    assert "train_bad.py:" in bad.stdout
+    good = try_repo("train_good.py")
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "Passed" in good.stdout
