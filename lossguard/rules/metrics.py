@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from lossguard.facts import Activation, LabelEncoding, LossKind, MetricKind, TrainingSetup
+from lossguard.facts import Activation, LabelEncoding, LossKind, MetricKind, MetricSpec, TrainingSetup
 from lossguard.findings import Finding, Severity
-from lossguard.keras_semantics import accuracy_follows_loss, resolve_bare_accuracy
+from lossguard.keras_semantics import resolve_bare_accuracy
 from lossguard.rules.registry import finding, line_of, rule
+from lossguard.static.keras_api import metric_kind_from_name
 
 
 def _single_label_multiclass(setup: TrainingSetup) -> bool:
@@ -38,12 +39,14 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
     if not bare or loss.kind is not LossKind.BINARY_CE or head.units <= 1:
         return
     labels = setup.labels.encoding if setup.labels else None
-    resolved = resolve_bare_accuracy(setup.keras, loss.kind, head.units, labels)
     target = setup.keras.label
-    if accuracy_follows_loss(setup.keras):
-        if not _single_label_multiclass(setup):
-            return
-        for metric in bare:
+    multi_label_head = head.activation is Activation.SIGMOID or (
+        head.activation is Activation.LINEAR and loss.from_logits is True
+    )
+    logits = head.activation is Activation.LINEAR
+    for metric in bare:
+        actual = resolved_kind(metric) or resolve_bare_accuracy(setup.keras, loss.kind, head.units, labels)
+        if actual is MetricKind.BINARY_ACCURACY and _single_label_multiclass(setup):
             yield finding(
                 "LG020",
                 f"under {target}, metrics=[{metric.written}] with {loss.name} resolves to "
@@ -54,29 +57,38 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
                 fix="write metrics=['categorical_accuracy'] (and use categorical_crossentropy)",
                 related=[(loss.location, "binary cross-entropy loss")],
             )
-        return
-    multi_label_head = head.activation is Activation.SIGMOID or (
-        head.activation is Activation.LINEAR and loss.from_logits is True
+        elif (
+            actual in (MetricKind.CATEGORICAL_ACCURACY, MetricKind.SPARSE_CATEGORICAL_ACCURACY)
+            and multi_label_head
+            and labels not in (LabelEncoding.ONE_HOT, LabelEncoding.INTEGER)
+        ):
+            threshold = "threshold=0.0" if logits else ""
+            yield finding(
+                "LG020",
+                f"under {target}, metrics=[{metric.written}] on the multi-label "
+                f"{head.describe()} output ({line_of(head.location)}) with {loss.name} resolves "
+                f"to {actual.value}: it compares only the arg-max of the {head.units} outputs, "
+                "which is meaningless when several labels can be true",
+                metric.location,
+                fix=(
+                    f"write metrics=[keras.metrics.BinaryAccuracy({threshold}), "
+                    "keras.metrics.AUC(multi_label=True" + (", from_logits=True" if logits else "") + ")]"
+                ),
+                related=[(head.location, "multi-label output layer")],
+            )
+
+
+def resolved_kind(metric: MetricSpec) -> MetricKind | None:
+    """The accuracy Keras actually built for a bare 'accuracy' (runtime facts only)."""
+    if not metric.resolved:
+        return None
+    kind = metric_kind_from_name(metric.resolved)
+    accuracies = (
+        MetricKind.BINARY_ACCURACY,
+        MetricKind.CATEGORICAL_ACCURACY,
+        MetricKind.SPARSE_CATEGORICAL_ACCURACY,
     )
-    if not multi_label_head or labels in (LabelEncoding.ONE_HOT, LabelEncoding.INTEGER):
-        return
-    logits = head.activation is Activation.LINEAR
-    threshold = "threshold=0.0" if logits else ""
-    resolved_name = resolved.value if resolved else "categorical_accuracy"
-    for metric in bare:
-        yield finding(
-            "LG020",
-            f"under {target}, metrics=[{metric.written}] on the multi-label "
-            f"{head.describe()} output ({line_of(head.location)}) with {loss.name} resolves "
-            f"to {resolved_name}: it compares only the arg-max of the {head.units} outputs, "
-            "which is meaningless when several labels can be true",
-            metric.location,
-            fix=(
-                f"write metrics=[keras.metrics.BinaryAccuracy({threshold}), "
-                "keras.metrics.AUC(multi_label=True" + (", from_logits=True" if logits else "") + ")]"
-            ),
-            related=[(head.location, "multi-label output layer")],
-        )
+    return kind if kind in accuracies else None
 
 
 @rule("LG021", "metric-task-mismatch", Severity.WARNING)
@@ -146,7 +158,9 @@ def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
     for metric in metrics:
         fix = None
         if metric.kind is MetricKind.ACCURACY:
-            resolved = resolve_bare_accuracy(setup.keras, loss.kind, head.units, labels)
+            resolved = resolved_kind(metric) or resolve_bare_accuracy(
+                setup.keras, loss.kind, head.units, labels
+            )
             if resolved is MetricKind.BINARY_ACCURACY:
                 fix = "metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)]"
         elif metric.kind is MetricKind.BINARY_ACCURACY and _default_threshold(metric.threshold):

@@ -15,7 +15,6 @@ from dataclasses import replace
 import libcst as cst
 
 from lossguard.facts import (
-    Activation,
     CallArgument,
     CallbackSpec,
     FitSpec,
@@ -32,6 +31,7 @@ from lossguard.facts import (
     StepsArgument,
     TrainingSetup,
 )
+from lossguard.heads import LayerInfo, head_from_chain
 from lossguard.keras_semantics import history_key
 from lossguard.static import keras_api as api
 from lossguard.static.interpreter import FitEvent, Interpreter
@@ -349,57 +349,19 @@ class _SetupBuilder:
         return setups
 
     def head_from_chain(self, chain: list[Value]) -> OutputHead | None:
-        index = len(chain) - 1
+        return head_from_chain([self.layer_info(item) for item in chain])
 
-        def skip_neutral(i: int) -> int:
-            while i >= 0 and _is_neutral(chain[i]):
-                i -= 1
-            return i
-
-        index = skip_neutral(index)
-        after: list[LayerVal] = []
-        while index >= 0 and isinstance(chain[index], LayerVal) and chain[index].kind in api.RESCALING_LAYERS:  # type: ignore[union-attr]
-            after.insert(0, chain[index])  # type: ignore[arg-type]
-            index = skip_neutral(index - 1)
-        if index < 0:
+    def layer_info(self, item: Value) -> LayerInfo | None:
+        if not isinstance(item, LayerVal) or item.opaque:
             return None
-        last = chain[index]
-        if not isinstance(last, LayerVal) or last.opaque:
-            return None
-        if last.kind in api.ACTIVATION_LAYERS or (last.kind == "Activation"):
-            activation = last.activation or Activation.UNKNOWN
-            before = skip_neutral(index - 1)
-            units = None
-            layer_name = last.kind
-            location = self.loc(last.ref)
-            if before >= 0:
-                prior = chain[before]
-                if isinstance(prior, LayerVal) and not prior.opaque and prior.units is not None:
-                    units = prior.units
-                    layer_name = prior.kind
-                    location = self.loc(prior.ref)
-            head = OutputHead(units, activation, layer_name, location, activation_location=self.loc(last.ref))
-        elif (
-            last.kind in api.UNIT_LAYERS
-            or last.kind in api.RECURRENT_LAYERS
-            or last.units is not None
-            or last.name == "predictions"
-        ):
-            activation = last.activation or Activation.UNKNOWN
-            act_loc = self.loc(last.activation_ref) if last.activation_ref is not None else None
-            head = OutputHead(
-                last.units, activation, last.kind, self.loc(last.ref), activation_location=act_loc
-            )
-        else:
-            return None
-        if after:
-            if head.activation.is_probability:
-                head = replace(
-                    head, after=tuple(a.kind for a in after), after_location=self.loc(after[-1].ref)
-                )
-            else:
-                head = replace(head, activation=Activation.OTHER)
-        return head
+        return LayerInfo(
+            item.kind,
+            self.loc(item.ref),
+            item.units,
+            item.activation,
+            self.loc(item.activation_ref) if item.activation_ref is not None else None,
+            named_predictions=item.name == "predictions",
+        )
 
     def losses_for(
         self, compile_val: CompileVal, count: int, names: list[str | None]
@@ -509,14 +471,6 @@ class _SetupBuilder:
                 )
             )
         return FitSpec(event.method, self.loc(event.ref), event.has_validation, tuple(callbacks))
-
-
-def _is_neutral(value: Value) -> bool:
-    if isinstance(value, LayerVal):
-        if value.kind in api.NEUTRAL_LAYERS:
-            return True
-        return value.kind == "Activation" and value.activation is Activation.LINEAR
-    return False
 
 
 __all__ = ["Extraction", "ParseFailure", "PositionResolver", "extract", "parse"]
