@@ -47,8 +47,11 @@ class ProbeDevice(StrEnum):
 
 def _error(message: str) -> typer.Exit:
     from rich.console import Console
+    from rich.markup import escape
 
-    Console(stderr=True, highlight=False).print(f"[bold red]lossguard: error:[/] {message}", soft_wrap=True)
+    Console(stderr=True, highlight=False).print(
+        f"[bold red]lossguard: error:[/] {escape(message)}", soft_wrap=True
+    )
     return typer.Exit(2)
 
 
@@ -212,6 +215,7 @@ def _emit(
     quiet: bool,
 ) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
     from lossguard.report import text as text_report
 
@@ -243,7 +247,7 @@ def _emit(
         sys.stdout.write(content)
     err = Console(stderr=True, highlight=False)
     for result in report.unreadable:
-        err.print(f"lossguard: {result.path}: skipped: {result.error}", soft_wrap=True)
+        err.print(escape(f"lossguard: {result.path}: skipped: {result.error}"), soft_wrap=True)
     if statistics and fmt is not OutputFormat.json and not quiet:
         err.print(text_report.summary(report))
 
@@ -281,10 +285,13 @@ def list_rules(
     if output_format != "text":
         raise _error(f"unknown format {output_format!r} (text or json)")
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console(highlight=False, soft_wrap=True)
     for row in rows:
-        console.print(f"[bold]{row['code']}[/]  {row['name']:<36} {row['severity']:<8} {row['summary']}")
+        console.print(
+            f"[bold]{row['code']}[/]  {row['name']:<36} {row['severity']:<8} {escape(row['summary'])}"
+        )
 
 
 @app.command()

@@ -10,6 +10,7 @@ JSON, and stops the script. The parent (``runner.py``) turns the JSON into facts
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import math
 import os
@@ -200,10 +201,20 @@ def _no_pretrained(function: Any, name: str) -> Any:
 def _patch_directory_loaders(keras_mod: Any, prefix: str) -> None:
     import numpy as np
 
-    try:
-        generator_cls = keras_mod.preprocessing.image.ImageDataGenerator
-    except AttributeError:
-        generator_cls = None
+    generator_cls = None
+    for module_name in (
+        f"{prefix}.preprocessing.image",
+        f"{prefix}.src.legacy.preprocessing.image",
+        f"{prefix}.src.preprocessing.image",
+        f"{prefix}._tf_keras.keras.preprocessing.image",
+    ):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        generator_cls = getattr(module, "ImageDataGenerator", None)
+        if generator_cls is not None:
+            break
     if generator_cls is not None:
         for method in ("flow_from_directory", "flow_from_dataframe"):
             original = getattr(generator_cls, method)
@@ -249,6 +260,42 @@ def _class_count(classes: Any) -> int | None:
     return len(classes) if isinstance(classes, list | tuple) else None
 
 
+class _SyntheticIterator:
+    """Stands in for a DirectoryIterator whose folder is missing: same attributes, tiny data."""
+
+    def __init__(self, x: Any, y: Any, batch_size: int, classes: int) -> None:
+        self.x, self.y = x, y
+        self.batch_size = batch_size
+        self.samples = self.n = len(x)
+        self.num_classes = classes
+        self.class_indices = {str(i): i for i in range(classes)}
+        self.classes = list(range(classes))
+        self.filenames = [f"synthetic_{i}.png" for i in range(len(x))]
+        self.image_shape = x.shape[1:]
+        self._index = 0
+
+    def __len__(self) -> int:
+        return max(1, -(-self.samples // self.batch_size))
+
+    def __getitem__(self, index: int) -> Any:
+        start = (index % len(self)) * self.batch_size
+        xs = self.x[start : start + self.batch_size]
+        if self.y is None:
+            return xs
+        return xs, self.y[start : start + self.batch_size]
+
+    def __iter__(self) -> Any:
+        return self
+
+    def __next__(self) -> Any:
+        batch = self[self._index]
+        self._index += 1
+        return batch
+
+    def reset(self) -> None:
+        self._index = 0
+
+
 def _synthetic_image_iterator(keras_mod: Any, generator: Any, method: str, kwargs: dict[str, Any]) -> Any:
     import numpy as np
 
@@ -262,14 +309,7 @@ def _synthetic_image_iterator(keras_mod: Any, generator: Any, method: str, kwarg
     count = 16
     x = np.random.random((count, *size, channels)).astype("float32")
     y = _synthetic_labels(mode, classes or 2, count, np)
-    if y is None:
-        return generator.flow(x, batch_size=min(kwargs.get("batch_size", 32), BATCH), shuffle=False)
-    iterator = generator.flow(x, y, batch_size=min(kwargs.get("batch_size", 32), BATCH), shuffle=False)
-    iterator.samples = count
-    iterator.class_indices = {str(i): i for i in range(classes or 2)}
-    iterator.num_classes = classes or 2
-    iterator._lossguard_synthetic = spec
-    return iterator
+    return _SyntheticIterator(x, y, min(kwargs.get("batch_size", 32) or BATCH, BATCH), classes or 2)
 
 
 def _synthetic_labels(mode: Any, classes: int, count: int, np: Any) -> Any:
@@ -384,6 +424,17 @@ def _leaf_layers_called(model: Any, keras_mod: Any, x: Any) -> tuple[list[Any], 
     return calls, outputs
 
 
+def _trailing_operation(model: Any, keras_mod: Any) -> str | None:
+    """A functional model may end in an op that is not a layer (keras.ops.softmax(x))."""
+    operations = getattr(model, "operations", None)
+    if not operations:
+        return None
+    last = operations[-1]
+    if isinstance(last, keras_mod.layers.Layer):
+        return None
+    return type(last).__name__
+
+
 def _layer_fact(layer: Any) -> dict[str, Any]:
     kind = type(layer).__name__
     units = getattr(layer, "units", None) or getattr(layer, "filters", None)
@@ -458,6 +509,7 @@ def _on_fit(
         else [outputs]
     )
     result["output_count"] = len(output_list)
+    result["trailing_op"] = _trailing_operation(model, keras_mod)
     result["chain"] = [_layer_fact(layer) for layer in calls[-8:]]
     if len(output_list) == 1:
         values = np.asarray(output_list[0], dtype="float64")
@@ -475,6 +527,10 @@ def _on_fit(
     result["callbacks"] = _describe_callbacks(
         kwargs.get("callbacks", args[5] if method == "fit" and len(args) > 5 else None)
     )
+    try:
+        model.run_eagerly = True  # one step: tracing a graph would cost 10x more than running it
+    except Exception:  # noqa: BLE001
+        pass
     try:
         evaluation = keras_mod.Model.test_on_batch(model, x, y, return_dict=True) if y is not None else None
         if evaluation is not None:

@@ -42,7 +42,7 @@ from lossguard.heads import LayerInfo, head_from_chain
 from lossguard.keras_semantics import KERAS3, VersionError, parse_target
 from lossguard.rules import RULES
 from lossguard.static.keras_api import activation_from_name, loss_kind_from_name, metric_kind_from_name
-from lossguard.static.sources import SourceError, may_contain_findings, read_source
+from lossguard.static.sources import SourceError, read_source
 
 MEMORY_LIMIT_BYTES = int(os.environ.get("LOSSGUARD_PROBE_MEMORY_GB", "16")) * 2**30
 _FIT_WORDS = (b".fit(", b".fit_generator(", b".train_on_batch(")
@@ -179,10 +179,16 @@ class _Builder:
         head = head_from_chain(chain, Source.RUNTIME)
         if head is None:
             return None
+        trailing = str(self.result.get("trailing_op") or "").lower()
+        if trailing:
+            applied = activation_from_name(trailing)
+            activation = applied if applied.is_probability else Activation.UNKNOWN
+            return replace(head, activation=activation)
         low, high = _number(self.result.get("output_min")), _number(self.result.get("output_max"))
         row_error = _number(self.result.get("row_sum_error"))
         in_unit_range = low is not None and high is not None and low >= -1e-6 and high <= 1 + 1e-6
-        if head.activation is Activation.LINEAR and in_unit_range and (row_error or 0.0) < 1e-3:
+        softmax_rows = (head.units or 0) > 1 and row_error is not None and row_error < 1e-3
+        if head.activation is Activation.LINEAR and in_unit_range and softmax_rows:
             return replace(head, activation=Activation.UNKNOWN)  # an op after the layer normalises
         if head.activation.is_probability and not head.after and not in_unit_range:
             return replace(head, activation=Activation.UNKNOWN)  # something we did not see rescales
@@ -351,10 +357,12 @@ def _lines(message: str) -> str:
 
 def _probe_failed(path: str, result: dict[str, Any]) -> Finding:
     info = RULES["LG901"]
-    tail = [line for line in str(result.get("traceback", "")).strip().splitlines() if line.strip()][-3:]
+    trace = [line for line in str(result.get("traceback", "")).strip().splitlines() if line.strip()]
+    tail = trace[-3:]
     line = 1
-    for text in reversed(tail):
-        if path in text or Path(path).name in text:
+    script = str(Path(path).resolve())
+    for text in reversed(trace):
+        if text.strip().startswith("File ") and f'"{script}"' in text:
             try:
                 line = int(text.split("line ")[1].split(",")[0])
                 break
@@ -446,7 +454,7 @@ def probe_report(report: Report, options: CheckOptions, *, timeout: float, devic
         except (OSError, SourceError):
             results.append(result)
             continue
-        if not may_contain_findings(data) or not any(word in data for word in _FIT_WORDS):
+        if b"keras" not in data or not any(word in data for word in _FIT_WORDS):
             results.append(result)
             continue
         if any(f.code == "LG900" for f in result.findings):

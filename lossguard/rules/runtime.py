@@ -69,8 +69,8 @@ def output_not_probability(setup: TrainingSetup) -> Iterator[Finding]:
         return
     if loss.from_logits is not False or not (loss.kind.is_crossentropy or loss.kind is LossKind.AUTO_CE):
         return
-    if head is not None and (head.activation is Activation.LINEAR or head.after):
-        return  # LG005 / LG006 name the cause
+    if head is not None and head.activation is not Activation.UNKNOWN:
+        return  # the head is known: LG002 / LG005 / LG006 name the cause
     low, high = observation.output_min, observation.output_max or 0.0
     problem = None
     if low < -_TOLERANCE or high > 1 + _TOLERANCE:
