@@ -527,10 +527,8 @@ def _on_fit(
     result["callbacks"] = _describe_callbacks(
         kwargs.get("callbacks", args[5] if method == "fit" and len(args) > 5 else None)
     )
-    try:
+    with contextlib.suppress(Exception):
         model.run_eagerly = True  # one step: tracing a graph would cost 10x more than running it
-    except Exception:  # noqa: BLE001
-        pass
     try:
         evaluation = keras_mod.Model.test_on_batch(model, x, y, return_dict=True) if y is not None else None
         if evaluation is not None:
