@@ -759,6 +759,8 @@ def _setup() -> list[tuple[Any, str]]:
         if not namespaces:
             raise
     TIMING["import"] = time.perf_counter()
+    if os.environ.get("LOSSGUARD_PROBE_DEVICE") == "gpu" and _device() == "CPU":
+        raise RuntimeError("--probe-device gpu: TensorFlow sees no GPU here (use auto or cpu)")
     for module, prefix in namespaces:
         _ORIGINAL_STEPS[prefix] = (module.Model, module.Model.train_on_batch)
         _patch_keras_namespace(module, prefix)

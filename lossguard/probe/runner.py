@@ -89,6 +89,7 @@ def run_harness(script: Path, timeout: float, device: str = "auto") -> dict[str,
     environment["PYTHONWARNINGS"] = "ignore"
     package_root = str(Path(__file__).resolve().parent.parent.parent)
     environment["PYTHONPATH"] = package_root + os.pathsep + environment.get("PYTHONPATH", "")
+    environment["LOSSGUARD_PROBE_DEVICE"] = device
     if device == "cpu":
         environment["CUDA_VISIBLE_DEVICES"] = "-1"
     with tempfile.TemporaryDirectory(prefix="lossguard-probe-") as folder:
@@ -355,10 +356,28 @@ def _lines(message: str) -> str:
     return message.replace("line ?", "line unknown")
 
 
+def _user_frames(trace: list[str]) -> list[str]:
+    """The traceback without the probe's own and runpy's frames (each frame: File line + code)."""
+    kept: list[str] = []
+    skip = False
+    for line in trace:
+        stripped = line.strip()
+        if stripped.startswith("File "):
+            skip = "lossguard/probe/" in stripped or "runpy.py" in stripped
+        if stripped.startswith("Traceback"):
+            continue
+        if not skip:
+            kept.append(line)
+    return kept
+
+
 def _probe_failed(path: str, result: dict[str, Any]) -> Finding:
     info = RULES["LG901"]
     trace = [line for line in str(result.get("traceback", "")).strip().splitlines() if line.strip()]
-    tail = trace[-3:]
+    error = str(result.get("error", ""))
+    tail = _user_frames(trace)[-3:]
+    if tail and tail[-1].strip() == error.strip():
+        tail = tail[:-1]
     line = 1
     script = str(Path(path).resolve())
     for text in reversed(trace):
