@@ -540,9 +540,9 @@ class Interpreter:
                 if isinstance(op, cst.Multiply) and not (isinstance(a, str) or isinstance(b, str)):
                     return Const(a * b)
                 if isinstance(op, cst.FloorDivide):
-                    return Const(a // b)
+                    return Const(a // b, quotient=True)
                 if isinstance(op, cst.Divide):
-                    return Const(a / b)
+                    return Const(a / b, quotient=True)
             except (TypeError, ZeroDivisionError, OverflowError):
                 return UNKNOWN
         return UNKNOWN
@@ -756,7 +756,7 @@ class Interpreter:
             return first
         if name in ("int", "round") and isinstance(first, Const):
             try:
-                return Const(int(first.value))
+                return Const(int(first.value), quotient=first.quotient)
             except (TypeError, ValueError, OverflowError):
                 return UNKNOWN
         if name in ("int", "round") and isinstance(first, QuotientVal):
@@ -1294,13 +1294,9 @@ class Interpreter:
     def steps_unit(self, node: cst.CSTNode, value: Value | None) -> StepsUnit:
         if isinstance(value, CountVal):
             return StepsUnit.SAMPLES
-        if isinstance(value, QuotientVal):
+        if isinstance(value, QuotientVal) or (isinstance(value, Const) and value.quotient):
             return StepsUnit.BATCHES
-        if (
-            isinstance(node, cst.Name)
-            and "sample" in node.value.lower()
-            and not isinstance(value, QuotientVal)
-        ):
+        if isinstance(node, cst.Name) and "sample" in node.value.lower():
             return StepsUnit.SAMPLES
         return StepsUnit.UNKNOWN
 

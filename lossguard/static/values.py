@@ -31,6 +31,7 @@ UNKNOWN = _Unknown()
 @dataclass(eq=False)
 class Const:
     value: Any
+    quotient: bool = False  # computed by a division (a count of batches when used as steps)
 
 
 @dataclass(eq=False)

@@ -388,3 +388,35 @@ def test_header_comments_do_not_shift_lines() -> None:
 
     (finding,) = check(source + 'm.compile(loss="bce")\n')
     assert (finding.location.line, finding.location.column) == (7, 56)
+
+
+@pytest.mark.parametrize(
+    "steps, flagged",
+    [
+        ("num_train_samples", True),
+        ("train_gen.samples", True),
+        ("len(x_train)", True),
+        ("num_train_samples // BATCH", False),
+        ("samples_per_epoch", False),
+        ("int(num_train_samples / BATCH)", False),
+        ("len(train_gen)", False),
+        ("math.ceil(train_gen.n / BATCH)", False),
+        ("STEPS", False),
+    ],
+)
+def test_steps_counted_in_samples(steps, flagged) -> None:
+    source = f"""
+import math
+from tensorflow import keras
+from tensorflow.keras.preprocessing.image import ImageDataGenerator
+BATCH = 32
+num_train_samples = 2000
+samples_per_epoch = 2000 // BATCH
+STEPS = 62
+(x_train, y_train), _ = keras.datasets.mnist.load_data()
+train_gen = ImageDataGenerator().flow_from_directory("d", batch_size=BATCH)
+model = keras.Sequential([keras.layers.Dense(3, activation="softmax")])
+model.compile(loss="categorical_crossentropy")
+model.fit(train_gen, steps_per_epoch={steps})
+"""
+    assert ("LG042" in codes(source)) is flagged
