@@ -299,17 +299,25 @@ class _SyntheticIterator:
 def _synthetic_image_iterator(keras_mod: Any, generator: Any, method: str, kwargs: dict[str, Any]) -> Any:
     import numpy as np
 
-    size = tuple(kwargs.get("target_size", (256, 256)))
-    channels = {"grayscale": 1, "rgba": 4}.get(kwargs.get("color_mode", "rgb"), 3)
     mode = kwargs.get("class_mode", "categorical")
-    classes = _class_count(kwargs.get("classes"))
-    spec = {"loader": method, "mode": mode, "classes": classes}
-    SYNTHETIC.append(spec)
-    NOTES.append(f"{method}(): the data folder is missing, the probe used a synthetic batch")
-    count = 16
-    x = np.random.random((count, *size, channels)).astype("float32")
-    y = _synthetic_labels(mode, classes or 2, count, np)
+    classes = _announce_synthetic(method, mode, kwargs.get("classes"))
+    x = _synthetic_images(kwargs, "target_size", np)
+    y = _synthetic_labels(mode, classes or 2, len(x), np)
     return _SyntheticIterator(x, y, min(kwargs.get("batch_size", 32) or BATCH, BATCH), classes or 2)
+
+
+def _announce_synthetic(loader: str, mode: Any, classes: Any) -> int | None:
+    """Record that a loader's data was made up (findings based on it say so)."""
+    count = _class_count(classes)
+    SYNTHETIC.append({"loader": loader, "mode": mode, "classes": count})
+    NOTES.append(f"{loader}(): the data folder is missing, the probe used a synthetic batch")
+    return count
+
+
+def _synthetic_images(kwargs: dict[str, Any], size_key: str, np: Any, count: int = 16) -> Any:
+    size = tuple(kwargs.get(size_key, (256, 256)))
+    channels = {"grayscale": 1, "rgba": 4}.get(kwargs.get("color_mode", "rgb"), 3)
+    return np.random.random((count, *size, channels)).astype("float32")
 
 
 def _synthetic_labels(mode: Any, classes: int, count: int, np: Any) -> Any:
@@ -327,17 +335,12 @@ def _synthetic_dataset(name: str, kwargs: dict[str, Any], np: Any) -> Any:
     import tensorflow as tf
 
     mode = kwargs.get("label_mode", "int")
-    classes = _class_count(kwargs.get("class_names"))
-    spec = {"loader": name, "mode": mode, "classes": classes}
-    SYNTHETIC.append(spec)
-    NOTES.append(f"{name}(): the data folder is missing, the probe used a synthetic batch")
+    classes = _announce_synthetic(name, mode, kwargs.get("class_names"))
     count = 16
     if name == "text_dataset_from_directory":
         x = tf.constant([f"synthetic text sample {i}" for i in range(count)])
     else:
-        size = tuple(kwargs.get("image_size", (256, 256)))
-        channels = {"grayscale": 1, "rgba": 4}.get(kwargs.get("color_mode", "rgb"), 3)
-        x = np.random.random((count, *size, channels)).astype("float32") * 255.0
+        x = _synthetic_images(kwargs, "image_size", np, count) * 255.0
     y = _synthetic_labels(mode, classes or 2, count, np)
     if mode == "binary" and y is not None:
         y = y.reshape(-1, 1)
