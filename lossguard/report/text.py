@@ -13,8 +13,16 @@ from rich.console import Console
 from rich.markup import escape
 
 from lossguard.engine import Report
+from lossguard.facts import Source
 from lossguard.findings import Finding, Severity
 from lossguard.static.sources import SourceError, read_source
+
+
+_SOURCE_NOTE = {
+    Source.STATIC: "",
+    Source.RUNTIME: " [dim](seen by the probe)[/]",
+    Source.BOTH: " [dim](confirmed by the probe)[/]",
+}
 
 
 def position(finding: Finding) -> str:
@@ -50,7 +58,7 @@ def render(console: Console, report: Report, *, show_source: bool, statistics: b
     for finding in report.findings:
         console.print(
             f"[bold]{escape(position(finding))}[/]: [{_style(finding.severity)}]{finding.code}[/] "
-            f"[dim]\\[{finding.name}][/] {escape(finding.message)}",
+            f"[dim]\\[{finding.name}][/] {escape(finding.message)}{_SOURCE_NOTE[finding.source]}",
             soft_wrap=True,
             highlight=False,
         )
