@@ -17,7 +17,6 @@ from lossguard.facts import Source
 from lossguard.findings import Finding, Severity
 from lossguard.static.sources import SourceError, read_source
 
-
 _SOURCE_NOTE = {
     Source.STATIC: "",
     Source.RUNTIME: " [dim](seen by the probe)[/]",
