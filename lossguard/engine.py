@@ -88,11 +88,16 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
 
     try:
         extraction = extract(source.text, path, options.target)
+        raw = list(run_rules(extraction.facts, lambda code: options.settings.enabled(code, path)))
+        placed = [_place(f, extraction.resolver, source) for f in raw]
     except ParseFailure as exc:
         finding = _parse_error(path, str(exc), exc.line, exc.column)
         return _with_suppressions(result, source, options, [finding])
-    raw = list(run_rules(extraction.facts, lambda code: options.settings.enabled(code, path)))
-    placed = [_place(f, extraction.resolver, source) for f in raw]
+    except Exception as exc:  # a bug in lossguard must not hide the other files' findings
+        if os.environ.get("LOSSGUARD_DEBUG"):
+            raise
+        result.error = f"internal error, please report it: {type(exc).__name__}: {exc}"
+        return result
     return _with_suppressions(result, source, options, placed)
 
 
