@@ -1,0 +1,40 @@
+"""Engine behaviour that is easier to pin down in-process."""
+
+from __future__ import annotations
+
+import pytest
+
+from lossguard.config import Settings
+from lossguard.engine import CheckOptions, check_source
+from lossguard.keras_semantics import parse_target
+from tests.conftest import FIXTURES
+
+
+def options() -> CheckOptions:
+    return CheckOptions(Settings(), parse_target("3"), use_cache=False)
+
+
+def test_an_internal_error_is_reported_for_that_file_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import lossguard.static.extract as extract_module
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(extract_module, "extract", broken)
+    monkeypatch.delenv("LOSSGUARD_DEBUG", raising=False)
+    source = (FIXTURES / "seed004_mnist_binary_crossentropy.py").read_bytes()
+    result = check_source("train.py", source, options())
+    assert result.findings == []
+    assert result.error == "internal error, please report it: RuntimeError: boom"
+
+
+def test_prefilter_skips_without_parsing() -> None:
+    result = check_source("util.py", b"import os\nprint(os.getcwd())\n", options())
+    assert result.skipped and result.findings == []
+
+
+def test_findings_are_sorted_and_deduplicated() -> None:
+    source = (FIXTURES / "seed000_bird_transfer_learning.py").read_bytes()
+    findings = check_source("bird.py", source, options()).findings
+    keys = [(f.location.line, f.location.column, f.code) for f in findings]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
