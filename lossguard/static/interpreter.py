@@ -899,14 +899,20 @@ class Interpreter:
         if sym == "ImageDataGenerator":
             return GeneratorFactoryVal(self.ref(node))
         if sym == "load_data" and cat == "datasets":
-            return self.load_dataset(path, node)
+            return self.load_dataset(path, args, node)
         return UNKNOWN
 
-    def load_dataset(self, path: str, node: cst.Call) -> Value:
+    def load_dataset(self, path: str, args: Args, node: cst.Call) -> Value:
         dataset = path.split(".")[-2]
         classes = api.DATASETS.get(dataset)
-        if classes is None:
+        if classes is None or args.has_star:
             return UNKNOWN
+        if dataset == "cifar100":
+            mode = args.get(0, "label_mode")
+            if mode is not None:
+                if not isinstance(mode, Const) or mode.value not in ("fine", "coarse"):
+                    return UNKNOWN
+                classes = 20 if mode.value == "coarse" else 100
         encoding = LabelEncoding.BINARY if classes == 2 else LabelEncoding.INTEGER
 
         def pair() -> SeqVal:

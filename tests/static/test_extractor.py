@@ -420,3 +420,25 @@ model.compile(loss="categorical_crossentropy")
 model.fit(train_gen, steps_per_epoch={steps})
 """
     assert ("LG042" in codes(source)) is flagged
+
+
+@pytest.mark.parametrize(
+    "call, units, flagged",
+    [
+        ("cifar100.load_data()", 20, True),
+        ("cifar100.load_data(label_mode='coarse')", 20, False),
+        ("cifar100.load_data(label_mode=mode)", 20, False),
+    ],
+)
+def test_cifar100_label_modes(call, units, flagged) -> None:
+    source = f"""
+import sys
+from keras.datasets import cifar100
+mode = sys.argv[1]
+(x, y), _ = {call}
+from tensorflow import keras
+model = keras.Sequential([keras.layers.Dense({units}, activation="softmax")])
+model.compile(loss="sparse_categorical_crossentropy")
+model.fit(x, y)
+"""
+    assert ("LG010" in codes(source)) is flagged
