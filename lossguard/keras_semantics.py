@@ -26,6 +26,7 @@ import re
 from lossguard.facts import KerasTarget, LabelEncoding, LossKind, MetricKind
 
 KERAS3 = KerasTarget("keras3", (3,), "Keras 3")
+ASSUMED_KERAS3 = KerasTarget("keras3", (3,), "Keras 3 (assumed: no Keras installed)", assumed=True)
 
 # Keras ≤ 2.2 logs string metrics under the function's __name__ (keras 2.2.4 metrics.py).
 _KERAS22_FUNCTION_NAMES = {
@@ -109,7 +110,7 @@ def detect_installed() -> KerasTarget:
             return _tensorflow_target(tf)
     if tf_keras:
         return KerasTarget("tf.keras", tf_keras, f"tf_keras {_dotted(tf_keras)}")
-    return KERAS3
+    return ASSUMED_KERAS3
 
 
 def resolve_target(cli: str | None, config: str | None) -> KerasTarget:
@@ -171,3 +172,24 @@ def history_key(target: KerasTarget, written: str) -> str | None:
 def tensorflow_compensates_from_logits(target: KerasTarget) -> bool:
     """TF backend uses the cached pre-activation logits when from_logits=True on softmax."""
     return target.line != "keras3"
+
+
+# API that only Keras 1 / early Keras 2 code uses: with no known target, such a script was most
+# likely written for a Keras whose 'accuracy' and history keys differ from Keras 3.
+_LEGACY_API = re.compile(
+    r"\bfit_generator\s*\(|\bnb_epoch\b|\bnp_utils\b|\bConvolution[123]D\b|\bborder_mode\s*="
+    r"|\bsamples_per_epoch\b|\bnb_filter\b|\boutput_dim\s*=|\bpredict_classes\s*\(|\blr\s*="
+)
+
+
+def for_script(target: KerasTarget, text: str) -> KerasTarget:
+    """An assumed target becomes uncertain for a script that uses legacy-only Keras API."""
+    if target.assumed and _LEGACY_API.search(text):
+        return KerasTarget(
+            target.line,
+            target.version,
+            "an unknown Keras (the script uses pre-2.3 API; set --keras-version)",
+            assumed=True,
+            uncertain=True,
+        )
+    return target

@@ -22,6 +22,8 @@ def _logged_keys(setup: TrainingSetup) -> set[str] | None:
         if metric.log_name is None:
             return None
         keys.add(metric.log_name)
+        if setup.keras.uncertain and metric.log_name in ("acc", "accuracy"):
+            keys |= {"acc", "accuracy"}  # the key depends on a Keras version we do not know
     return keys
 
 

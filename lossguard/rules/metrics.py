@@ -40,6 +40,8 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
         return
     labels = setup.labels.encoding if setup.labels else None
     target = setup.keras.label
+    if setup.keras.uncertain and not any(m.resolved for m in bare):
+        return  # how 'accuracy' resolves depends on a Keras version we do not know
     multi_label_head = head.activation is Activation.SIGMOID or (
         head.activation is Activation.LINEAR and loss.from_logits is True
     )
@@ -158,6 +160,8 @@ def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
     for metric in metrics:
         fix = None
         if metric.kind is MetricKind.ACCURACY:
+            if setup.keras.uncertain and not metric.resolved and (head.units or 0) != 1:
+                continue
             resolved = resolved_kind(metric) or resolve_bare_accuracy(
                 setup.keras, loss.kind, head.units, labels
             )

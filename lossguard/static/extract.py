@@ -32,7 +32,7 @@ from lossguard.facts import (
     TrainingSetup,
 )
 from lossguard.heads import LayerInfo, head_from_chain
-from lossguard.keras_semantics import history_key
+from lossguard.keras_semantics import for_script, history_key
 from lossguard.static import keras_api as api
 from lossguard.static.interpreter import FitEvent, Interpreter
 from lossguard.static.names import keras_name
@@ -219,7 +219,7 @@ def extract(text: str, path: str, target: KerasTarget) -> Extraction:
     module = parse(reduced)
     interpreter = Interpreter(module)
     interpreter.run()
-    builder = _SetupBuilder(interpreter, path, target)
+    builder = _SetupBuilder(interpreter, path, for_script(target, text))
     facts = builder.build()
     return Extraction(facts, PositionResolver(module, interpreter.refs, reduced, spans))
 

@@ -983,6 +983,8 @@ class Interpreter:
         if sym in api.UNIT_LAYERS or sym in api.RECURRENT_LAYERS:
             param = api.UNIT_LAYERS.get(sym) or "units"
             units = _int(args.get(0, param))
+            if units is None:  # Keras 1 names: Dense(output_dim=…), Convolution2D(nb_filter=…)
+                units = _int(args.get(None, "output_dim" if param == "units" else "nb_filter"))
             default = Activation.OTHER if sym in api.RECURRENT_LAYERS else Activation.LINEAR
             index = 1 if sym == "Dense" else None
             activation_value = args.get(index, "activation")

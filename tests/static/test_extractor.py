@@ -442,3 +442,14 @@ model.compile(loss="sparse_categorical_crossentropy")
 model.fit(x, y)
 """
     assert ("LG010" in codes(source)) is flagged
+
+
+def test_keras1_argument_names() -> None:
+    source = """
+from keras.models import Sequential
+from keras.layers import Dense
+model = Sequential()
+model.add(Dense(output_dim=1, input_dim=8, activation="softmax"))
+model.compile(loss="binary_crossentropy", optimizer="sgd")
+"""
+    assert codes(source) == ["LG003"]

@@ -94,3 +94,31 @@ def test_detection_reads_metadata_only(monkeypatch) -> None:
     assert detect_installed().line == "tf.keras"
     versions.clear()
     assert detect_installed().line == "keras3"
+
+
+LEGACY_SCRIPT = """
+from keras.models import Sequential
+from keras.layers import Dense
+from keras.callbacks import EarlyStopping
+model = Sequential()
+model.add(Dense(10, activation="sigmoid", input_dim=20))
+model.compile(loss="binary_crossentropy", optimizer="sgd", metrics=["accuracy"])
+model.fit(x, y, nb_epoch=10, validation_split=0.1, callbacks=[EarlyStopping(monitor="val_acc")])
+"""
+
+
+def test_assumed_keras3_is_uncertain_for_legacy_scripts() -> None:
+    from lossguard.config import Settings
+    from lossguard.engine import CheckOptions, check_source
+    from lossguard.keras_semantics import ASSUMED_KERAS3
+
+    def codes_for(target):
+        options = CheckOptions(Settings(), target, use_cache=False)
+        return [f.code for f in check_source("old.py", LEGACY_SCRIPT.encode(), options).findings]
+
+    assert codes_for(ASSUMED_KERAS3) == []  # version-dependent: silent when the version is a guess
+    assert codes_for(parse_target("3")) == ["LG020", "LG022"]
+    assert codes_for(parse_target("2.2.4")) == []
+    modern = LEGACY_SCRIPT.replace("nb_epoch", "epochs")
+    options = CheckOptions(Settings(), ASSUMED_KERAS3, use_cache=False)
+    assert [f.code for f in check_source("new.py", modern.encode(), options).findings] == ["LG020", "LG022"]
