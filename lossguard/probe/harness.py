@@ -427,6 +427,45 @@ def _leaf_layers_called(model: Any, keras_mod: Any, x: Any) -> tuple[list[Any], 
     return calls, outputs
 
 
+def _producer(tensor: Any) -> tuple[Any, Any]:
+    history = getattr(tensor, "_keras_history", None)
+    if history is None:
+        return None, None
+    layer = getattr(history, "operation", None) or getattr(history, "layer", None)
+    nodes = getattr(layer, "_inbound_nodes", None) or []
+    index = getattr(history, "node_index", 0)
+    node = nodes[index] if index < len(nodes) else None
+    inputs = list(getattr(node, "input_tensors", None) or []) if node is not None else []
+    return layer, inputs[0] if len(inputs) == 1 else None
+
+
+def _output_heads(model: Any, outputs: list[Any], np: Any) -> list[dict[str, Any]] | None:
+    """For a functional multi-output model: the layers leading to each output, and its range."""
+    symbolic = list(getattr(model, "outputs", None) or [])
+    names = list(getattr(model, "output_names", None) or [])
+    if len(symbolic) != len(outputs):
+        return None
+    heads = []
+    for index, tensor in enumerate(symbolic):
+        chain: list[Any] = []
+        current = tensor
+        while current is not None and len(chain) < 8:
+            layer, current = _producer(current)
+            if layer is None:
+                break
+            chain.insert(0, _layer_fact(layer))
+        values = np.asarray(outputs[index], dtype="float64")
+        heads.append(
+            {
+                "name": names[index] if index < len(names) else None,
+                "chain": chain,
+                "output_min": float(np.nanmin(values)) if values.size else None,
+                "output_max": float(np.nanmax(values)) if values.size else None,
+            }
+        )
+    return heads
+
+
 def _trailing_operation(model: Any, keras_mod: Any) -> str | None:
     """A functional model may end in an op that is not a layer (keras.ops.softmax(x))."""
     operations = getattr(model, "operations", None)
@@ -500,20 +539,28 @@ def _on_fit(
     }
     compiled = COMPILES.get(id(model), {})
     result["compile_line"] = compiled.get("line")
-    result["loss"] = _describe_loss(compiled.get("loss", getattr(model, "loss", None)))
+    raw_loss = compiled.get("loss", getattr(model, "loss", None))
+    result["loss"] = _describe_loss(raw_loss)
+    if isinstance(raw_loss, list | tuple):
+        result["losses"] = [_describe_loss(item) for item in raw_loss]
+    elif isinstance(raw_loss, dict):
+        result["losses_by_name"] = {str(k): _describe_loss(v) for k, v in raw_loss.items()}
     x, y, from_pipeline = _first_batch(model, method, args, kwargs)
     synthetic = bool(SYNTHETIC) and from_pipeline
     calls, outputs = _leaf_layers_called(model, keras_mod, x)
-    output_list = (
-        outputs
-        if isinstance(outputs, list | tuple)
-        else list(outputs.values())
-        if isinstance(outputs, dict)
-        else [outputs]
-    )
+    if isinstance(outputs, dict):
+        order = list(getattr(model, "output_names", None) or outputs.keys())
+        output_list = [outputs[name] for name in order if name in outputs]
+    elif isinstance(outputs, list | tuple):
+        output_list = list(outputs)
+    else:
+        output_list = [outputs]
+
     result["output_count"] = len(output_list)
     result["trailing_op"] = _trailing_operation(model, keras_mod)
     result["chain"] = [_layer_fact(layer) for layer in calls[-8:]]
+    if len(output_list) > 1:
+        result["heads"] = _output_heads(model, output_list, np)
     if len(output_list) == 1:
         values = np.asarray(output_list[0], dtype="float64")
         result["output_min"] = float(np.nanmin(values)) if values.size else None

@@ -163,11 +163,13 @@ class _Builder:
         except VersionError:
             return KERAS3
 
-    def head(self) -> OutputHead | None:
-        if self.result.get("output_count") != 1:
+    def head(self, source: dict[str, Any] | None = None) -> OutputHead | None:
+        """The head of the single output (``source=None``) or of one entry of ``heads``."""
+        if source is None and self.result.get("output_count") != 1:
             return None
+        data = source if source is not None else self.result
         chain = []
-        for layer in self.result.get("chain", []):
+        for layer in data.get("chain", []):
             activation = layer.get("activation")
             chain.append(
                 LayerInfo(
@@ -180,13 +182,13 @@ class _Builder:
         head = head_from_chain(chain, Source.RUNTIME)
         if head is None:
             return None
-        trailing = str(self.result.get("trailing_op") or "").lower()
+        trailing = str(self.result.get("trailing_op") or "").lower() if source is None else ""
         if trailing:
             applied = activation_from_name(trailing)
             activation = applied if applied.is_probability else Activation.UNKNOWN
             return replace(head, activation=activation)
-        low, high = _number(self.result.get("output_min")), _number(self.result.get("output_max"))
-        row_error = _number(self.result.get("row_sum_error"))
+        low, high = _number(data.get("output_min")), _number(data.get("output_max"))
+        row_error = _number(data.get("row_sum_error"))
         in_unit_range = low is not None and high is not None and low >= -1e-6 and high <= 1 + 1e-6
         softmax_rows = (head.units or 0) > 1 and row_error is not None and row_error < 1e-3
         if head.activation is Activation.LINEAR and in_unit_range and softmax_rows:
@@ -195,8 +197,8 @@ class _Builder:
             return replace(head, activation=Activation.UNKNOWN)  # something we did not see rescales
         return head
 
-    def loss(self) -> LossSpec | None:
-        loss = self.result.get("loss")
+    def loss(self, loss: dict[str, Any] | None = None) -> LossSpec | None:
+        loss = loss if loss is not None else self.result.get("loss")
         if not loss or loss.get("multiple"):
             return None
         name = loss.get("class") or loss.get("name") or ""
@@ -327,9 +329,53 @@ class _Builder:
             source=Source.RUNTIME,
         )
 
+    def output_setups(self) -> list[TrainingSetup]:
+        """One setup per output of a multi-output model, each with its own loss."""
+        heads = self.result.get("heads") or []
+        losses = self.result.get("losses")
+        by_name = self.result.get("losses_by_name")
+        shared = self.result.get("loss")
+        setups = []
+        for index, data in enumerate(heads):
+            if isinstance(losses, list):
+                loss_data = losses[index] if index < len(losses) and len(losses) == len(heads) else None
+            elif isinstance(by_name, dict):
+                loss_data = by_name.get(str(data.get("name")))
+            else:
+                loss_data = shared if shared and not shared.get("multiple") else None
+            head = self.head(data)
+            if head is not None and data.get("name"):
+                head = replace(head, output_name=str(data["name"]))
+            setups.append(
+                TrainingSetup(
+                    path=self.path,
+                    model_name=None,
+                    keras=self.target(),
+                    head=head,
+                    loss=self.loss(loss_data) if loss_data else None,
+                    fit=self.fit(),
+                    output_count=len(heads),
+                    compile_location=self.compile_location,
+                    observation=RuntimeObservation(
+                        output_min=_number(data.get("output_min")),
+                        output_max=_number(data.get("output_max")),
+                        device=self.result.get("device"),
+                    ),
+                    source=Source.RUNTIME,
+                )
+            )
+        return setups
+
 
 def setup_from_result(path: str, result: dict[str, Any]) -> TrainingSetup:
     return _Builder(path, result).setup()
+
+
+def setups_from_result(path: str, result: dict[str, Any]) -> list[TrainingSetup]:
+    builder = _Builder(path, result)
+    if (result.get("output_count") or 1) > 1 and result.get("heads"):
+        return builder.output_setups()
+    return [builder.setup()]
 
 
 def runtime_findings(path: str, result: dict[str, Any], options: CheckOptions) -> list[Finding]:
@@ -337,13 +383,15 @@ def runtime_findings(path: str, result: dict[str, Any], options: CheckOptions) -
     status = result.get("status")
     if status != "ok":
         return [_probe_failed(path, result)]
-    setup = setup_from_result(path, result)
+    setups = setups_from_result(path, result)
+    setup = setups[0]
     findings: list[Finding] = []
     for info in RULES.values():
         if info.func is None or info.subject != "setup" or not options.settings.enabled(info.code, path):
             continue
-        for finding in info.func(setup):
-            findings.append(replace(finding, source=Source.RUNTIME, message=_lines(finding.message)))
+        for each in setups:
+            for finding in info.func(each):
+                findings.append(replace(finding, source=Source.RUNTIME, message=_lines(finding.message)))
     if result.get("step_error") and not any(f.severity is Severity.ERROR for f in findings):
         failed = _probe_failed(
             path, {"error": f"the training step failed on the probe's batch: {result['step_error']}"}
@@ -495,4 +543,5 @@ __all__ = [
     "run_harness",
     "runtime_findings",
     "setup_from_result",
+    "setups_from_result",
 ]

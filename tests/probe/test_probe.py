@@ -53,6 +53,7 @@ KERAS3_CASES = {
     "regression_accuracy.py": {("LG021", "both")},
     "callbacks_dynamic_metrics.py": {("LG022", "runtime")},
     "subclassed_logits_binary_accuracy.py": {("LG024", "runtime")},
+    "multi_output_dict.py": {("LG001", "runtime")},
     "clean_binary.py": set(),
 }
 
@@ -64,6 +65,7 @@ def test_probe_keras3(name: str) -> None:
 
 TF_KERAS_CASES = {
     "subclassed_softmax_bce.py": {("LG001", "runtime")},
+    "multi_output_dict.py": {("LG001", "runtime")},
     "multilabel_accuracy_resolved.py": {("LG020", "both")},
     "callbacks_dynamic_metrics.py": {("LG022", "runtime")},
     "missing_data_flow_from_directory.py": {("LG002", "both")},
