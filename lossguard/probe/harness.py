@@ -836,7 +836,7 @@ def main() -> int:
         )
         return 0
     sys.argv = [SCRIPT]
-    sys.path.insert(0, os.path.dirname(SCRIPT))
+    sys.path.insert(0, os.environ.get("LOSSGUARD_PROBE_FOLDER") or os.path.dirname(SCRIPT))
     try:
         runpy.run_path(SCRIPT, run_name="__main__")
     except ProbeDone:

@@ -11,6 +11,7 @@ import ast
 import importlib.util
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -42,7 +43,7 @@ from lossguard.heads import LayerInfo, head_from_chain
 from lossguard.keras_semantics import KERAS3, VersionError, parse_target
 from lossguard.rules import RULES
 from lossguard.static.keras_api import activation_from_name, loss_kind_from_name, metric_kind_from_name
-from lossguard.static.sources import SourceError, read_source
+from lossguard.static.sources import SourceError, SourceText, read_source
 
 MEMORY_LIMIT_BYTES = int(os.environ.get("LOSSGUARD_PROBE_MEMORY_GB", "16")) * 2**30
 _FIT_WORDS = (b".fit(", b".fit_generator(", b".train_on_batch(")
@@ -82,9 +83,17 @@ def _limits(device: str) -> Any:
     return apply
 
 
-def run_harness(script: Path, timeout: float, device: str = "auto") -> dict[str, Any]:
-    """Run one script under the harness; always returns a result dict (never raises)."""
+def run_harness(
+    script: Path, timeout: float, device: str = "auto", folder: Path | None = None
+) -> dict[str, Any]:
+    """Run one script under the harness; always returns a result dict (never raises).
+
+    ``folder`` is the directory the script belongs to (a notebook's, when the script is the
+    notebook's code written to a temporary file): it goes first on the child's ``sys.path``.
+    """
     environment = dict(os.environ)
+    if folder is not None:
+        environment["LOSSGUARD_PROBE_FOLDER"] = str(folder.resolve())
     environment["TF_CPP_MIN_LOG_LEVEL"] = "2"
     environment["PYTHONWARNINGS"] = "ignore"
     package_root = str(Path(__file__).resolve().parent.parent.parent)
@@ -92,8 +101,8 @@ def run_harness(script: Path, timeout: float, device: str = "auto") -> dict[str,
     environment["LOSSGUARD_PROBE_DEVICE"] = device
     if device == "cpu":
         environment["CUDA_VISIBLE_DEVICES"] = "-1"
-    with tempfile.TemporaryDirectory(prefix="lossguard-probe-") as folder:
-        output = Path(folder) / "result.json"
+    with tempfile.TemporaryDirectory(prefix="lossguard-probe-") as workdir:
+        output = Path(workdir) / "result.json"
         command = [sys.executable, "-m", "lossguard.probe.harness", str(script.resolve()), str(output)]
         process = subprocess.Popen(
             command,
@@ -146,16 +155,19 @@ def _number(value: Any) -> float | None:
 
 
 class _Builder:
-    def __init__(self, path: str, result: dict[str, Any]) -> None:
+    def __init__(self, path: str, result: dict[str, Any], text: str = "") -> None:
         self.path = path
         self.result = result
+        self.lines = text.split("\n")
         fit_line = result.get("fit_line") or 1
         self.fit_location = self.at(fit_line)
         self.compile_location = self.at(result.get("compile_line") or fit_line)
 
     def at(self, line: int | None) -> Location:
         line = line or (self.result.get("fit_line") or 1)
-        return Location(self.path, line, 1, line, 1)
+        code = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        column = len(code) - len(code.lstrip()) + 1
+        return Location(self.path, line, column, line, max(column, len(code.rstrip()) + 1))
 
     def target(self) -> KerasTarget:
         try:
@@ -367,23 +379,25 @@ class _Builder:
         return setups
 
 
-def setup_from_result(path: str, result: dict[str, Any]) -> TrainingSetup:
-    return _Builder(path, result).setup()
+def setup_from_result(path: str, result: dict[str, Any], text: str = "") -> TrainingSetup:
+    return _Builder(path, result, text).setup()
 
 
-def setups_from_result(path: str, result: dict[str, Any]) -> list[TrainingSetup]:
-    builder = _Builder(path, result)
+def setups_from_result(path: str, result: dict[str, Any], text: str = "") -> list[TrainingSetup]:
+    builder = _Builder(path, result, text)
     if (result.get("output_count") or 1) > 1 and result.get("heads"):
         return builder.output_setups()
     return [builder.setup()]
 
 
-def runtime_findings(path: str, result: dict[str, Any], options: CheckOptions) -> list[Finding]:
+def runtime_findings(
+    path: str, result: dict[str, Any], options: CheckOptions, text: str = "", script: str | None = None
+) -> list[Finding]:
     """Findings from one harness result (LG901 when the script never reached fit)."""
     status = result.get("status")
     if status != "ok":
-        return [_probe_failed(path, result)]
-    setups = setups_from_result(path, result)
+        return [_probe_failed(path, result, script)]
+    setups = setups_from_result(path, result, text)
     setup = setups[0]
     findings: list[Finding] = []
     for info in RULES.values():
@@ -419,7 +433,7 @@ def _user_frames(trace: list[str]) -> list[str]:
     return kept
 
 
-def _probe_failed(path: str, result: dict[str, Any]) -> Finding:
+def _probe_failed(path: str, result: dict[str, Any], script: str | None = None) -> Finding:
     info = RULES["LG901"]
     trace = [line for line in str(result.get("traceback", "")).strip().splitlines() if line.strip()]
     error = str(result.get("error", ""))
@@ -427,7 +441,7 @@ def _probe_failed(path: str, result: dict[str, Any]) -> Finding:
     if tail and tail[-1].strip() == error.strip():
         tail = tail[:-1]
     line = 1
-    script = str(Path(path).resolve())
+    script = script or str(Path(path).resolve())
     for text in reversed(trace):
         if text.strip().startswith("File ") and f'"{script}"' in text:
             try:
@@ -507,17 +521,17 @@ def merge(static: list[Finding], runtime: list[Finding], text: str) -> list[Find
 
 
 def probe_report(report: Report, options: CheckOptions, *, timeout: float, device: str) -> Report:
-    """Run the probe on every checked script that calls fit() and merge its findings."""
+    """Run the probe on every checked script or notebook that calls fit(); merge its findings."""
     ensure_available()
     results = []
     for result in report.results:
         path = result.path
-        if result.error is not None or not path.endswith(".py"):
+        if result.error is not None or not path.endswith((".py", ".ipynb")):
             results.append(result)
             continue
         try:
             data = Path(path).read_bytes()
-            text = read_source(path, data).text
+            source = read_source(path, data)
         except (OSError, SourceError):
             results.append(result)
             continue
@@ -527,13 +541,42 @@ def probe_report(report: Report, options: CheckOptions, *, timeout: float, devic
         if any(f.code == "LG900" for f in result.findings):
             results.append(result)
             continue
-        outcome = run_harness(Path(path), timeout, device)
-        found = runtime_findings(path, outcome, options)
+        found = _probe_one(path, source, options, timeout, device)
         kept = [f for f in found if options.settings.enabled(f.code, path)]
         kept = [replace(f, severity=options.settings.severity_of(f.code, f.severity)) for f in kept]
-        merged = merge(result.findings, kept, text)
+        merged = merge(result.findings, kept, source.text)
         results.append(FileResult(path, merged, skipped=False, unused_ignores=result.unused_ignores))
     return Report(results)
+
+
+def _probe_one(
+    path: str, source: SourceText, options: CheckOptions, timeout: float, device: str
+) -> list[Finding]:
+    if source.cells is None:
+        outcome = run_harness(Path(path), timeout, device)
+        return runtime_findings(path, outcome, options, source.text)
+    with tempfile.TemporaryDirectory(prefix="lossguard-notebook-") as folder:
+        script = Path(folder) / (Path(path).stem + "_notebook.py")
+        script.write_text(source.text, encoding="utf-8")
+        outcome = run_harness(script, timeout, device, folder=Path(path).parent)
+        found = runtime_findings(path, outcome, options, source.text, str(script.resolve()))
+    return [_in_cell(f, source) for f in found]
+
+
+def _in_cell(finding: Finding, source: SourceText) -> Finding:
+    """Notebook findings point at the cell and the line in it, in the message too."""
+    assert source.cells is not None
+    cells = source.cells
+
+    def where(match: re.Match[str]) -> str:
+        spot = cells.locate(int(match.group(1)))
+        return f"cell {spot[0]}, line {spot[1]}" if spot else match.group(0)
+
+    spot = cells.locate(finding.location.line)
+    message = re.sub(r"\bline (\d+)\b", where, finding.message)
+    if spot is None:
+        return replace(finding, message=message)
+    return replace(finding, message=message, cell=spot[0], cell_line=spot[1])
 
 
 __all__ = [

@@ -182,3 +182,10 @@ def test_without_tensorflow_probe_is_a_usage_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "pip install 'lossguard[probe]'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_notebooks_are_probed_and_mapped_to_cells() -> None:
+    (finding,) = probe(SCRIPTS / "notebook_subclassed.ipynb")
+    assert (finding["code"], finding["source"]) == ("LG001", "runtime")
+    assert (finding["cell"], finding["cell_line"]) == (3, 2)
+    assert "(Dense(4, softmax) at cell 2, line 4)" in finding["message"]
