@@ -734,6 +734,8 @@ def _describe_callbacks(callbacks: Any) -> list[dict[str, Any]]:
         monitor = getattr(callback, "monitor", None)
         if not isinstance(monitor, str):
             continue
+        if type(callback).__name__ == "ModelCheckpoint" and not getattr(callback, "save_best_only", False):
+            continue  # saves every epoch: its monitor is never consulted
         mode = getattr(callback, "mode", "auto")
         out.append(
             {

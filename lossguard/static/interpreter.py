@@ -1087,6 +1087,10 @@ class Interpreter:
         callback = CallbackVal(sym, self.ref(node))
         if index is None:
             return callback
+        if sym == "ModelCheckpoint":
+            best_only = args.get(3, "save_best_only")
+            if not (isinstance(best_only, Const) and best_only.value is True):
+                return callback  # saves every epoch: its monitor is never consulted
         monitor = args.get(index, "monitor")
         if monitor is None:
             callback.monitor = None if args.has_star else "val_loss"

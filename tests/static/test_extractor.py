@@ -453,3 +453,16 @@ model.add(Dense(output_dim=1, input_dim=8, activation="softmax"))
 model.compile(loss="binary_crossentropy", optimizer="sgd")
 """
     assert codes(source) == ["LG003"]
+
+
+@pytest.mark.parametrize(
+    "extra, flagged", [("", False), (", save_best_only=True", True), (", save_best_only=False", False)]
+)
+def test_model_checkpoint_monitor_matters_only_with_save_best_only(extra, flagged) -> None:
+    source = f"""
+from tensorflow import keras
+model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+model.compile(loss="binary_crossentropy", metrics=["accuracy"])
+model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("m.keras"{extra})])
+"""
+    assert ("LG022" in codes(source)) is flagged
