@@ -5,11 +5,9 @@ I/O lives here and in the CLI; the extractor and the rules stay pure.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -269,6 +267,9 @@ def _run(pending: list[str], options: CheckOptions) -> list[FileResult]:
     # Big files first, handed out one by one, so that no worker waits on the last large file.
     candidates.sort(key=lambda p: -_size(p))
     workers = min(jobs, len(candidates))
+    import multiprocessing  # only for many files: keeps a single-file check's start-up light
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         out.extend(pool.map(_check_one, candidates, [options] * len(candidates), chunksize=1))
