@@ -14,8 +14,8 @@ from typing import Any
 
 from lossguard.cache import Cache
 from lossguard.config import Settings
-from lossguard.facts import KerasTarget, Location, ModuleFacts
-from lossguard.findings import FileResult, Finding, Related, Severity
+from lossguard.facts import KerasTarget, Location
+from lossguard.findings import FileResult, Finding, Related
 from lossguard.rules import RULES, run_rules
 from lossguard.static.sources import (
     SKIPPED_DIRS,
@@ -75,7 +75,7 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
         source = read_source(path, data)
     except SourceError as exc:
         if path.endswith(".ipynb") and "notebook" in str(exc):
-            result.findings = _filter(path, [_parse_error(path, str(exc), 1, 1)], options, "")
+            result.findings = _filter(path, [_parse_error(path, str(exc), 1, 1)], options)
         else:
             result.error = str(exc)
         return result
@@ -97,13 +97,6 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
         result.error = f"internal error, please report it: {type(exc).__name__}: {exc}"
         return result
     return _with_suppressions(result, source, options, placed)
-
-
-def facts_for_source(path: str, text: str, target: KerasTarget) -> ModuleFacts:
-    """The static facts of a script (used by the probe to merge and by tests)."""
-    from lossguard.static.extract import extract
-
-    return extract(text, path, target).facts
 
 
 def _parse_error(path: str, message: str, line: int, column: int) -> Finding:
@@ -134,7 +127,7 @@ def _with_suppressions(
     result: FileResult, source: SourceText, options: CheckOptions, findings: list[Finding]
 ) -> FileResult:
     suppressions = parse_suppressions(source.text)
-    kept = [f for f in _filter(result.path, findings, options, source.text) if not suppressions.suppresses(f)]
+    kept = [f for f in _filter(result.path, findings, options) if not suppressions.suppresses(f)]
     if source.cells is not None:
         kept = [_in_cell(f, source) for f in kept]
     result.findings = kept
@@ -161,7 +154,7 @@ def _unused_ignore(path: str, line: int, code: str, source: SourceText) -> Findi
     return _in_cell(finding, source) if source.cells is not None else finding
 
 
-def _filter(path: str, findings: Iterable[Finding], options: CheckOptions, text: str) -> list[Finding]:
+def _filter(path: str, findings: Iterable[Finding], options: CheckOptions) -> list[Finding]:
     seen: set[tuple[str, str, int, int]] = set()
     out = []
     for finding in findings:
@@ -284,4 +277,3 @@ def _size(path: str) -> int:
 
 
 __all__ = ["CheckOptions", "Report", "UsageError", "check_paths", "check_source", "collect_paths"]
-_ = Severity

@@ -560,10 +560,10 @@ def _probe_one(
         script.write_text(source.text, encoding="utf-8")
         outcome = run_harness(script, timeout, device, folder=Path(path).parent)
         found = runtime_findings(path, outcome, options, source.text, str(script.resolve()))
-    return [_in_cell(f, source) for f in found]
+    return [_to_cells(f, source) for f in found]
 
 
-def _in_cell(finding: Finding, source: SourceText) -> Finding:
+def _to_cells(finding: Finding, source: SourceText) -> Finding:
     """Notebook findings point at the cell and the line in it, in the message too."""
     assert source.cells is not None
     cells = source.cells

@@ -474,4 +474,3 @@ class _SetupBuilder:
 
 
 __all__ = ["Extraction", "ParseFailure", "PositionResolver", "extract", "parse"]
-_ = UNKNOWN

@@ -9,7 +9,7 @@ rules stay silent on it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -649,8 +649,6 @@ class Interpreter:
             if isinstance(parent, SeqVal):
                 return TensorVal(func, None, opaque=True)
             return TensorVal(func, TensorVal(None))
-        if isinstance(func, GeneratorFactoryVal):
-            return UNKNOWN
         return UNKNOWN
 
     def call_function(self, func: FuncVal, args: Args, unknown_params: bool = False) -> Value:
@@ -1455,10 +1453,6 @@ def _tensor_name(tensor: TensorVal) -> str | None:
     if isinstance(layer, LayerVal):
         return layer.name
     return None
-
-
-def iter_models(interpreter: Interpreter) -> Iterator[ModelVal]:
-    yield from interpreter.models
 
 
 _STAR_CATEGORIES = {
