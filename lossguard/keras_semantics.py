@@ -179,6 +179,7 @@ def tensorflow_compensates_from_logits(target: KerasTarget) -> bool:
 _LEGACY_API = re.compile(
     r"\bfit_generator\s*\(|\bnb_epoch\b|\bnp_utils\b|\bConvolution[123]D\b|\bborder_mode\s*="
     r"|\bsamples_per_epoch\b|\bnb_filter\b|\boutput_dim\s*=|\bpredict_classes\s*\(|\blr\s*="
+    r"|\bkeras\.layers\.(?:core|convolutional|pooling|recurrent)\b|\binit\s*=\s*['\"]"
 )
 
 

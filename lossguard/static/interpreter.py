@@ -937,6 +937,8 @@ class Interpreter:
 
     def make_functional(self, args: Args, node: cst.Call) -> ModelVal:
         outputs = args.get(1, "outputs")
+        if outputs is None:
+            outputs = args.get(None, "output")  # Keras 1: Model(input=…, output=…)
         model = ModelVal("functional", self.ref(node))
         if isinstance(outputs, TensorVal):
             model.outputs = [outputs]

@@ -466,3 +466,15 @@ model.compile(loss="binary_crossentropy", metrics=["accuracy"])
 model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("m.keras"{extra})])
 """
     assert ("LG022" in codes(source)) is flagged
+
+
+def test_keras1_functional_keywords() -> None:
+    source = """
+from keras.layers import Input, Dense
+from keras.models import Model
+inp = Input(shape=(8,))
+out = Dense(3, activation="sigmoid")(inp)
+model = Model(input=inp, output=out)
+model.compile(loss="categorical_crossentropy", optimizer="sgd")
+"""
+    assert codes(source) == ["LG002"]
