@@ -1,4 +1,4 @@
-"""Text output: one line per finding (``path:line:col: CODE [name] message``) and a summary.
+"""Text output: one line per finding (``path:line:col: CODE [name] message. Fix: …``), a summary.
 
 Colour only on a terminal (rich honours ``NO_COLOR`` and ``FORCE_COLOR``); ``--show-source``
 adds the flagged code, the related lines and the fix.
@@ -55,16 +55,15 @@ class _Source:
 def render(console: Console, report: Report, *, show_source: bool, statistics: bool, quiet: bool) -> None:
     source = _Source()
     for finding in report.findings:
+        fix = f" [cyan]Fix:[/] {escape(finding.fix)}" if finding.fix and not show_source else ""
         console.print(
             f"[bold]{escape(position(finding))}[/]: [{_style(finding.severity)}]{finding.code}[/] "
-            f"[dim]\\[{finding.name}][/] {escape(finding.message)}{_SOURCE_NOTE[finding.source]}",
+            f"[dim]\\[{finding.name}][/] {escape(finding.message)}{_SOURCE_NOTE[finding.source]}.{fix}",
             soft_wrap=True,
             highlight=False,
         )
         if show_source:
             _show_source(console, source, finding)
-        elif finding.fix:
-            console.print(f"  [cyan]fix:[/] {escape(finding.fix)}", soft_wrap=True, highlight=False)
     for result in report.unreadable:
         console.print(
             f"[bold]{escape(result.path)}[/]: [yellow]skipped[/]: {escape(result.error or '')}",
