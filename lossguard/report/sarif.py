@@ -88,6 +88,7 @@ def _result(finding: Finding, index: dict[str, int], lines: _Lines, seen: dict[s
     message = finding.message + (f" Fix: {finding.fix}" if finding.fix else "")
     if finding.cell is not None:
         message = f"cell {finding.cell}, line {finding.cell_line}: {message}"
+        region = {"startLine": 1}  # lines of the .ipynb JSON mean nothing; the cell is in the message
     result: dict[str, Any] = {
         "ruleId": finding.code,
         "level": _level(finding.severity),
@@ -103,6 +104,8 @@ def _result(finding: Finding, index: dict[str, int], lines: _Lines, seen: dict[s
         "partialFingerprints": {"lossguard/v1": fingerprint},
         "properties": {"source": finding.source.value},
     }
+    if finding.cell is not None:
+        result["properties"].update(cell=finding.cell, cell_line=finding.cell_line)
     if finding.code in index:
         result["ruleIndex"] = index[finding.code]
     if finding.related:
