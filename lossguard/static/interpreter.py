@@ -772,6 +772,8 @@ class Interpreter:
             return self.call_numpy(parts[1:], args, node)
         if parts[0] == "tensorflow_datasets" and parts[-1] == "load":
             return self.call_tfds_load(args, node)
+        if path == "pandas.get_dummies":  # a one-hot frame: one column per class
+            return LabelVal(LabelEncoding.ONE_HOT, "pd.get_dummies(…)", self.ref(node))
         name = keras_name(path)
         if name is None:
             if parts[0] == "tensorflow":
@@ -788,6 +790,13 @@ class Interpreter:
         if func in ("array", "asarray", "asanyarray", "squeeze", "ravel", "copy"):
             if isinstance(first, LabelVal | ArrayVal):
                 return first
+            return UNKNOWN
+        if func == "argmax" and isinstance(first, LabelVal) and first.encoding is LabelEncoding.ONE_HOT:
+            axis = args.get(1, "axis")
+            if isinstance(axis, Const) and axis.value in (1, -1):  # one-hot rows back to class indices
+                classes = first.num_classes or first.width
+                origin = f"np.argmax({first.origin}, axis={axis.value})"
+                return LabelVal(LabelEncoding.INTEGER, origin, self.ref(node), classes)
             return UNKNOWN
         if func in ("zeros", "ones", "empty", "random.random", "random.rand", "random.randn"):
             shape = _shape_of(args.get(0, "shape"))

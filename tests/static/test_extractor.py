@@ -478,3 +478,39 @@ model = Model(input=inp, output=out)
 model.compile(loss="categorical_crossentropy", optimizer="sgd")
 """
     assert codes(source) == ["LG002"]
+
+
+@pytest.mark.parametrize(
+    "labels, loss, units, act, expected",
+    [
+        (
+            "np.argmax(keras.utils.to_categorical(y, 10), axis=1)",
+            "categorical_crossentropy",
+            10,
+            "softmax",
+            ["LG011"],
+        ),
+        (
+            "np.argmax(keras.utils.to_categorical(y, 10), axis=1)",
+            "sparse_categorical_crossentropy",
+            10,
+            "softmax",
+            [],
+        ),
+        ("pd.get_dummies(frame['label'])", "sparse_categorical_crossentropy", 3, "softmax", ["LG011"]),
+        ("pd.get_dummies(frame['label'])", "binary_crossentropy", 1, "sigmoid", ["LG011"]),
+        ("pd.get_dummies(frame['label'])", "categorical_crossentropy", 3, "softmax", []),
+    ],
+)
+def test_more_label_sources(labels, loss, units, act, expected) -> None:
+    source = f"""
+import numpy as np
+import pandas as pd
+from tensorflow import keras
+frame = pd.read_csv("data.csv")
+y = frame["label"].values
+model = keras.Sequential([keras.layers.Dense({units}, activation="{act}")])
+model.compile(loss="{loss}")
+model.fit(frame[["a", "b"]].values, {labels})
+"""
+    assert codes(source) == expected
