@@ -214,20 +214,22 @@ def _emit(
     statistics: bool,
     quiet: bool,
 ) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-
     from lossguard.report import text as text_report
 
     if fmt is OutputFormat.text:
         if output_file is not None:
             buffer = io.StringIO()
-            console = Console(file=buffer, no_color=True, width=200, soft_wrap=True)
-            text_report.render(console, report, show_source=show_source, statistics=statistics, quiet=quiet)
+            text_report.render(
+                text_report.Writer(buffer, colour=False),
+                report,
+                show_source=show_source,
+                statistics=statistics,
+                quiet=quiet,
+            )
             _write(output_file, buffer.getvalue())
         else:
-            console = Console(soft_wrap=True)
-            text_report.render(console, report, show_source=show_source, statistics=statistics, quiet=quiet)
+            writer = text_report.Writer(sys.stdout, colour=text_report.wants_colour(sys.stdout))
+            text_report.render(writer, report, show_source=show_source, statistics=statistics, quiet=quiet)
         return
     if fmt is OutputFormat.json:
         from lossguard.report import json as json_report
@@ -245,11 +247,10 @@ def _emit(
         _write(output_file, content)
     else:
         sys.stdout.write(content)
-    err = Console(stderr=True, highlight=False)
     for result in report.unreadable:
-        err.print(escape(f"lossguard: {result.path}: skipped: {result.error}"), soft_wrap=True)
+        sys.stderr.write(f"lossguard: {result.path}: skipped: {result.error}\n")
     if statistics and fmt is not OutputFormat.json and not quiet:
-        err.print(text_report.summary(report))
+        sys.stderr.write(text_report.summary(report) + "\n")
 
 
 def _write(path: Path, content: str) -> None:

@@ -1,27 +1,57 @@
 """Text output: one line per finding (``path:line:col: CODE [name] message. Fix: …``), a summary.
 
-Colour only on a terminal (rich honours ``NO_COLOR`` and ``FORCE_COLOR``); ``--show-source``
-adds the flagged code, the related lines and the fix.
+Lines are built once as styled segments. On a terminal (or with ``FORCE_COLOR``) rich prints
+them in colour and honours ``NO_COLOR``; piped output (pre-commit, CI logs) is written plain,
+without importing rich at all. ``--show-source`` adds the flagged code, related lines and fix.
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
-
-from rich.console import Console
-from rich.markup import escape
+from typing import IO, Any
 
 from lossguard.engine import Report
 from lossguard.facts import Source
 from lossguard.findings import Finding, Severity
 from lossguard.static.sources import SourceError, read_source
 
+Segment = tuple[str, str | None]  # (text, rich style or None)
+
 _SOURCE_NOTE = {
     Source.STATIC: "",
-    Source.RUNTIME: " [dim](seen by the probe)[/]",
-    Source.BOTH: " [dim](confirmed by the probe)[/]",
+    Source.RUNTIME: " (seen by the probe)",
+    Source.BOTH: " (confirmed by the probe)",
 }
+
+
+def wants_colour(stream: IO[str]) -> bool:
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("NO_COLOR"):
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+class Writer:
+    """Prints segment lines plainly, or through rich when colour is wanted."""
+
+    def __init__(self, stream: IO[str], colour: bool) -> None:
+        self.stream = stream
+        self.console: Any = None
+        if colour:
+            from rich.console import Console
+
+            self.console = Console(file=stream, soft_wrap=True, highlight=False)
+
+    def line(self, *segments: Segment) -> None:
+        if self.console is None:
+            self.stream.write("".join(text for text, _ in segments) + "\n")
+            return
+        from rich.text import Text
+
+        self.console.print(Text.assemble(*[(text, style or "") for text, style in segments]))
 
 
 def position(finding: Finding) -> str:
@@ -39,70 +69,61 @@ class _Source:
     def __init__(self) -> None:
         self.files: dict[str, list[str]] = {}
 
-    def lines(self, path: str) -> list[str]:
+    def line(self, path: str, number: int) -> str | None:
         if path not in self.files:
             try:
                 self.files[path] = read_source(path, Path(path).read_bytes()).text.split("\n")
             except (OSError, SourceError):
                 self.files[path] = []
-        return self.files[path]
-
-    def line(self, path: str, number: int) -> str | None:
-        lines = self.lines(path)
+        lines = self.files[path]
         return lines[number - 1] if 1 <= number <= len(lines) else None
 
 
-def render(console: Console, report: Report, *, show_source: bool, statistics: bool, quiet: bool) -> None:
+def render(out: Writer, report: Report, *, show_source: bool, statistics: bool, quiet: bool) -> None:
     source = _Source()
     for finding in report.findings:
-        fix = f" [cyan]Fix:[/] {escape(finding.fix)}" if finding.fix and not show_source else ""
-        console.print(
-            f"[bold]{escape(position(finding))}[/]: [{_style(finding.severity)}]{finding.code}[/] "
-            f"[dim]\\[{finding.name}][/] {escape(finding.message)}{_SOURCE_NOTE[finding.source]}.{fix}",
-            soft_wrap=True,
-            highlight=False,
-        )
+        segments: list[Segment] = [
+            (position(finding), "bold"),
+            (": ", None),
+            (finding.code, _style(finding.severity)),
+            (f" [{finding.name}]", "dim"),
+            (f" {finding.message}", None),
+            (_SOURCE_NOTE[finding.source], "dim"),
+            (".", None),
+        ]
+        if finding.fix and not show_source:
+            segments += [(" Fix:", "cyan"), (f" {finding.fix}", None)]
+        out.line(*segments)
         if show_source:
-            _show_source(console, source, finding)
+            _show_source(out, source, finding)
     for result in report.unreadable:
-        console.print(
-            f"[bold]{escape(result.path)}[/]: [yellow]skipped[/]: {escape(result.error or '')}",
-            soft_wrap=True,
-            highlight=False,
-        )
+        out.line((result.path, "bold"), (": ", None), ("skipped", "yellow"), (f": {result.error}", None))
     if statistics and report.findings:
-        _statistics(console, report)
+        counts = Counter((f.code, f.name) for f in report.findings)
+        for (code, name), count in sorted(counts.items()):
+            out.line((f"{count:>5}  {code}  {name}", None))
     if not quiet:
-        console.print(summary(report), highlight=False)
+        out.line((summary(report), None))
 
 
-def _show_source(console: Console, source: _Source, finding: Finding) -> None:
+def _show_source(out: Writer, source: _Source, finding: Finding) -> None:
     loc = finding.location
     text = source.line(loc.path, loc.line)
     if text is not None:
         gutter = f"{loc.line:>5} | "
-        console.print(f"[dim]{gutter}[/]{escape(text)}", soft_wrap=True, highlight=False)
-        width = max(
-            1, (loc.end_column - loc.column) if loc.end_line == loc.line else len(text) - loc.column + 1
-        )
-        console.print(" " * (len(gutter) + loc.column - 1) + f"[{_style(finding.severity)}]{'^' * width}[/]")
+        out.line((gutter, "dim"), (text, None))
+        single = loc.end_line == loc.line
+        width = max(1, (loc.end_column - loc.column) if single else len(text) - loc.column + 1)
+        out.line((" " * (len(gutter) + loc.column - 1), None), ("^" * width, _style(finding.severity)))
     for related in finding.related:
         line = source.line(related.location.path, related.location.line)
         if line is not None:
-            console.print(
-                f"[dim]{related.location.line:>5} | [/]{escape(line)}  [dim]← {escape(related.message)}[/]",
-                soft_wrap=True,
-                highlight=False,
+            out.line(
+                (f"{related.location.line:>5} | ", "dim"), (line, None), (f"  ← {related.message}", "dim")
             )
     if finding.fix:
-        console.print(f"  [cyan]fix:[/] {escape(finding.fix)}", soft_wrap=True, highlight=False)
-    console.print()
-
-
-def _statistics(console: Console, report: Report) -> None:
-    counts = Counter((f.code, f.name) for f in report.findings)
-    for (code, name), count in sorted(counts.items()):
-        console.print(f"{count:>5}  {code}  {name}", highlight=False)
+        out.line(("  fix: ", "cyan"), (finding.fix, None))
+    out.line(("", None))
 
 
 def summary(report: Report) -> str:
