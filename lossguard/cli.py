@@ -17,7 +17,14 @@ import typer
 
 from lossguard import __version__
 from lossguard.cache import Cache
-from lossguard.config import ConfigError, Settings, find_config, settings_from, validate_codes
+from lossguard.config import (
+    ConfigError,
+    Settings,
+    find_config,
+    load_config,
+    settings_from,
+    validate_codes,
+)
 from lossguard.engine import CheckOptions, Report, UsageError, check_paths, check_source, collect_paths
 from lossguard.keras_semantics import VersionError, resolve_target
 from lossguard.rules import RULES
@@ -82,10 +89,7 @@ def _load_settings(paths: list[str], config: Path | None) -> Settings:
     if config is not None:
         if not config.is_file():
             raise ConfigError(f"{config}: no such configuration file")
-        from lossguard.config import _load
-
-        table = _load(config, None if config.name != "pyproject.toml" else "lossguard") or {}
-        return settings_from(config, table, known)
+        return settings_from(config, load_config(config), known)
     start = Path(paths[0]) if paths and paths[0] != "-" else Path.cwd()
     if not start.exists():
         start = Path.cwd()

@@ -114,6 +114,13 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
     return None
 
 
+def load_config(path: Path) -> dict[str, Any]:
+    """The lossguard table of a config file given by name (``--config``)."""
+    if path.name == "pyproject.toml":
+        return _load(path, section="lossguard") or {}
+    return _load(path, section=None)
+
+
 def _load(path: Path, section: str | None) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

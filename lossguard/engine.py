@@ -129,7 +129,7 @@ def _with_suppressions(
     suppressions = parse_suppressions(source.text)
     kept = [f for f in _filter(result.path, findings, options) if not suppressions.suppresses(f)]
     if source.cells is not None:
-        kept = [_in_cell(f, source) for f in kept]
+        kept = [in_cell(f, source) for f in kept]
     result.findings = kept
     if options.report_unused_ignores:
         result.unused_ignores = suppressions.unused()
@@ -151,7 +151,7 @@ def _unused_ignore(path: str, line: int, code: str, source: SourceText) -> Findi
         Location(path, line, 1, line, 1),
         fix="remove the comment (or the code from its list)",
     )
-    return _in_cell(finding, source) if source.cells is not None else finding
+    return in_cell(finding, source) if source.cells is not None else finding
 
 
 def _filter(path: str, findings: Iterable[Finding], options: CheckOptions) -> list[Finding]:
@@ -170,7 +170,7 @@ def _filter(path: str, findings: Iterable[Finding], options: CheckOptions) -> li
     return out
 
 
-def _in_cell(finding: Finding, source: SourceText) -> Finding:
+def in_cell(finding: Finding, source: SourceText) -> Finding:
     assert source.cells is not None
     spot = source.cells.locate(finding.location.line)
     if spot is None:

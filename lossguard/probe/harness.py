@@ -110,21 +110,15 @@ def _patch_keras_namespace(keras_mod: Any, prefix: str) -> None:
 
     model_cls.compile = compile
 
-    def fit(self: Any, *args: Any, **kwargs: Any) -> Any:
-        _on_fit(self, "fit", args, kwargs, keras_mod, prefix)
-        raise ProbeDone
+    def intercept(method: str) -> Any:
+        def training_entry(self: Any, *args: Any, **kwargs: Any) -> Any:
+            _on_fit(self, method, args, kwargs, keras_mod, prefix)
+            raise ProbeDone
 
-    def fit_generator(self: Any, *args: Any, **kwargs: Any) -> Any:
-        _on_fit(self, "fit_generator", args, kwargs, keras_mod, prefix)
-        raise ProbeDone
+        return training_entry
 
-    def train_on_batch(self: Any, *args: Any, **kwargs: Any) -> Any:
-        _on_fit(self, "train_on_batch", args, kwargs, keras_mod, prefix)
-        raise ProbeDone
-
-    model_cls.fit = fit
-    model_cls.fit_generator = fit_generator
-    model_cls.train_on_batch = train_on_batch
+    for method in ("fit", "fit_generator", "train_on_batch"):
+        setattr(model_cls, method, intercept(method))
 
     def no_save(self: Any, *args: Any, **kwargs: Any) -> None:
         NOTES.append(f"{type(self).__name__}.save*() skipped by the probe (no writes)")
@@ -352,9 +346,7 @@ def _synthetic_dataset(name: str, kwargs: dict[str, Any], np: Any) -> Any:
 # ----- at fit(): take the facts ------------------------------------------------------------------
 
 
-def _first_batch(
-    model: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> tuple[Any, Any, bool]:
+def _first_batch(method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any, bool]:
     import numpy as np
 
     x = kwargs.get("x", kwargs.get("generator", args[0] if args else None))
@@ -545,7 +537,7 @@ def _on_fit(
         result["losses"] = [_describe_loss(item) for item in raw_loss]
     elif isinstance(raw_loss, dict):
         result["losses_by_name"] = {str(k): _describe_loss(v) for k, v in raw_loss.items()}
-    x, y, from_pipeline = _first_batch(model, method, args, kwargs)
+    x, y, from_pipeline = _first_batch(method, args, kwargs)
     synthetic = bool(SYNTHETIC) and from_pipeline
     calls, outputs = _leaf_layers_called(model, keras_mod, x)
     if isinstance(outputs, dict):

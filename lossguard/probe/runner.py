@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from lossguard.engine import CheckOptions, Report
+from lossguard.engine import CheckOptions, Report, in_cell
 from lossguard.facts import (
     Activation,
     CallbackSpec,
@@ -572,11 +572,8 @@ def _to_cells(finding: Finding, source: SourceText) -> Finding:
         spot = cells.locate(int(match.group(1)))
         return f"cell {spot[0]}, line {spot[1]}" if spot else match.group(0)
 
-    spot = cells.locate(finding.location.line)
     message = re.sub(r"\bline (\d+)\b", where, finding.message)
-    if spot is None:
-        return replace(finding, message=message)
-    return replace(finding, message=message, cell=spot[0], cell_line=spot[1])
+    return in_cell(replace(finding, message=message), source)
 
 
 __all__ = [

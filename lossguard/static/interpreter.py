@@ -288,7 +288,7 @@ class Interpreter:
             else:
                 self.restore(model, start_models[id(model)])
                 model.layers = [UNKNOWN]
-                model.outputs = None if model.kind != "sequential" else model.outputs
+                model.outputs = None
                 if model.compile is not None or any(s and s[1] is not None for s in states):
                     model.compile = CompileVal(model.ref, UNKNOWN, None, UNKNOWN, [], "", True)
 
