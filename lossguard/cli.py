@@ -25,8 +25,17 @@ from lossguard.config import (
     settings_from,
     validate_codes,
 )
-from lossguard.engine import CheckOptions, Report, UsageError, check_paths, check_source, collect_paths
-from lossguard.keras_semantics import VersionError, resolve_target
+from lossguard.engine import (
+    CheckOptions,
+    ProbeOptions,
+    UsageError,
+    check_paths,
+    check_source,
+    collect_paths,
+    ensure_probe_available,
+)
+from lossguard.findings import Report
+from lossguard.keras.semantics import VersionError, resolve_target
 from lossguard.rules import RULES
 
 app = typer.Typer(
@@ -167,8 +176,20 @@ def check(
     except (ConfigError, VersionError) as exc:
         raise _error(str(exc)) from None
     use_probe = settings.probe if probe is None else probe
+    probe_options = None
+    if use_probe:
+        try:
+            ensure_probe_available()
+        except UsageError as exc:
+            raise _error(str(exc)) from None
+        probe_options = ProbeOptions(probe_timeout or settings.probe_timeout, probe_device.value)
     options = CheckOptions(
-        settings, target, use_cache=not no_cache, report_unused_ignores=report_unused_ignores, jobs=jobs
+        settings,
+        target,
+        use_cache=not no_cache,
+        report_unused_ignores=report_unused_ignores,
+        jobs=jobs,
+        probe=probe_options,
     )
     try:
         if arguments == ["-"]:
@@ -187,14 +208,6 @@ def check(
                     Path(settings.root) if settings.config_file else Path.cwd(), _cache_key(options)
                 )
             report = check_paths(files, options, cache)
-        if use_probe:
-            from lossguard.probe.runner import ProbeUnavailable, probe_report
-
-            timeout = probe_timeout or settings.probe_timeout
-            try:
-                report = probe_report(report, options, timeout=timeout, device=probe_device.value)
-            except ProbeUnavailable as exc:
-                raise _error(str(exc)) from None
     except UsageError as exc:
         raise _error(str(exc)) from None
     chosen = output_format or (

@@ -21,6 +21,7 @@ class RuleDoc:
     severity: str
     summary: str
     since: str
+    kind: str  # "rule", or "tool" for the codes the engine reports itself (LG900–LG902)
     body: str  # Markdown after the front matter
     path: Path
     sections: dict[str, str] = field(default_factory=dict)
@@ -61,6 +62,7 @@ def _parse(path: Path) -> RuleDoc:
         severity=meta["severity"],
         summary=meta["summary"],
         since=meta.get("since", ""),
+        kind=meta.get("kind", "rule"),
         body=body.strip(),
         path=path,
         sections=sections,

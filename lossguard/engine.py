@@ -1,38 +1,49 @@
-"""Checking files: read → prefilter → extract facts → rules → place, filter and order findings.
+"""The one pipeline: read → prefilter → facts (static, probe) → rules → merge → severity,
+suppressions, cell mapping → findings.
 
-I/O lives here and in the CLI; the extractor and the rules stay pure.
+Every fact source goes through the same steps once: a finding the user silenced stays silent
+whether the extractor or the probe found it, and the tool codes (LG900–LG902) are made by the
+same constructor as rule findings. I/O lives here and in the face; the fact sources and the
+rules stay pure.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from lossguard.cache import Cache
-from lossguard.config import Settings
-from lossguard.facts import KerasTarget, Location
-from lossguard.findings import FileResult, Finding, Related
-from lossguard.rules import RULES, run_rules
-from lossguard.static.sources import (
-    SKIPPED_DIRS,
-    SourceError,
-    SourceText,
-    iter_python_files,
-    may_contain_findings,
-    read_source,
-)
-from lossguard.suppressions import parse_suppressions
+from lossguard.facts import Diagnostic, KerasTarget, Location, ModuleFacts, Observed, Source
+from lossguard.findings import FileResult, Finding, Report
+from lossguard.merge import merge
+from lossguard.rules import RULES, Gate, finding, gate_for, run_rules
+from lossguard.settings import Settings
+from lossguard.sources import SKIPPED_DIRS, SourceError, SourceText, iter_python_files, read_source
+from lossguard.suppressions import Suppressions, parse_suppressions
 
 PARALLEL_THRESHOLD = 8
-_LINE_TOKEN = re.compile(r"\{L:(\d+)\}")
 
 
 class UsageError(Exception):
     """Bad paths or options: reported with exit status 2."""
+
+
+@dataclass(frozen=True)
+class ProbeOptions:
+    timeout: float = 120.0
+    device: str = "auto"
+
+
+def ensure_probe_available() -> None:
+    """A usage error when TensorFlow/Keras are missing (checked without importing them)."""
+    from lossguard.probe.runner import ProbeUnavailable, ensure_available
+
+    try:
+        ensure_available()
+    except ProbeUnavailable as exc:
+        raise UsageError(str(exc)) from None
 
 
 @dataclass
@@ -42,27 +53,13 @@ class CheckOptions:
     use_cache: bool = True
     report_unused_ignores: bool = False
     jobs: int | None = None
+    probe: ProbeOptions | None = None  # set: the runtime probe is a second fact source
 
+    def enabled(self, path: str) -> frozenset[str]:
+        return frozenset(code for code in RULES if self.settings.enabled(code, path))
 
-@dataclass
-class Report:
-    results: list[FileResult] = field(default_factory=list)
-
-    @property
-    def findings(self) -> list[Finding]:
-        return [f for r in self.results for f in r.findings]
-
-    @property
-    def checked(self) -> int:
-        return sum(1 for r in self.results if r.error is None)
-
-    @property
-    def skipped(self) -> int:
-        return sum(1 for r in self.results if r.skipped)
-
-    @property
-    def unreadable(self) -> list[FileResult]:
-        return [r for r in self.results if r.error is not None]
+    def gate(self, path: str) -> Gate:
+        return gate_for(self.enabled(path))
 
 
 # ----- one file ---------------------------------------------------------------------------
@@ -75,107 +72,123 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
         source = read_source(path, data)
     except SourceError as exc:
         if path.endswith(".ipynb") and "notebook" in str(exc):
-            result.findings = _filter(path, [_parse_error(path, str(exc), 1, 1)], options)
-        else:
-            result.error = str(exc)
+            return _finish(result, SourceText(path, ""), options, [_parse_error(path, str(exc), 1, 1)])
+        result.error = str(exc)
         return result
-    if not may_contain_findings(data):
+    gate = options.gate(path)
+    static = gate.static_candidate(data)
+    runtime = options.probe is not None and gate.runtime_candidate(data)
+    if not static and not runtime:
         result.skipped = True
-        return _with_suppressions(result, source, options, [])
-    from lossguard.static.extract import ParseFailure, extract  # libcst: only for real candidates
+        return _finish(result, source, options, [])
+    found: list[Finding] = []
+    if static:
+        from lossguard.static.extract import ParseFailure  # libcst: only for real candidates
 
-    try:
-        extraction = extract(source.text, path, options.target)
-        raw = list(run_rules(extraction.facts, lambda code: options.settings.enabled(code, path)))
-        placed = [_place(f, extraction.resolver, source) for f in raw]
-    except ParseFailure as exc:
-        finding = _parse_error(path, str(exc), exc.line, exc.column)
-        return _with_suppressions(result, source, options, [finding])
-    except Exception as exc:  # a bug in lossguard must not hide the other files' findings
-        if os.environ.get("LOSSGUARD_DEBUG"):
-            raise
-        result.error = f"internal error, please report it: {type(exc).__name__}: {exc}"
-        return result
-    return _with_suppressions(result, source, options, placed)
+        try:
+            found = _static_findings(source, options, gate)
+        except ParseFailure as exc:
+            return _finish(result, source, options, [_parse_error(path, str(exc), exc.line, exc.column)])
+        except Exception as exc:  # a bug in lossguard must not hide the other files' findings
+            if os.environ.get("LOSSGUARD_DEBUG"):
+                raise
+            result.error = f"internal error, please report it: {type(exc).__name__}: {exc}"
+            return result
+    if runtime:
+        assert options.probe is not None
+        found = merge(found, _runtime_findings(source, options, options.probe), source.text)
+    return _finish(result, source, options, found)
+
+
+def _static_findings(source: SourceText, options: CheckOptions, gate: Gate) -> list[Finding]:
+    from lossguard.static.extract import extract
+
+    extraction = extract(source.text, source.path, options.target, gate.method_anchor)
+    raw = _rules(extraction.facts, source.path, options)
+    return [f.relocated(extraction.resolver.resolve) for f in raw]
+
+
+def _runtime_findings(source: SourceText, options: CheckOptions, probe: ProbeOptions) -> list[Finding]:
+    from lossguard.probe.runner import observe
+
+    observed: Observed = observe(source, timeout=probe.timeout, device=probe.device)
+    found = [replace(f, source=Source.RUNTIME) for f in _rules(observed.facts, source.path, options)]
+    found += [_tool_finding(d) for d in observed.diagnostics]
+    if observed.unexplained is not None and not any(f.severity == "error" for f in found):
+        found.append(_tool_finding(observed.unexplained))
+    return found
+
+
+def _rules(facts: ModuleFacts | None, path: str, options: CheckOptions) -> list[Finding]:
+    if facts is None:
+        return []
+    return list(run_rules(facts, lambda code: options.settings.enabled(code, path)))
+
+
+def _tool_finding(diagnostic: Diagnostic) -> Finding:
+    return finding(
+        diagnostic.code, diagnostic.message, diagnostic.location, fix=diagnostic.fix, source=Source.RUNTIME
+    )
 
 
 def _parse_error(path: str, message: str, line: int, column: int) -> Finding:
-    info = RULES["LG900"]
-    return Finding(
+    return finding(
         "LG900",
-        info.name,
-        info.severity,
         f"cannot parse this file: {message}; nothing else in it was checked",
         Location(path, line, column, line, column),
     )
 
 
-def _place(finding: Finding, resolver: Any, source: SourceText) -> Finding:
-    location = resolver.resolve(finding.location)
-    related = tuple(Related(resolver.resolve(r.location), r.message) for r in finding.related)
-
-    def line(match: re.Match[str]) -> str:
-        resolved = resolver.resolve(Location(finding.path, ref=int(match.group(1))))
-        spot = source.cells.locate(resolved.line) if source.cells is not None else None
-        return f"cell {spot[0]}, line {spot[1]}" if spot else f"line {resolved.line}"
-
-    message = _LINE_TOKEN.sub(line, finding.message)
-    return replace(finding, location=location, related=related, message=message)
-
-
-def _with_suppressions(
-    result: FileResult, source: SourceText, options: CheckOptions, findings: list[Finding]
+def _finish(
+    result: FileResult, source: SourceText, options: CheckOptions, found: list[Finding]
 ) -> FileResult:
+    """Severity, selection, suppressions, cell mapping and unused suppressions, once for all sources."""
     suppressions = parse_suppressions(source.text)
-    kept = [f for f in _filter(result.path, findings, options) if not suppressions.suppresses(f)]
-    if source.cells is not None:
-        kept = [in_cell(f, source) for f in kept]
-    result.findings = kept
+    kept = [f for f in _select(result.path, found, options) if not suppressions.suppresses(f)]
     if options.report_unused_ignores:
         result.unused_ignores = suppressions.unused()
-        result.findings += [
-            _unused_ignore(result.path, line, code, source) for line, code in result.unused_ignores
-        ]
-        result.findings.sort(key=Finding.sort_key)
+        kept += _select(result.path, _unused(result.path, suppressions), options)
+    if source.cells is not None:
+        cells = source.cells
+
+        def in_cell(location: Location) -> Location:
+            spot = cells.locate(location.line)
+            return replace(location, cell=spot[0], cell_line=spot[1]) if spot else location
+
+        kept = [f.relocated(in_cell) for f in kept]
+    kept.sort(key=Finding.sort_key)
+    result.findings = kept
     return result
 
 
-def _unused_ignore(path: str, line: int, code: str, source: SourceText) -> Finding:
-    info = RULES["LG902"]
-    what = "every code" if code == "*" else code
-    finding = Finding(
-        "LG902",
-        info.name,
-        info.severity,
-        f"unused suppression: '# lossguard: ignore' for {what} silences no finding here",
-        Location(path, line, 1, line, 1),
-        fix="remove the comment (or the code from its list)",
-    )
-    return in_cell(finding, source) if source.cells is not None else finding
-
-
-def _filter(path: str, findings: Iterable[Finding], options: CheckOptions) -> list[Finding]:
-    seen: set[tuple[str, str, int, int]] = set()
+def _unused(path: str, suppressions: Suppressions) -> list[Finding]:
     out = []
-    for finding in findings:
-        if not options.settings.enabled(finding.code, path):
-            continue
-        key = finding.dedupe_key()
-        if key in seen:
-            continue
-        seen.add(key)
-        severity = options.settings.severity_of(finding.code, finding.severity)
-        out.append(replace(finding, severity=severity) if severity != finding.severity else finding)
-    out.sort(key=Finding.sort_key)
+    for line, code in suppressions.unused():
+        what = "every code" if code == "*" else code
+        out.append(
+            finding(
+                "LG902",
+                f"unused suppression: '# lossguard: ignore' for {what} silences no finding here",
+                Location(path, line, 1, line, 1),
+                fix="remove the comment (or the code from its list)",
+            )
+        )
     return out
 
 
-def in_cell(finding: Finding, source: SourceText) -> Finding:
-    assert source.cells is not None
-    spot = source.cells.locate(finding.location.line)
-    if spot is None:
-        return finding
-    return replace(finding, cell=spot[0], cell_line=spot[1])
+def _select(path: str, findings: Iterable[Finding], options: CheckOptions) -> list[Finding]:
+    seen: set[tuple[str, str, int, int]] = set()
+    out = []
+    for found in findings:
+        if not options.settings.enabled(found.code, path):
+            continue
+        key = found.dedupe_key()
+        if key in seen:
+            continue
+        seen.add(key)
+        severity = options.settings.severity_of(found.code, found.severity)
+        out.append(replace(found, severity=severity) if severity != found.severity else found)
+    return out
 
 
 # ----- many files -------------------------------------------------------------------------
@@ -212,10 +225,6 @@ def _check_path(path: str, options: CheckOptions) -> FileResult:
     return check_source(path, data, options)
 
 
-def _check_one(path: str, options: CheckOptions) -> FileResult:
-    return _check_path(path, options)
-
-
 def check_paths(paths: list[Path], options: CheckOptions, cache: Cache | None = None) -> Report:
     report = Report()
     pending: list[str] = []
@@ -238,7 +247,7 @@ def check_paths(paths: list[Path], options: CheckOptions, cache: Cache | None = 
 
 
 def _run(pending: list[str], options: CheckOptions) -> list[FileResult]:
-    jobs = options.jobs or os.cpu_count() or 1
+    jobs = 1 if options.probe is not None else options.jobs or os.cpu_count() or 1
     if jobs <= 1 or len(pending) < PARALLEL_THRESHOLD:
         return [_check_path(path, options) for path in pending]
     # Prefilter in this process so the workers only get files worth parsing.
@@ -251,7 +260,7 @@ def _run(pending: list[str], options: CheckOptions) -> list[FileResult]:
         except OSError:
             candidates.append(path)
             continue
-        if may_contain_findings(data):
+        if options.gate(path).static_candidate(data):
             candidates.append(path)
         else:
             out.append(check_source(path, data, options))  # cheap: never parsed
@@ -265,7 +274,7 @@ def _run(pending: list[str], options: CheckOptions) -> list[FileResult]:
 
     context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        out.extend(pool.map(_check_one, candidates, [options] * len(candidates), chunksize=1))
+        out.extend(pool.map(_check_path, candidates, [options] * len(candidates), chunksize=1))
     return out
 
 
@@ -276,4 +285,13 @@ def _size(path: str) -> int:
         return 0
 
 
-__all__ = ["CheckOptions", "Report", "UsageError", "check_paths", "check_source", "collect_paths"]
+__all__ = [
+    "CheckOptions",
+    "ProbeOptions",
+    "Report",
+    "UsageError",
+    "check_paths",
+    "check_source",
+    "collect_paths",
+    "ensure_probe_available",
+]

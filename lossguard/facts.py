@@ -81,7 +81,8 @@ class Location:
 
     Static facts may carry only ``ref``, a handle the extractor resolves to a line and column
     once a finding is reported there (positions are costly in libcst, so they are computed
-    lazily, only for what is reported).
+    lazily, only for what is reported). In a notebook the engine adds the code cell and the
+    line within it; ``line`` stays the line of the flattened notebook source.
     """
 
     path: str
@@ -90,10 +91,18 @@ class Location:
     end_line: int = 0
     end_column: int = 0
     ref: int | None = None
+    cell: int | None = None
+    cell_line: int | None = None
 
     @property
     def resolved(self) -> bool:
         return self.line > 0
+
+    def where(self) -> str:
+        """'line 12', or 'cell 3, line 2' in a notebook: how a message names this place."""
+        if self.cell is not None:
+            return f"cell {self.cell}, line {self.cell_line}"
+        return f"line {self.line}" if self.resolved else "an unknown line"
 
 
 @dataclass(frozen=True)
@@ -204,7 +213,7 @@ class RuntimeObservation:
 
 @dataclass(frozen=True)
 class KerasTarget:
-    """The Keras semantics the script is checked against (see keras_semantics)."""
+    """The Keras semantics the script is checked against (see lossguard.keras.semantics)."""
 
     line: str  # "keras2", "tf.keras", "keras3"
     version: tuple[int, ...]
@@ -241,3 +250,26 @@ class ModuleFacts:
     steps: tuple[StepsArgument, ...] = ()
     keras: KerasTarget | None = None
     notes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A fact source's own report (the probe could not reach fit(), …), shown as a tool code."""
+
+    code: str  # a tool code: LG900–LG902
+    message: str
+    location: Location
+    fix: str | None = None
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What one fact source learned about one file: facts, and diagnostics where it could not.
+
+    ``unexplained`` is a diagnostic to report only when no rule explains it (a training step
+    that failed because of a mismatch a rule already names).
+    """
+
+    facts: ModuleFacts | None
+    diagnostics: tuple[Diagnostic, ...] = ()
+    unexplained: Diagnostic | None = None

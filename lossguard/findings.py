@@ -1,17 +1,43 @@
-"""A finding: one problem, where it is, and what to write instead."""
+"""A finding: one problem, where it is, and what to write instead; and a run's report.
+
+A message is a sequence of parts: text, and the ``Location`` of every place it mentions. The
+engine resolves and cell-maps those locations together with the finding's own, so a message
+never holds a line number as text that a later step would have to rewrite.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from lossguard.facts import Location, Source
 
+Part = str | Location
+Message = str | Location | Iterable["Message"] | None  # parts, nested as convenient
+
 
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+
+
+def parts(*pieces: Message) -> tuple[Part, ...]:
+    """Flatten message pieces: strings, locations, and nested sequences of them."""
+    out: list[Part] = []
+    for piece in pieces:
+        if piece is None:
+            out.append("an unknown line")
+        elif isinstance(piece, str | Location):
+            out.append(piece)
+        else:
+            out.extend(parts(*piece))
+    return tuple(out)
+
+
+def render(message: Iterable[Part]) -> str:
+    return "".join(p if isinstance(p, str) else p.where() for p in message)
 
 
 @dataclass(frozen=True)
@@ -25,26 +51,47 @@ class Finding:
     code: str
     name: str
     severity: Severity
-    message: str
+    parts: tuple[Part, ...]
     location: Location
     related: tuple[Related, ...] = ()
     fix: str | None = None
     source: Source = Source.STATIC
-    cell: int | None = None  # notebooks: 1-based index among all cells
-    cell_line: int | None = None
+
+    @property
+    def message(self) -> str:
+        return render(self.parts)
 
     @property
     def path(self) -> str:
         return self.location.path
+
+    @property
+    def cell(self) -> int | None:
+        return self.location.cell
+
+    @property
+    def cell_line(self) -> int | None:
+        return self.location.cell_line
+
+    def locations(self) -> list[Location]:
+        """Every location the finding names: its own, the related ones, those in the message."""
+        inline = [p for p in self.parts if isinstance(p, Location)]
+        return [self.location, *(r.location for r in self.related), *inline]
+
+    def relocated(self, move: Any) -> Finding:
+        """The same finding with every location passed through ``move`` (resolve, cell-map)."""
+        return replace(
+            self,
+            location=move(self.location),
+            related=tuple(Related(move(r.location), r.message) for r in self.related),
+            parts=tuple(move(p) if isinstance(p, Location) else p for p in self.parts),
+        )
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.location.path, self.location.line, self.location.column, self.code)
 
     def dedupe_key(self) -> tuple[str, str, int, int]:
         return (self.code, self.location.path, self.location.line, self.location.column)
-
-    def with_source(self, source: Source) -> Finding:
-        return replace(self, source=source)
 
 
 @dataclass
@@ -56,6 +103,34 @@ class FileResult:
     skipped: bool = False  # the prefilter found nothing Keras-like
     error: str | None = None  # a message for files that could not be read
     unused_ignores: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    results: list[FileResult] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for r in self.results for f in r.findings]
+
+    @property
+    def checked(self) -> int:
+        return sum(1 for r in self.results if r.error is None)
+
+    @property
+    def skipped(self) -> int:
+        return sum(1 for r in self.results if r.skipped)
+
+    @property
+    def unreadable(self) -> list[FileResult]:
+        return [r for r in self.results if r.error is not None]
+
+
+def _location_to_dict(location: Location) -> dict[str, Any]:
+    data: dict[str, Any] = {"path": location.path, "line": location.line}
+    if location.cell is not None:
+        data.update(cell=location.cell, cell_line=location.cell_line)
+    return data
 
 
 def finding_to_dict(finding: Finding) -> dict[str, object]:
@@ -72,30 +147,33 @@ def finding_to_dict(finding: Finding) -> dict[str, object]:
         "end_line": loc.end_line or loc.line,
         "end_column": loc.end_column or loc.column,
         "source": finding.source.value,
-        "related": [
-            {"path": r.location.path, "line": r.location.line, "message": r.message} for r in finding.related
-        ],
+        "related": [{**_location_to_dict(r.location), "message": r.message} for r in finding.related],
         "fix": finding.fix,
     }
-    if finding.cell is not None:
-        data["cell"] = finding.cell
-        data["cell_line"] = finding.cell_line
+    if loc.cell is not None:
+        data["cell"] = loc.cell
+        data["cell_line"] = loc.cell_line
     return data
 
 
+def _location_from_dict(data: dict[str, Any], **extra: int) -> Location:
+    return Location(
+        data["path"], data["line"], cell=data.get("cell"), cell_line=data.get("cell_line"), **extra
+    )
+
+
 def finding_from_dict(data: dict[str, Any]) -> Finding:
-    path = data["path"]
     return Finding(
         code=data["code"],
         name=data["name"],
         severity=Severity(data["severity"]),
-        message=data["message"],
-        location=Location(path, data["line"], data["column"], data["end_line"], data["end_column"]),
-        related=tuple(Related(Location(r["path"], r["line"]), r["message"]) for r in data.get("related", [])),
+        parts=(str(data["message"]),),
+        location=_location_from_dict(
+            data, column=data["column"], end_line=data["end_line"], end_column=data["end_column"]
+        ),
+        related=tuple(Related(_location_from_dict(r), r["message"]) for r in data.get("related", [])),
         fix=data.get("fix"),
         source=Source(data.get("source", "static")),
-        cell=data.get("cell"),
-        cell_line=data.get("cell_line"),
     )
 
 

@@ -27,12 +27,14 @@ class Suppressions:
     file_codes: frozenset[str] | None = None  # ignore-file; None when absent
     used: set[tuple[int, str]] = field(default_factory=set)
 
-    def _codes_for(self, line: int) -> tuple[int, frozenset[str]] | None:
+    def _entries_for(self, line: int) -> list[tuple[int, frozenset[str]]]:
+        """The comments that apply to a line: its own, and an own-line comment right above."""
+        entries = []
         if line in self.lines:
-            return line, self.lines[line]
+            entries.append((line, self.lines[line]))
         if line - 1 in self.own_line:
-            return line - 1, self.lines[line - 1]
-        return None
+            entries.append((line - 1, self.lines[line - 1]))
+        return entries
 
     def suppresses(self, finding: Finding) -> bool:
         if self.file_codes is not None and (ALL in self.file_codes or finding.code in self.file_codes):
@@ -40,13 +42,10 @@ class Suppressions:
         lines = [finding.location.line]
         lines += [r.location.line for r in finding.related if r.location.path == finding.path]
         for line in lines:
-            entry = self._codes_for(line)
-            if entry is None:
-                continue
-            where, codes = entry
-            if ALL in codes or finding.code in codes:
-                self.used.add((where, ALL if ALL in codes else finding.code))
-                return True
+            for where, codes in self._entries_for(line):
+                if ALL in codes or finding.code in codes:
+                    self.used.add((where, ALL if ALL in codes else finding.code))
+                    return True
         return False
 
     def unused(self) -> list[tuple[int, str]]:

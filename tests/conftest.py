@@ -10,20 +10,30 @@ from pathlib import Path
 
 import pytest
 
-from lossguard.config import Settings
 from lossguard.engine import CheckOptions, check_source
-from lossguard.findings import Finding
-from lossguard.keras_semantics import parse_target
+from lossguard.findings import FileResult, Finding
+from lossguard.keras.semantics import parse_target
+from lossguard.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 RULE_DOCS = ROOT / "rules"
 
 
-def check(source: str, keras: str = "3", path: str = "train.py", **settings: object) -> list[Finding]:
-    options = CheckOptions(Settings(**settings), parse_target(keras), use_cache=False)  # type: ignore[arg-type]
+def check(
+    source: str, keras: str = "3", path: str = "train.py", report_unused_ignores: bool = False, **settings: object
+) -> list[Finding]:
+    """Findings for a snippet; fails the test when lossguard skipped the file or broke on it."""
+    options = CheckOptions(
+        Settings(**settings),  # type: ignore[arg-type]
+        parse_target(keras),
+        use_cache=False,
+        report_unused_ignores=report_unused_ignores,
+    )
     data = textwrap.dedent(source).encode()
-    return check_source(path, data, options).findings
+    result = check_source(path, data, options)
+    assert result.error is None, f"lossguard could not check the snippet: {result.error}"
+    return result.findings
 
 
 def codes(source: str, keras: str = "3", **settings: object) -> list[str]:
@@ -52,3 +62,21 @@ def run_cli(
 @pytest.fixture
 def cli():
     return run_cli
+
+
+def checked(path: str, data: bytes, options: CheckOptions) -> FileResult:
+    """check_source, failing the test when lossguard skipped the file or broke on it."""
+    result = check_source(path, data, options)
+    assert result.error is None, f"{path}: {result.error}"
+    return result
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-snapshots", action="store_true", help="Rewrite the fixtures' .expected.txt snapshots."
+    )
+
+
+@pytest.fixture
+def update_snapshots(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-snapshots"))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from lossguard.engine import Report
-from lossguard.findings import Finding, Severity
+from lossguard.findings import Finding, Report, Severity
 
 
 def escape_data(value: str) -> str:
@@ -20,7 +19,7 @@ def annotation(finding: Finding) -> str:
     props = [f"file={escape_property(loc.path)}"]
     message = finding.message
     if finding.cell is not None:
-        message = f"cell {finding.cell}, line {finding.cell_line}: {message}"
+        message = f"{finding.location.where()}: {message}"
     else:
         props += [f"line={loc.line}", f"col={loc.column}"]
         if loc.end_line:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from lossguard.engine import Report
-from lossguard.findings import finding_to_dict
+from lossguard.findings import Report, finding_to_dict
 
 
 def render(report: Report) -> str:

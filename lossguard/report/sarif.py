@@ -14,10 +14,8 @@ from typing import Any
 
 from lossguard import __version__
 from lossguard.docs import load_docs
-from lossguard.engine import Report
-from lossguard.findings import Finding, Severity
-from lossguard.rules import RULES
-from lossguard.static.sources import SourceError, read_source
+from lossguard.findings import Finding, Report, Severity
+from lossguard.sources import SourceError, read_source
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/lossguard/lossguard"
@@ -28,24 +26,21 @@ def _level(severity: Severity | str) -> str:
 
 
 def _rules() -> list[dict[str, Any]]:
-    docs = load_docs()
     out = []
-    for code, info in sorted(RULES.items()):
-        doc = docs.get(code)
-        summary = doc.summary if doc else info.name
-        what = (doc.sections.get("What it does", "").strip() if doc else "") or summary
-        entry: dict[str, Any] = {
-            "id": code,
-            "name": info.name,
-            "shortDescription": {"text": summary},
-            "fullDescription": {"text": what},
-            "defaultConfiguration": {"level": _level(info.severity)},
-            "properties": {"tags": ["keras", "correctness"]},
-        }
-        if doc is not None:
-            entry["help"] = {"text": doc.body, "markdown": doc.body}
-            entry["helpUri"] = f"{INFORMATION_URI}/blob/main/rules/{doc.path.name}"
-        out.append(entry)
+    for code, doc in sorted(load_docs().items()):
+        what = doc.sections.get("What it does", "").strip() or doc.summary
+        out.append(
+            {
+                "id": code,
+                "name": doc.name,
+                "shortDescription": {"text": doc.summary},
+                "fullDescription": {"text": what},
+                "defaultConfiguration": {"level": _level(doc.severity)},
+                "properties": {"tags": ["keras", "correctness"]},
+                "help": {"text": doc.body, "markdown": doc.body},
+                "helpUri": f"{INFORMATION_URI}/blob/main/rules/{doc.path.name}",
+            }
+        )
     return out
 
 
@@ -87,7 +82,7 @@ def _result(finding: Finding, index: dict[str, int], lines: _Lines, seen: dict[s
     fingerprint = hashlib.sha256(f"{basis}|{occurrence}".encode()).hexdigest()
     message = finding.message + (f" Fix: {finding.fix}" if finding.fix else "")
     if finding.cell is not None:
-        message = f"cell {finding.cell}, line {finding.cell_line}: {message}"
+        message = f"{loc.where()}: {message}"
         region = {"startLine": 1}  # lines of the .ipynb JSON mean nothing; the cell is in the message
     result: dict[str, Any] = {
         "ruleId": finding.code,

@@ -12,10 +12,9 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
-from lossguard.engine import Report
 from lossguard.facts import Source
-from lossguard.findings import Finding, Severity
-from lossguard.static.sources import SourceError, read_source
+from lossguard.findings import Finding, Report, Severity
+from lossguard.sources import SourceError, read_source
 
 Segment = tuple[str, str | None]  # (text, rich style or None)
 

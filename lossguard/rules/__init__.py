@@ -1,17 +1,27 @@
 """The rules: pure functions from facts to findings, one per code."""
 
-from lossguard.findings import Severity
 from lossguard.rules import callbacks, labels, loss_head, metrics, runtime, training
-from lossguard.rules.registry import RULES, RuleInfo, run_rules, tool_code
+from lossguard.rules.registry import (
+    RULES,
+    Gate,
+    Needs,
+    RuleInfo,
+    build_registry,
+    finding,
+    gate_for,
+    run_rules,
+)
 
-tool_code("LG900", "parse-error", Severity.ERROR)
-tool_code("LG901", "probe-failed", Severity.WARNING)
-tool_code("LG902", "unused-suppression", Severity.WARNING)
+build_registry()
 
 __all__ = [
     "RULES",
+    "Gate",
+    "Needs",
     "RuleInfo",
     "callbacks",
+    "finding",
+    "gate_for",
     "labels",
     "loss_head",
     "metrics",

@@ -6,8 +6,9 @@ import re
 from collections.abc import Iterator
 
 from lossguard.facts import CallbackSpec, TrainingSetup
-from lossguard.findings import Finding, Severity
-from lossguard.rules.registry import finding, line_of, rule
+from lossguard.findings import Finding
+from lossguard.rules import words as w
+from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule
 
 _ALWAYS_LOGGED = {"loss", "lr", "learning_rate"}
 _HIGHER_IS_BETTER = re.compile(r"acc|auc|precision|recall|f1|fbeta|iou|dice|r2|top_k", re.I)
@@ -34,7 +35,7 @@ def _base_matches(base: str, keys: set[str]) -> bool:
     return stripped != base and stripped in keys
 
 
-@rule("LG022", "monitor-key-mismatch", Severity.ERROR)
+@rule("LG022", Needs(anchors=(TRAINING_CALL,), words=(w.CALLBACK,)))
 def monitor_key_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     fit = setup.fit
     if fit is None or setup.output_count != 1:
@@ -88,16 +89,18 @@ def _check_monitor(setup: TrainingSetup, callback: CallbackSpec, keys: set[str] 
     if validation and setup.fit.has_validation is False:
         yield finding(
             "LG022",
-            f"{where} watches a validation key, but {setup.fit.method}() at "
-            f"{line_of(setup.fit.location)} gets no validation data: '{monitor}' is never "
-            f"logged, {effect}",
+            (
+                f"{where} watches a validation key, but {setup.fit.method}() at ",
+                at(setup.fit.location),
+                f" gets no validation data: '{monitor}' is never logged, {effect}",
+            ),
             callback.location,
             fix=f"pass validation_data=… or validation_split=… to fit(), or monitor '{base}' (training data)",
             related=[(setup.fit.location, f"{setup.fit.method}() without validation data")],
         )
 
 
-@rule("LG023", "monitor-mode-mismatch", Severity.WARNING)
+@rule("LG023", Needs(anchors=(TRAINING_CALL,), words=(w.CALLBACK, w.MODE)))
 def monitor_mode_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     if setup.fit is None:
         return

@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lossguard.facts import Activation, LabelEncoding, LossKind, TrainingSetup
-from lossguard.findings import Finding
-from lossguard.findings import Severity as S
-from lossguard.rules.registry import finding, line_of, rule
+from lossguard.findings import Finding, Part
+from lossguard.rules import words as w
+from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule
 
 
-def _labels_text(setup: TrainingSetup) -> str:
+def _labels_text(setup: TrainingSetup) -> tuple[Part, ...]:
     labels = setup.labels
     assert labels is not None
-    return f"{labels.origin} ({line_of(labels.location)})"
+    return (f"{labels.origin} (", at(labels.location), ")")
 
 
-@rule("LG010", "units-label-mismatch", S.ERROR)
+@rule("LG010", Needs(anchors=(TRAINING_CALL,), words=(w.LABELS,)))
 def units_label_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     head, labels, loss = setup.head, setup.labels, setup.loss
     if head is None or labels is None or head.units is None:
@@ -51,14 +51,19 @@ def units_label_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
         return
     yield finding(
         "LG010",
-        f"{problem}: output {head.describe()} at {line_of(head.location)}, labels from {_labels_text(setup)}",
+        (
+            f"{problem}: output {head.describe()} at ",
+            at(head.location),
+            ", labels from ",
+            _labels_text(setup),
+        ),
         head.location,
         fix=fix,
         related=[(labels.location, "labels")],
     )
 
 
-@rule("LG011", "label-encoding-mismatch", S.ERROR)
+@rule("LG011", Needs(anchors=(TRAINING_CALL,), words=(w.LABELS,)))
 def label_encoding_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     head, labels, loss = setup.head, setup.labels, setup.loss
     if labels is None:
@@ -75,9 +80,14 @@ def label_encoding_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     ):
         yield finding(
             "LG011",
-            f"{loss.name} ({line_of(loss.location)}) expects integer class labels, but the "
-            f"labels are {labels.encoding.value} ({_labels_text(setup)}): training fails with "
-            "a shape error or, where the shapes happen to fit, learns the wrong targets",
+            (
+                f"{loss.name} (",
+                at(loss.location),
+                f") expects integer class labels, but the labels are {labels.encoding.value} (",
+                _labels_text(setup),
+                "): training fails with a shape error or, where the shapes happen to fit, learns "
+                "the wrong targets",
+            ),
             loss.location,
             fix="use loss='categorical_crossentropy' for one-hot labels, or pass the integer labels",
             related=[(labels.location, f"{labels.encoding.value} labels")],
@@ -91,8 +101,13 @@ def label_encoding_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     ):
         yield finding(
             "LG011",
-            f"{loss.name} ({line_of(loss.location)}) expects one-hot labels, but the labels "
-            f"are integer class indices ({_labels_text(setup)})",
+            (
+                f"{loss.name} (",
+                at(loss.location),
+                ") expects one-hot labels, but the labels are integer class indices (",
+                _labels_text(setup),
+                ")",
+            ),
             loss.location,
             fix=(
                 "use loss='sparse_categorical_crossentropy', or one-hot encode the labels with "
@@ -110,8 +125,13 @@ def label_encoding_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     ):
         yield finding(
             "LG011",
-            f"the output {head.describe()} at {line_of(head.location)} predicts one "
-            f"probability, but the labels are one-hot ({_labels_text(setup)})",
+            (
+                f"the output {head.describe()} at ",
+                at(head.location),
+                " predicts one probability, but the labels are one-hot (",
+                _labels_text(setup),
+                ")",
+            ),
             head.location,
             fix=(
                 "pass the 0/1 labels without to_categorical (class_mode='binary'), or use "

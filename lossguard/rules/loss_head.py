@@ -5,23 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lossguard.facts import Activation, LabelEncoding, LossKind, TrainingSetup
-from lossguard.findings import Finding, Severity
-from lossguard.keras_semantics import tensorflow_compensates_from_logits
-from lossguard.rules.registry import finding, line_of, rule
+from lossguard.findings import Finding, Part, Severity
+from lossguard.keras.semantics import tensorflow_compensates_from_logits
+from lossguard.rules import words as w
+from lossguard.rules.registry import Needs, at, finding, rule
 
 
-def _head_text(setup: TrainingSetup) -> str:
+def _head_text(setup: TrainingSetup) -> tuple[Part, ...]:
     assert setup.head is not None
     name = f" '{setup.head.output_name}'" if setup.head.output_name else ""
-    return f"output{name} ({setup.head.describe()} at {line_of(setup.head.location)})"
+    return (f"output{name} ({setup.head.describe()} at ", at(setup.head.location), ")")
 
 
-def _loss_text(setup: TrainingSetup) -> str:
+def _loss_text(setup: TrainingSetup) -> tuple[Part, ...]:
     assert setup.loss is not None
-    return f"{setup.loss.name} ({line_of(setup.loss.location)})"
+    return (f"{setup.loss.name} (", at(setup.loss.location), ")")
 
 
-@rule("LG001", "softmax-binary-crossentropy", Severity.ERROR)
+@rule("LG001", Needs(words=(w.SOFTMAX_HEAD, w.BINARY_LOSS)))
 def softmax_with_binary_crossentropy(setup: TrainingSetup) -> Iterator[Finding]:
     head, loss = setup.head, setup.loss
     if head is None or loss is None:
@@ -47,7 +48,7 @@ def softmax_with_binary_crossentropy(setup: TrainingSetup) -> Iterator[Finding]:
         )
     yield finding(
         "LG001",
-        f"softmax {_head_text(setup)} is trained with {_loss_text(setup)}: {detail}",
+        ("softmax ", _head_text(setup), " is trained with ", _loss_text(setup), f": {detail}"),
         loss.location,
         severity=severity,
         fix=(
@@ -59,7 +60,7 @@ def softmax_with_binary_crossentropy(setup: TrainingSetup) -> Iterator[Finding]:
     )
 
 
-@rule("LG002", "sigmoid-categorical-crossentropy", Severity.ERROR)
+@rule("LG002", Needs(words=(w.SIGMOID_HEAD, w.CATEGORICAL_LOSS)))
 def sigmoid_with_categorical_crossentropy(setup: TrainingSetup) -> Iterator[Finding]:
     head, loss = setup.head, setup.loss
     if head is None or loss is None or head.activation is not Activation.SIGMOID:
@@ -75,24 +76,32 @@ def sigmoid_with_categorical_crossentropy(setup: TrainingSetup) -> Iterator[Find
         )
     yield finding(
         "LG002",
-        f"sigmoid {_head_text(setup)} is trained with {_loss_text(setup)}: categorical "
-        "cross-entropy assumes the outputs sum to 1, independent sigmoid units do not, so "
-        "training pushes every unit up and accuracy stalls",
+        (
+            "sigmoid ",
+            _head_text(setup),
+            " is trained with ",
+            _loss_text(setup),
+            ": categorical cross-entropy assumes the outputs sum to 1, independent sigmoid units "
+            "do not, so training pushes every unit up and accuracy stalls",
+        ),
         loss.location,
         fix=fix,
         related=[(head.location, "sigmoid output layer")],
     )
 
 
-@rule("LG003", "single-unit-softmax", Severity.ERROR)
+@rule("LG003", Needs(words=(w.SOFTMAX_HEAD,)))
 def single_unit_softmax(setup: TrainingSetup) -> Iterator[Finding]:
     head = setup.head
     if head is None or head.activation is not Activation.SOFTMAX or head.units != 1:
         return
     yield finding(
         "LG003",
-        f"{_head_text(setup)} applies softmax to a single unit: softmax over one value is "
-        "always 1.0, so the model predicts the same class for every input and never learns",
+        (
+            _head_text(setup),
+            " applies softmax to a single unit: softmax over one value is always 1.0, so the "
+            "model predicts the same class for every input and never learns",
+        ),
         head.activation_location or head.location,
         fix=(
             "use Dense(1, activation='sigmoid') with loss='binary_crossentropy', or "
@@ -102,7 +111,7 @@ def single_unit_softmax(setup: TrainingSetup) -> Iterator[Finding]:
     )
 
 
-@rule("LG004", "from-logits-on-probabilities", Severity.ERROR)
+@rule("LG004", Needs(words=(w.FROM_LOGITS, w.PROBABILITY_HEAD)))
 def from_logits_on_probabilities(setup: TrainingSetup) -> Iterator[Finding]:
     head, loss = setup.head, setup.loss
     if head is None or loss is None or loss.from_logits is not True:
@@ -118,8 +127,12 @@ def from_logits_on_probabilities(setup: TrainingSetup) -> Iterator[Finding]:
     )
     yield finding(
         "LG004",
-        f"{_loss_text(setup)} sets from_logits=True, but the {head.activation.value} "
-        f"{_head_text(setup)} already outputs probabilities: {backend}",
+        (
+            _loss_text(setup),
+            f" sets from_logits=True, but the {head.activation.value} ",
+            _head_text(setup),
+            f" already outputs probabilities: {backend}",
+        ),
         loss.location,
         fix=(
             f"remove activation='{head.activation.value}' from the output layer (keep "
@@ -129,7 +142,7 @@ def from_logits_on_probabilities(setup: TrainingSetup) -> Iterator[Finding]:
     )
 
 
-@rule("LG005", "missing-from-logits", Severity.WARNING)
+@rule("LG005", Needs(words=(w.CROSSENTROPY_LOSS,)))
 def missing_from_logits(setup: TrainingSetup) -> Iterator[Finding]:
     head, loss = setup.head, setup.loss
     if head is None or loss is None or head.activation is not Activation.LINEAR:
@@ -152,9 +165,13 @@ def missing_from_logits(setup: TrainingSetup) -> Iterator[Finding]:
     }[loss.kind]
     yield finding(
         "LG005",
-        f"{_head_text(setup)} has no activation, so it outputs logits, but {_loss_text(setup)} "
-        "expects probabilities (from_logits is False): Keras clips the raw values into [0, 1] "
-        "and the gradients vanish",
+        (
+            _head_text(setup),
+            " has no activation, so it outputs logits, but ",
+            _loss_text(setup),
+            " expects probabilities (from_logits is False): Keras clips the raw values into "
+            "[0, 1] and the gradients vanish",
+        ),
         loss.location,
         fix=(
             f"loss=keras.losses.{cls}(from_logits=True), or add activation='{activation}' to the output layer"
@@ -163,7 +180,7 @@ def missing_from_logits(setup: TrainingSetup) -> Iterator[Finding]:
     )
 
 
-@rule("LG006", "layer-after-output-activation", Severity.ERROR)
+@rule("LG006", Needs(words=(w.PROBABILITY_HEAD, w.RESCALING_LAYER)))
 def layer_after_output_activation(setup: TrainingSetup) -> Iterator[Finding]:
     head = setup.head
     if head is None or not head.after or not head.activation.is_probability:
@@ -171,10 +188,12 @@ def layer_after_output_activation(setup: TrainingSetup) -> Iterator[Finding]:
     layers = ", ".join(head.after)
     yield finding(
         "LG006",
-        f"{layers} comes after the {head.activation.value} output "
-        f"({head.describe()} at {line_of(head.location)}): it rescales the probabilities, "
-        "so the model no longer outputs values in [0, 1] and the loss and accuracy are "
-        "computed on the wrong numbers",
+        (
+            f"{layers} comes after the {head.activation.value} output ({head.describe()} at ",
+            at(head.location),
+            "): it rescales the probabilities, so the model no longer outputs values in [0, 1] "
+            "and the loss and accuracy are computed on the wrong numbers",
+        ),
         head.after_location or head.location,
         fix=(
             f"remove the {layers} after the output layer, or move it before the "
@@ -184,7 +203,7 @@ def layer_after_output_activation(setup: TrainingSetup) -> Iterator[Finding]:
     )
 
 
-@rule("LG007", "binary-crossentropy-on-multiclass", Severity.WARNING)
+@rule("LG007", Needs(words=(w.BINARY_LOSS, w.ONE_HOT_LABELS)))
 def binary_crossentropy_on_multiclass(setup: TrainingSetup) -> Iterator[Finding]:
     head, loss, labels = setup.head, setup.loss, setup.labels
     if head is None or loss is None or labels is None or loss.kind is not LossKind.BINARY_CE:
@@ -199,10 +218,14 @@ def binary_crossentropy_on_multiclass(setup: TrainingSetup) -> Iterator[Finding]
     logits = loss.from_logits is True
     yield finding(
         "LG007",
-        f"{_loss_text(setup)} trains {head.units} independent yes/no outputs on one-hot "
-        f"single-label targets ({labels.origin}, {line_of(labels.location)}): a one-vs-all "
-        "objective that learns poorly, and any binary accuracy is inflated by the many "
-        "easy zeros",
+        (
+            _loss_text(setup),
+            f" trains {head.units} independent yes/no outputs on one-hot single-label targets "
+            f"({labels.origin}, ",
+            at(labels.location),
+            "): a one-vs-all objective that learns poorly, and any binary accuracy is inflated "
+            "by the many easy zeros",
+        ),
         loss.location,
         fix=(
             "use keras.losses.CategoricalCrossentropy(from_logits=True) for this linear output"

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 from lossguard.facts import Activation, LabelEncoding, LossKind, MetricKind, MetricSpec, TrainingSetup
 from lossguard.findings import Finding, Severity
-from lossguard.keras_semantics import resolve_bare_accuracy
-from lossguard.rules.registry import finding, line_of, rule
-from lossguard.static.keras_api import metric_kind_from_name
+from lossguard.keras.semantics import resolve_bare_accuracy
+from lossguard.keras.vocabulary import metric_kind_from_name
+from lossguard.rules import words as w
+from lossguard.rules.registry import Needs, at, finding, rule
 
 
 def _single_label_multiclass(setup: TrainingSetup) -> bool:
@@ -30,7 +31,7 @@ def _single_label_multiclass(setup: TrainingSetup) -> bool:
     )
 
 
-@rule("LG020", "ambiguous-accuracy", Severity.WARNING)
+@rule("LG020", Needs(words=(w.ACCURACY, w.BINARY_LOSS)))
 def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
     head, loss, metrics = setup.head, setup.loss, setup.metrics
     if head is None or loss is None or not metrics or head.units is None:
@@ -67,10 +68,14 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
             threshold = "threshold=0.0" if logits else ""
             yield finding(
                 "LG020",
-                f"under {target}, metrics=[{metric.written}] on the multi-label "
-                f"{head.describe()} output ({line_of(head.location)}) with {loss.name} resolves "
-                f"to {actual.value}: it compares only the arg-max of the {head.units} outputs, "
-                "which is meaningless when several labels can be true",
+                (
+                    f"under {target}, metrics=[{metric.written}] on the multi-label "
+                    f"{head.describe()} output (",
+                    at(head.location),
+                    f") with {loss.name} resolves to {actual.value}: it compares only the arg-max "
+                    f"of the {head.units} outputs, which is meaningless when several labels can "
+                    "be true",
+                ),
                 metric.location,
                 fix=(
                     f"write metrics=[keras.metrics.BinaryAccuracy({threshold}), "
@@ -93,7 +98,7 @@ def resolved_kind(metric: MetricSpec) -> MetricKind | None:
     return kind if kind in accuracies else None
 
 
-@rule("LG021", "metric-task-mismatch", Severity.WARNING)
+@rule("LG021", Needs(words=(w.ACCURACY,)))
 def metric_task_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     metrics, loss, labels = setup.metrics, setup.loss, setup.labels
     if not metrics:
@@ -147,7 +152,7 @@ def metric_task_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
             )
 
 
-@rule("LG024", "threshold-metric-on-logits", Severity.WARNING)
+@rule("LG024", Needs(words=(w.FROM_LOGITS, w.THRESHOLD_METRIC)))
 def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
     head, loss, metrics = setup.head, setup.loss, setup.metrics
     if head is None or loss is None or not metrics:
@@ -185,10 +190,14 @@ def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
         )
         yield finding(
             "LG024",
-            f"{what}, but the linear output "
-            f"({head.describe()} at {line_of(head.location)}) gives logits "
-            f"(from_logits=True at {line_of(loss.location)}): the probability 0.5 is the "
-            "logit 0.0, so the metric counts the wrong side of the boundary",
+            (
+                f"{what}, but the linear output ({head.describe()} at ",
+                at(head.location),
+                ") gives logits (from_logits=True at ",
+                at(loss.location),
+                "): the probability 0.5 is the logit 0.0, so the metric counts the wrong side of "
+                "the boundary",
+            ),
             metric.location,
             fix=f"use {fix}",
             related=[(head.location, "linear output layer"), (loss.location, "from_logits=True")],

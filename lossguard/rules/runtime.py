@@ -6,13 +6,15 @@ import math
 from collections.abc import Iterator
 
 from lossguard.facts import Activation, LabelEncoding, LossKind, TrainingSetup
-from lossguard.findings import Finding, Severity
-from lossguard.rules.registry import finding, rule
+from lossguard.findings import Finding
+from lossguard.rules.registry import Needs, finding, rule
+
+RUNTIME = Needs(runtime_only=True)
 
 _TOLERANCE = 1e-4
 
 
-@rule("LG030", "labels-out-of-range", Severity.ERROR)
+@rule("LG030", RUNTIME)
 def labels_out_of_range(setup: TrainingSetup) -> Iterator[Finding]:
     labels, loss, head = setup.labels, setup.loss, setup.head
     if labels is None or loss is None or labels.max_value is None or labels.min_value is None:
@@ -42,7 +44,7 @@ def labels_out_of_range(setup: TrainingSetup) -> Iterator[Finding]:
         )
 
 
-@rule("LG031", "non-finite-loss", Severity.ERROR)
+@rule("LG031", RUNTIME)
 def non_finite_loss(setup: TrainingSetup) -> Iterator[Finding]:
     observation = setup.observation
     if observation is None or observation.loss_value is None:
@@ -62,7 +64,7 @@ def non_finite_loss(setup: TrainingSetup) -> Iterator[Finding]:
     )
 
 
-@rule("LG032", "output-not-probability", Severity.ERROR)
+@rule("LG032", RUNTIME)
 def output_not_probability(setup: TrainingSetup) -> Iterator[Finding]:
     observation, loss, head = setup.observation, setup.loss, setup.head
     if observation is None or loss is None or observation.output_min is None:
@@ -87,9 +89,10 @@ def output_not_probability(setup: TrainingSetup) -> Iterator[Finding]:
         )
     if problem is None:
         return
+    batch = "the probe's synthetic batch" if observation.synthetic_batch else "a real batch"
     yield finding(
         "LG032",
-        f"{problem} on a real batch, but {loss.name} expects probabilities: Keras clips them "
+        f"{problem} on {batch}, but {loss.name} expects probabilities: Keras clips them "
         "and the loss is computed on the wrong numbers",
         loss.location,
         fix="end the model with a softmax/sigmoid activation, or use from_logits=True",

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lossguard.facts import ModuleFacts, StepsUnit
-from lossguard.findings import Finding, Severity
-from lossguard.rules.registry import finding, rule
-from lossguard.static.keras_api import BOOL_PARAMS, INT_PARAMS
+from lossguard.findings import Finding
+from lossguard.keras.vocabulary import BOOL_PARAMS, INT_PARAMS
+from lossguard.rules import words as w
+from lossguard.rules.registry import TRAINING_CALL, Needs, finding, rule
 
 
-@rule("LG040", "string-boolean-argument", Severity.WARNING, subject="module")
+@rule("LG040", Needs(anchors=(w.STRING_FOR_BOOL,)), subject="module")
 def string_boolean_argument(facts: ModuleFacts) -> Iterator[Finding]:
     for arg in facts.call_arguments:
         if not isinstance(arg.value, str):
@@ -38,7 +39,7 @@ def string_boolean_argument(facts: ModuleFacts) -> Iterator[Finding]:
             )
 
 
-@rule("LG041", "removed-argument-value", Severity.WARNING, subject="module")
+@rule("LG041", Needs(anchors=(w.CLASS_WEIGHT_STRING,)), subject="module")
 def removed_argument_value(facts: ModuleFacts) -> Iterator[Finding]:
     for arg in facts.call_arguments:
         if arg.param != "class_weight" or not isinstance(arg.value, str):
@@ -56,7 +57,7 @@ def removed_argument_value(facts: ModuleFacts) -> Iterator[Finding]:
         )
 
 
-@rule("LG042", "steps-are-samples", Severity.WARNING, subject="module")
+@rule("LG042", Needs(anchors=(w.STEPS, TRAINING_CALL), words=(w.SAMPLE_COUNT,)), subject="module")
 def steps_are_samples(facts: ModuleFacts) -> Iterator[Finding]:
     for steps in facts.steps:
         if steps.unit is not StepsUnit.SAMPLES:

@@ -1,16 +1,15 @@
 """Static extractor: source text → ``ModuleFacts``, with positions resolved lazily.
 
-libcst parses the module once; the interpreter (``interpreter.py``) runs it over abstract
-values; this module turns the recorded models, compiles and fits into ``TrainingSetup`` facts.
-Node positions are computed only for the nodes a finding points at (``PositionResolver``).
+libcst parses the module once; the evaluator (``evaluator.py`` and ``handlers/``) runs it over
+abstract values; this module turns the recorded models, compiles and fits into
+``TrainingSetup`` facts. Node positions are computed only for the nodes a finding points at
+(``positions.py``).
 """
 
 from __future__ import annotations
 
-import ast
-import bisect
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import libcst as cst
 
@@ -31,11 +30,15 @@ from lossguard.facts import (
     StepsArgument,
     TrainingSetup,
 )
-from lossguard.heads import LayerInfo, head_from_chain
-from lossguard.keras_semantics import for_script, history_key
-from lossguard.static import keras_api as api
-from lossguard.static.interpreter import FitEvent, Interpreter
-from lossguard.static.names import keras_name
+from lossguard.keras import vocabulary as api
+from lossguard.keras.heads import LayerInfo, head_from_chain
+from lossguard.keras.names import keras_name
+from lossguard.keras.semantics import for_script, history_key
+from lossguard.static.evaluator import Evaluator
+from lossguard.static.outputs import output_chains
+from lossguard.static.positions import PositionResolver
+from lossguard.static.prune import prune_methods
+from lossguard.static.recorder import FitEvent
 from lossguard.static.values import (
     UNKNOWN,
     ApiRef,
@@ -73,207 +76,28 @@ def parse(text: str) -> cst.Module:
         raise ParseFailure("too deeply nested to parse", 1, 1) from None
 
 
-class PositionResolver:
-    """Line/column of a node handle, computed only for what is reported.
-
-    libcst positions cost a full code generation of the statement, so the cheap path finds the
-    node's exact text inside the line span of its top-level statement (from ``ast``, ~10x faster
-    to parse) and inside the text of the statement that was executing; only when that text is
-    not unique does it fall back to libcst's PositionProvider on the top-level statement.
-    """
-
-    def __init__(
-        self,
-        module: cst.Module,
-        refs: list[tuple[int, cst.CSTNode | None, cst.CSTNode]],
-        text: str,
-        spans: list[tuple[int, int]] | None = None,
-    ) -> None:
-        self.module = module
-        self.refs = refs
-        self.text = text
-        self._offsets: list[int] | None = None
-        self._positions: dict[int, dict[cst.CSTNode, object]] = {}
-        self._spans: list[tuple[int, int]] | None = (
-            spans if spans is not None and len(spans) == len(module.body) else None
-        )
-        self._line_starts: list[int] | None = None
-        self._cache: dict[int, Location] = {}
-
-    def resolve(self, location: Location) -> Location:
-        if location.ref is None or location.resolved:
-            return location
-        found = self._cache.get(location.ref)
-        if found is None:
-            found = self._locate(location.ref, location.path)
-            self._cache[location.ref] = found
-        return replace(
-            location,
-            line=found.line,
-            column=found.column,
-            end_line=found.end_line,
-            end_column=found.end_column,
-        )
-
-    def _locate(self, ref: int, path: str) -> Location:
-        stmt_index, statement, node = self.refs[ref]
-        if stmt_index >= len(self.module.body):
-            return Location(path, 1, 1, 1, 1)
-        quick = self._by_text(stmt_index, statement, node)
-        if quick is not None:
-            return Location(path, *quick)
-        return Location(path, *self._by_metadata(stmt_index, node))
-
-    # ----- the cheap path -------------------------------------------------------------------
-
-    def _top_level_spans(self) -> list[tuple[int, int]]:
-        if self._spans is None:
-            self._spans = []
-        if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
-        return self._spans
-
-    def _by_text(
-        self, stmt_index: int, statement: cst.CSTNode | None, node: cst.CSTNode
-    ) -> tuple[int, int, int, int] | None:
-        spans = self._top_level_spans()
-        if not spans or self._line_starts is None:
-            return None
-        starts = self._line_starts
-        first, last = spans[stmt_index]
-        begin = starts[first - 1]
-        end = starts[last] if last < len(starts) else len(self.text)
-        windows = [(begin, end), (0, len(self.text))]
-        if statement is not None and statement is not node:
-            statement_text = self.module.code_for_node(statement).strip()
-            at = _unique(self.text, statement_text, begin, end)
-            if at is not None:
-                windows.insert(0, (at, at + len(statement_text)))
-        node_text = self.module.code_for_node(node).strip()
-        for low, high in windows:
-            at = _unique(self.text, node_text, low, high)
-            if at is not None:
-                return (*self._line_column(at), *self._line_column(at + len(node_text)))
-            if self.text.find(node_text, low, high) >= 0:
-                return None  # present but ambiguous here: a wider window cannot do better
-        return None
-
-    def _line_column(self, offset: int) -> tuple[int, int]:
-        assert self._line_starts is not None
-        line = bisect.bisect_right(self._line_starts, offset)
-        return line, offset - self._line_starts[line - 1] + 1
-
-    # ----- the exact path -------------------------------------------------------------------
-
-    def _by_metadata(self, stmt_index: int, node: cst.CSTNode) -> tuple[int, int, int, int]:
-        positions = self._positions.get(stmt_index)
-        if positions is None:
-            from libcst.metadata import MetadataWrapper, PositionProvider  # the rare, costly path
-
-            stmt = self.module.body[stmt_index]
-            mini = cst.Module(
-                body=[stmt],
-                default_indent=self.module.default_indent,
-                default_newline=self.module.default_newline,
-            )
-            wrapper = MetadataWrapper(mini, unsafe_skip_copy=True)
-            positions = dict(wrapper.resolve(PositionProvider))
-            self._positions[stmt_index] = positions
-        code_range = positions.get(node)
-        if code_range is None:
-            return (1, 1, 1, 1)
-        offset = self._statement_offsets()[stmt_index]
-        start, end = code_range.start, code_range.end  # type: ignore[attr-defined]
-        return (start.line + offset, start.column + 1, end.line + offset, end.column + 1)
-
-    def _statement_offsets(self) -> list[int]:
-        if self._offsets is None:
-            offsets = []
-            line = len(self.module.header)
-            for stmt in self.module.body:
-                offsets.append(line)
-                line += self.module.code_for_node(stmt).count("\n")
-            self._offsets = offsets
-        return self._offsets
-
-
-def _unique(text: str, needle: str, begin: int, end: int) -> int | None:
-    if not needle:
-        return None
-    first = text.find(needle, begin, end)
-    if first < 0 or text.find(needle, first + 1, end) >= 0:
-        return None
-    return first
-
-
+@dataclass
 class Extraction:
     """The facts of one module, and the means to place them."""
 
-    def __init__(self, facts: ModuleFacts, resolver: PositionResolver) -> None:
-        self.facts = facts
-        self.resolver = resolver
+    facts: ModuleFacts
+    resolver: PositionResolver
 
 
-def extract(text: str, path: str, target: KerasTarget) -> Extraction:
-    reduced, spans = reduce_source(text)
+def extract(
+    text: str, path: str, target: KerasTarget, method_anchor: re.Pattern[str] | None = None
+) -> Extraction:
+    reduced, spans = prune_methods(text, method_anchor)
     module = parse(reduced)
-    interpreter = Interpreter(module)
-    interpreter.run()
-    builder = _SetupBuilder(interpreter, path, for_script(target, text))
-    facts = builder.build()
-    return Extraction(facts, PositionResolver(module, interpreter.refs, reduced, spans))
-
-
-# A method can only add facts if it compiles/fits a model or passes a literal the LG04x rules read.
-_METHOD_TRIGGER = re.compile(
-    r"\.(?:compile|fit|fit_generator|train_on_batch)\s*\(|=\s*['\"](?:true|false|yes|no|0|1|2)['\"]"
-    r"|class_weight\s*=\s*['\"]|steps_per_epoch|validation_steps",
-    re.IGNORECASE,
-)
-
-
-def reduce_source(text: str) -> tuple[str, list[tuple[int, int]] | None]:
-    """Blank out class methods that cannot contribute a fact, keeping every line in place.
-
-    libcst parsing dominates the cost of a check; ``ast`` is ~10x faster. Methods are analysed
-    on their own (``self`` is unknown), so a method without a compile/fit call or a flagged
-    literal can add nothing — it becomes ``pass``. Lines and columns of the rest do not move.
-    Also returns the line span of every top-level statement (for the position resolver).
-    """
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return text, None
-    spans = [
-        (min([s.lineno] + [d.lineno for d in getattr(s, "decorator_list", [])]), s.end_lineno or s.lineno)
-        for s in tree.body
-    ]
-    lines = text.split("\n")
-    changed = False
-    for node in tree.body:
-        if not isinstance(node, ast.ClassDef):
-            continue
-        for member in node.body:
-            if not isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
-                continue
-            first = min([member.lineno] + [d.lineno for d in member.decorator_list])
-            last = member.end_lineno or member.lineno
-            head = lines[first - 1]
-            indent = head[: len(head) - len(head.lstrip())]
-            if not head.lstrip().startswith(("def ", "async ", "@")) or first == node.lineno:
-                continue
-            if _METHOD_TRIGGER.search("\n".join(lines[first - 1 : last])):
-                continue
-            lines[first - 1] = f"{indent}pass"
-            for index in range(first, last):
-                lines[index] = ""
-            changed = True
-    return ("\n".join(lines) if changed else text), spans
+    evaluator = Evaluator(module)
+    evaluator.run()
+    facts = _SetupBuilder(evaluator, path, for_script(target, text)).build()
+    return Extraction(facts, PositionResolver(module, evaluator.refs, reduced, spans))
 
 
 class _SetupBuilder:
-    def __init__(self, interpreter: Interpreter, path: str, target: KerasTarget) -> None:
-        self.it = interpreter
+    def __init__(self, evaluator: Evaluator, path: str, target: KerasTarget) -> None:
+        self.it = evaluator
         self.path = path
         self.target = target
 
@@ -283,20 +107,21 @@ class _SetupBuilder:
     def build(self) -> ModuleFacts:
         setups: list[TrainingSetup] = []
         fitted: set[int] = set()
-        for event in self.it.fits:
+        for event in self.it.record.fits:
             fitted.add(id(event.model))
             setups.extend(
                 self.setups_for(
                     event.model, event.layers_snapshot, event.outputs_snapshot, event.compile, event
                 )
             )
-        for model in self.it.models:
+        for model in self.it.record.models:
             if id(model) not in fitted and model.compile is not None:
                 setups.extend(self.setups_for(model, model.layers, model.outputs, model.compile, None))
         call_args = tuple(
-            CallArgument(a.callee, a.param, a.value, a.text, self.loc(a.ref)) for a in self.it.call_args
+            CallArgument(a.callee, a.param, a.value, a.text, self.loc(a.ref))
+            for a in self.it.record.call_args
         )
-        steps = tuple(StepsArgument(s.param, s.unit, s.text, self.loc(s.ref)) for s in self.it.steps)
+        steps = tuple(StepsArgument(s.param, s.unit, s.text, self.loc(s.ref)) for s in self.it.record.steps)
         return ModuleFacts(self.path, tuple(setups), call_args, steps, self.target)
 
     # ----- one model ------------------------------------------------------------------------
@@ -309,7 +134,7 @@ class _SetupBuilder:
         compile_val: CompileVal | None,
         event: FitEvent | None,
     ) -> list[TrainingSetup]:
-        chains = self.it.output_chains(layers, outputs, model)
+        chains = output_chains(layers, outputs, model)
         heads: list[OutputHead | None]
         if chains is None:
             heads = [None]
@@ -473,4 +298,4 @@ class _SetupBuilder:
         return FitSpec(event.method, self.loc(event.ref), event.has_validation, tuple(callbacks))
 
 
-__all__ = ["Extraction", "ParseFailure", "PositionResolver", "extract", "parse"]
+__all__ = ["Extraction", "ParseFailure", "extract", "parse"]

@@ -184,6 +184,7 @@ class FuncVal:
     stmt: int
     called: bool = False
     is_method: bool = False
+    generator: bool | None = None  # does its body yield? (None: not yet looked)
 
 
 @dataclass(eq=False)
@@ -238,3 +239,35 @@ Value = Union[  # noqa: UP007
     LambdaVal,
     MethodVal,
 ]
+
+
+def int_value(value: Value | None) -> int | None:
+    if isinstance(value, Const) and isinstance(value.value, int) and not isinstance(value.value, bool):
+        return value.value
+    return None
+
+
+def float_value(value: Value | None) -> float | None:
+    if (
+        isinstance(value, Const)
+        and isinstance(value.value, int | float)
+        and not isinstance(value.value, bool)
+    ):
+        return float(value.value)
+    return None
+
+
+def shape_of(value: Value | None) -> tuple[int | None, ...] | None:
+    if isinstance(value, Const) and isinstance(value.value, int):
+        return (value.value,)
+    if isinstance(value, SeqVal) and value.exact:
+        return tuple(int_value(item) for item in value.items)
+    return None
+
+
+def as_label(value: Value | None) -> LabelVal | None:
+    return value if isinstance(value, LabelVal) else None
+
+
+def is_input(value: Value) -> bool:
+    return isinstance(value, TensorVal) and value.layer is None and value.parent is None and not value.opaque

@@ -189,3 +189,17 @@ def test_notebooks_are_probed_and_mapped_to_cells() -> None:
     assert (finding["code"], finding["source"]) == ("LG001", "runtime")
     assert (finding["cell"], finding["cell_line"]) == (3, 2)
     assert "(Dense(4, softmax) at cell 2, line 4)" in finding["message"]
+
+
+def test_suppressions_hold_for_runtime_findings(tmp_path: Path) -> None:
+    """One pipeline: a finding silenced in the source stays silent when the probe finds it."""
+    text = (SCRIPTS / "subclassed_softmax_bce.py").read_text()
+    silenced = text.replace('metrics=["categorical_accuracy"])', 'metrics=["categorical_accuracy"])  # lossguard: ignore[LG001]')
+    assert silenced != text
+    (tmp_path / "silenced.py").write_text(silenced)
+    assert probe(tmp_path / "silenced.py", "--keras-version", "3", "--report-unused-ignores") == []
+
+
+def test_fit_generator_callbacks_given_by_position_are_read() -> None:
+    findings = probe(SCRIPTS / "fit_generator_positional_callbacks.py", env={"TF_USE_LEGACY_KERAS": "1"})
+    assert found(findings) == {("LG022", "runtime")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lossguard.facts import LabelEncoding, LossKind, MetricKind
-from lossguard.keras_semantics import (
+from lossguard.keras.semantics import (
     VersionError,
     accuracy_follows_loss,
     detect_installed,
@@ -108,9 +108,9 @@ model.fit(x, y, nb_epoch=10, validation_split=0.1, callbacks=[EarlyStopping(moni
 
 
 def test_assumed_keras3_is_uncertain_for_legacy_scripts() -> None:
-    from lossguard.config import Settings
     from lossguard.engine import CheckOptions, check_source
-    from lossguard.keras_semantics import ASSUMED_KERAS3
+    from lossguard.keras.semantics import ASSUMED_KERAS3
+    from lossguard.settings import Settings
 
     def codes_for(target):
         options = CheckOptions(Settings(), target, use_cache=False)

@@ -1,0 +1,436 @@
+"""A small abstract interpreter over a libcst module: the Python core.
+
+It executes the script's statements in order over abstract values (``values.py``). Branches and
+loops fork the state (``state.py``), same-file functions are followed with their arguments, and
+anything not understood is ``UNKNOWN``: the rules stay silent on it. What libraries do — Keras,
+numpy, TensorFlow, pandas — is not here but in ``handlers/``, looked up by the qualified name of
+what is called (as mypy plugins are); compiles and fits go to the ``Recorder``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import libcst as cst
+
+from lossguard.keras.names import keras_name
+from lossguard.static import handlers
+from lossguard.static.calls import NO_ARGS, Args, Call
+from lossguard.static.expressions import evaluate
+from lossguard.static.recorder import Recorder
+from lossguard.static.state import fork, same_value
+from lossguard.static.values import (
+    UNKNOWN,
+    ApiRef,
+    ClassVal,
+    Const,
+    FuncVal,
+    InstanceVal,
+    LambdaVal,
+    LayerVal,
+    MethodVal,
+    ModelVal,
+    SeqVal,
+    Value,
+)
+
+MAX_CALL_DEPTH = 6
+STATEMENT_BUDGET = 40_000
+
+
+class BudgetExceeded(Exception):
+    """The script is too large or recursive to follow completely; stop where we are."""
+
+
+class Frame:
+    def __init__(self, env: dict[str, Value], stmt: int, is_module: bool = False) -> None:
+        self.env = env
+        self.stmt = stmt
+        self.returns: list[Value] = []
+        self.is_module = is_module
+
+
+class Evaluator:
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self.refs: list[tuple[int, cst.CSTNode | None, cst.CSTNode]] = []
+        self.statement: cst.CSTNode | None = None  # the statement being executed
+        self.globals: dict[str, Value] = {"__name__": Const("__main__")}
+        self.star_modules: list[str] = []
+        self.functions: list[FuncVal] = []
+        self.budget = STATEMENT_BUDGET
+        self.depth = 0
+        self.frame = Frame(self.globals, 0, is_module=True)
+        self.class_depth = 0
+        self.record = Recorder(self.ref, self.text)
+
+    # ----- bookkeeping -------------------------------------------------------------------
+
+    def ref(self, node: cst.CSTNode) -> int:
+        self.refs.append((self.frame.stmt, self.statement, node))
+        return len(self.refs) - 1
+
+    def text(self, node: cst.CSTNode, limit: int = 80) -> str:
+        code = self.module.code_for_node(node).strip()
+        code = " ".join(code.split())
+        return code if len(code) <= limit else code[: limit - 1] + "…"
+
+    # ----- statements --------------------------------------------------------------------
+
+    def run(self) -> None:
+        try:
+            for index, stmt in enumerate(self.module.body):
+                self.frame.stmt = index
+                self.exec_stmt(stmt)
+            for func in list(self.functions):
+                if not func.called:
+                    self.call_function(func, Args([], {}, True, {}), unknown_params=True)
+        except (BudgetExceeded, RecursionError):
+            return
+
+    def exec_block(self, body: Sequence[cst.BaseStatement] | cst.BaseSuite) -> None:
+        if isinstance(body, cst.IndentedBlock):
+            statements: Sequence[cst.CSTNode] = body.body
+        elif isinstance(body, cst.SimpleStatementSuite):
+            for small in body.body:
+                self.exec_small(small)
+            return
+        else:
+            statements = body  # type: ignore[assignment]
+        for stmt in statements:
+            self.exec_stmt(stmt)  # type: ignore[arg-type]
+
+    def branches(self, paths: list[Callable[[], None]]) -> None:
+        fork(self.frame.env, self.record.models, paths)
+
+    def exec_stmt(self, stmt: cst.BaseStatement | cst.BaseSmallStatement) -> None:
+        self.budget -= 1
+        if isinstance(stmt, cst.SimpleStatementLine | cst.If | cst.For | cst.While | cst.With):
+            self.statement = stmt
+        if self.budget < 0:
+            raise BudgetExceeded
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                self.exec_small(small)
+        elif isinstance(stmt, cst.If):
+            self.exec_if(stmt)
+        elif isinstance(stmt, cst.For):
+            self.eval(stmt.iter)
+            self.bind(stmt.target, UNKNOWN)
+            self.branches([lambda: self.exec_block(stmt.body), lambda: None])
+        elif isinstance(stmt, cst.While):
+            self.eval(stmt.test)
+            self.branches([lambda: self.exec_block(stmt.body), lambda: None])
+        elif isinstance(stmt, cst.Try):
+            self.exec_block(stmt.body)
+            if stmt.orelse is not None:
+                self.exec_block(stmt.orelse.body)
+            if stmt.finalbody is not None:
+                self.exec_block(stmt.finalbody.body)
+        elif isinstance(stmt, cst.With):
+            for item in stmt.items:
+                self.eval(item.item)
+                if item.asname is not None:
+                    self.bind(item.asname.name, UNKNOWN)
+            self.exec_block(stmt.body)
+        elif isinstance(stmt, cst.FunctionDef):
+            func = FuncVal(stmt, self.frame.stmt, is_method=self.class_depth > 0)
+            self.functions.append(func)
+            if self.class_depth == 0:
+                self.frame.env[stmt.name.value] = func
+        elif isinstance(stmt, cst.ClassDef):
+            self.exec_class(stmt)
+        elif isinstance(stmt, cst.BaseSmallStatement):
+            self.exec_small(stmt)
+
+    def exec_class(self, stmt: cst.ClassDef) -> None:
+        is_model = False
+        is_data = False
+        for base in stmt.bases:
+            value = self.eval(base.value)
+            if isinstance(value, ApiRef):
+                name = keras_name(value.path)
+                if name and name.name in ("Model", "Sequential", "Functional"):
+                    is_model = True
+                if name and name.name in ("Sequence", "PyDataset"):
+                    is_data = True
+            elif isinstance(value, ClassVal):
+                is_model = is_model or value.is_model
+                is_data = is_data or value.is_data
+        self.frame.env[stmt.name.value] = ClassVal(stmt.name.value, is_model, is_data)
+        self.class_depth += 1
+        try:
+            saved = dict(self.frame.env)
+            self.exec_block(stmt.body)
+            self.frame.env.clear()
+            self.frame.env.update(saved)
+        finally:
+            self.class_depth -= 1
+
+    def exec_if(self, stmt: cst.If) -> None:
+        test = self.eval(stmt.test)
+        orelse = stmt.orelse
+        if isinstance(test, Const):
+            if test.value:
+                self.exec_block(stmt.body)
+            elif isinstance(orelse, cst.If):
+                self.exec_if(orelse)
+            elif isinstance(orelse, cst.Else):
+                self.exec_block(orelse.body)
+            return
+
+        def run_else() -> None:
+            if isinstance(orelse, cst.If):
+                self.exec_if(orelse)
+            elif isinstance(orelse, cst.Else):
+                self.exec_block(orelse.body)
+
+        self.branches([lambda: self.exec_block(stmt.body), run_else])
+
+    def exec_small(self, small: cst.BaseSmallStatement) -> None:
+        if isinstance(small, cst.Assign):
+            value = self.eval(small.value)
+            for target in small.targets:
+                self.bind(target.target, value)
+        elif isinstance(small, cst.AnnAssign):
+            if small.value is not None:
+                self.bind(small.target, self.eval(small.value))
+        elif isinstance(small, cst.AugAssign):
+            self.eval(small.value)
+            self.bind(small.target, UNKNOWN)
+        elif isinstance(small, cst.Expr):
+            self.eval(small.value)
+        elif isinstance(small, cst.Return):
+            value = self.eval(small.value) if small.value is not None else Const(None)
+            self.frame.returns.append(value)
+        elif isinstance(small, cst.Import):
+            for alias in small.names:
+                dotted = dotted_name(alias.name)
+                if alias.asname is not None:
+                    self.bind(alias.asname.name, ApiRef(dotted))
+                else:
+                    top = dotted.split(".")[0]
+                    self.frame.env[top] = ApiRef(top)
+        elif isinstance(small, cst.ImportFrom):
+            self.exec_import_from(small)
+        elif isinstance(small, cst.Del):
+            self.bind(small.target, UNKNOWN)
+
+    def exec_import_from(self, small: cst.ImportFrom) -> None:
+        module = "" if small.relative or small.module is None else dotted_name(small.module)
+        if isinstance(small.names, cst.ImportStar):
+            if module:
+                self.star_modules.append(module)
+            return
+        for alias in small.names:
+            name = dotted_name(alias.name)
+            target = alias.asname.name if alias.asname is not None else None
+            value: Value = ApiRef(f"{module}.{name}") if module else UNKNOWN
+            if target is not None:
+                self.bind(target, value)
+            else:
+                self.frame.env[name.split(".")[0]] = value
+
+    def eval(self, node: cst.BaseExpression | None) -> Value:
+        return evaluate(self, node)
+
+    # ----- binding and lookup --------------------------------------------------------------
+
+    def bind(self, target: cst.BaseExpression | cst.BaseAssignTargetExpression, value: Value) -> None:
+        if isinstance(target, cst.Name):
+            self.frame.env[target.value] = value
+        elif isinstance(target, cst.Tuple | cst.List):
+            elements = target.elements
+            if (
+                isinstance(value, SeqVal)
+                and value.exact
+                and len(value.items) == len(elements)
+                and not any(isinstance(e, cst.StarredElement) for e in elements)
+            ):
+                for element, item in zip(elements, value.items, strict=True):
+                    self.bind(element.value, item)
+            else:
+                for element in elements:
+                    self.bind(element.value, UNKNOWN)
+        elif isinstance(target, cst.Attribute):
+            owner = self.eval(target.value)
+            if isinstance(owner, InstanceVal):
+                owner.attrs[target.attr.value] = value
+        elif isinstance(target, cst.StarredElement):
+            self.bind(target.value, UNKNOWN)
+
+    def lookup(self, name: str) -> Value:
+        if name in self.frame.env:
+            return self.frame.env[name]
+        if name in self.globals:
+            return self.globals[name]
+        if name in ("True", "False", "None"):
+            return Const({"True": True, "False": False, "None": None}[name])
+        if self.star_modules:
+            module = handlers.star_module_for(name, self.star_modules)
+            if module is not None:
+                return ApiRef(f"{module}.{name}")
+        if name in handlers.BUILTINS:
+            return ApiRef(f"builtins.{name}")
+        return UNKNOWN
+
+    # ----- calls --------------------------------------------------------------------------
+
+    def eval_args(self, node: cst.Call) -> Args:
+        positional: list[Value] = []
+        keywords: dict[str, Value] = {}
+        nodes: dict[str, cst.CSTNode] = {}
+        has_star = False
+        for arg in node.args:
+            value = self.eval(arg.value)
+            if arg.star:
+                has_star = True
+                continue
+            if arg.keyword is not None:
+                keywords[arg.keyword.value] = value
+                nodes[arg.keyword.value] = arg.value
+            else:
+                nodes[f"#{len(positional)}"] = arg.value
+                positional.append(value)
+        return Args(positional, keywords, has_star, nodes)
+
+    def eval_call(self, node: cst.Call) -> Value:
+        func = self.eval(node.func)
+        args = self.eval_args(node)
+        if isinstance(func, ApiRef):
+            handler = handlers.function_for(func.path)
+            return handler(self, Call(func.path, args, node)) if handler is not None else UNKNOWN
+        if isinstance(func, MethodVal):
+            method = handlers.method_for(func.obj)
+            return method(self, func.obj, func.name, Call(func.name, args, node))
+        if isinstance(func, FuncVal):
+            return self.call_function(func, args)
+        if isinstance(func, LambdaVal):
+            return self.call_lambda(func, args)
+        if isinstance(func, ClassVal):
+            if func.is_model:
+                return self.record.model(ModelVal("subclassed", self.ref(node)))
+            if func.is_data:
+                return handlers.data_instance()
+            return InstanceVal(func)
+        if isinstance(func, LayerVal | ModelVal):
+            return handlers.apply_layer(func, args)
+        return UNKNOWN
+
+    def call_function(self, func: FuncVal, args: Args, unknown_params: bool = False) -> Value:
+        func.called = True
+        if is_generator(func):
+            return handlers.data_instance()  # calling a generator function makes an iterator
+        if self.depth >= MAX_CALL_DEPTH:
+            return UNKNOWN
+        node: cst.FunctionDef = func.node
+        env: dict[str, Value] = {}
+        saved, saved_statement = self.frame, self.statement
+        self.frame = Frame(env, func.stmt)
+        self.statement = None
+        self.depth += 1
+        try:
+            self.bind_parameters(node.params, func.is_method, args, unknown_params, env)
+            self.exec_block(node.body)
+            returns = self.frame.returns
+        finally:
+            self.depth -= 1
+            self.frame = saved
+            self.statement = saved_statement
+        if not returns:
+            return Const(None)
+        return returns[0] if same_value(returns) else UNKNOWN
+
+    def call_value(self, func: Value, args: Args) -> Value:
+        """Call a same-file function or lambda passed as a value (e.g. to ``dataset.map``)."""
+        if isinstance(func, LambdaVal):
+            return self.call_lambda(func, args)
+        if isinstance(func, FuncVal):
+            return self.call_function(func, args)
+        return UNKNOWN
+
+    def call_lambda(self, func: LambdaVal, args: Args = NO_ARGS) -> Value:
+        params = func.node.params
+        env: dict[str, Value] = {}
+        ordered = list(params.posonly_params) + list(params.params)
+        for index, param in enumerate(ordered):
+            env[param.name.value] = args.positional[index] if index < len(args.positional) else UNKNOWN
+        for param in params.kwonly_params:
+            env[param.name.value] = UNKNOWN
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                env[star.name.value] = UNKNOWN
+        saved_env = self.frame.env
+        self.frame.env = {**saved_env, **env}
+        try:
+            return self.eval(func.node.body)
+        finally:
+            self.frame.env = saved_env
+
+    def bind_parameters(
+        self, params: cst.Parameters, is_method: bool, args: Args, unknown_params: bool, env: dict[str, Value]
+    ) -> None:
+        ordered = list(params.posonly_params) + list(params.params)
+        positional = list(args.positional)
+        if is_method and ordered:
+            env[ordered[0].name.value] = UNKNOWN
+            ordered = ordered[1:]
+        for index, param in enumerate(ordered):
+            name = param.name.value
+            if unknown_params or args.has_star:
+                value: Value = UNKNOWN
+            elif index < len(positional):
+                value = positional[index]
+            elif name in args.keywords:
+                value = args.keywords[name]
+            elif param.default is not None:
+                value = self.eval(param.default)
+            else:
+                value = UNKNOWN
+            env[name] = value
+        for param in params.kwonly_params:
+            name = param.name.value
+            if not unknown_params and name in args.keywords:
+                env[name] = args.keywords[name]
+            elif param.default is not None and not unknown_params:
+                env[name] = self.eval(param.default)
+            else:
+                env[name] = UNKNOWN
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                env[star.name.value] = UNKNOWN
+
+
+class _YieldFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Yield(self, node: cst.Yield) -> bool:
+        self.found = True
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # a nested function's yield is its own
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+
+def is_generator(func: FuncVal) -> bool:
+    """True for a function whose own body yields (computed once per function)."""
+    if func.generator is None:
+        finder = _YieldFinder()
+        func.node.body.visit(finder)
+        func.generator = finder.found
+    return func.generator
+
+
+def dotted_name(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{dotted_name(node.value)}.{node.attr.value}"
+    return ""

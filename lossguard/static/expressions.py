@@ -1,0 +1,234 @@
+"""Expressions of the Python core: literals, containers, operators, subscripts, attributes.
+
+Library values (a Keras model's ``.output``, ``np.eye(n)[y]``) are handed to the handlers
+registered for their value type; everything else here is plain Python semantics.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossguard.static import handlers
+from lossguard.static.state import same_value
+from lossguard.static.values import (
+    UNKNOWN,
+    ApiRef,
+    Const,
+    DictVal,
+    InstanceVal,
+    LambdaVal,
+    QuotientVal,
+    SeqVal,
+    Value,
+)
+
+if TYPE_CHECKING:
+    from lossguard.static.evaluator import Evaluator
+
+
+def evaluate(ev: Evaluator, node: cst.BaseExpression | None) -> Value:
+    if node is None:
+        return UNKNOWN
+    if isinstance(node, cst.Name):
+        return ev.lookup(node.value)
+    if isinstance(node, cst.Integer | cst.Float):
+        try:
+            return Const(node.evaluated_value)
+        except ValueError:
+            return UNKNOWN
+    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+        try:
+            literal = node.evaluated_value
+        except Exception:
+            return UNKNOWN
+        return Const(literal) if isinstance(literal, str) else UNKNOWN
+    if isinstance(node, cst.FormattedString):
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringExpression):
+                ev.eval(part.expression)
+        return UNKNOWN
+    if isinstance(node, cst.Attribute):
+        return _attribute(ev, node)
+    if isinstance(node, cst.Call):
+        return ev.eval_call(node)
+    if isinstance(node, cst.List | cst.Tuple | cst.Set):
+        return _sequence(ev, node)
+    if isinstance(node, cst.Dict):
+        return _dict(ev, node)
+    if isinstance(node, cst.Subscript):
+        return _subscript(ev, node)
+    if isinstance(node, cst.BinaryOperation):
+        return _binary(ev, node)
+    if isinstance(node, cst.UnaryOperation):
+        operand = ev.eval(node.expression)
+        if isinstance(operand, Const) and isinstance(operand.value, int | float | bool):
+            if isinstance(node.operator, cst.Minus):
+                return Const(-operand.value)
+            if isinstance(node.operator, cst.Not):
+                return Const(not operand.value)
+            if isinstance(node.operator, cst.Plus):
+                return operand
+        return UNKNOWN
+    if isinstance(node, cst.Comparison):
+        return _comparison(ev, node)
+    if isinstance(node, cst.BooleanOperation):
+        left = ev.eval(node.left)
+        right = ev.eval(node.right)
+        if isinstance(left, Const) and isinstance(right, Const):
+            if isinstance(node.operator, cst.And):
+                return Const(left.value and right.value)
+            return Const(left.value or right.value)
+        return UNKNOWN
+    if isinstance(node, cst.IfExp):
+        test = ev.eval(node.test)
+        body = ev.eval(node.body)
+        orelse = ev.eval(node.orelse)
+        if isinstance(test, Const):
+            return body if test.value else orelse
+        return body if same_value([body, orelse]) else UNKNOWN
+    if isinstance(node, cst.NamedExpr):
+        named = ev.eval(node.value)
+        ev.bind(node.target, named)
+        return named
+    if isinstance(node, cst.Lambda):
+        return LambdaVal(node)
+    if isinstance(node, cst.Await):
+        ev.eval(node.expression)
+        return UNKNOWN
+    return UNKNOWN
+
+
+def _sequence(ev: Evaluator, node: cst.List | cst.Tuple | cst.Set) -> Value:
+    items: list[Value] = []
+    exact = True
+    for element in node.elements:
+        if isinstance(element, cst.StarredElement):
+            inner = ev.eval(element.value)
+            if isinstance(inner, SeqVal) and inner.exact:
+                items.extend(inner.items)
+            else:
+                items = [UNKNOWN]
+                exact = False
+        else:
+            items.append(ev.eval(element.value))
+    return SeqVal(items, isinstance(node, cst.Tuple), exact)
+
+
+def _dict(ev: Evaluator, node: cst.Dict) -> Value:
+    entries: dict[str, Value] = {}
+    known = True
+    for entry in node.elements:
+        if isinstance(entry, cst.DictElement):
+            key = ev.eval(entry.key)
+            value = ev.eval(entry.value)
+            if isinstance(key, Const) and isinstance(key.value, str):
+                entries[key.value] = value
+            else:
+                known = False
+        else:
+            ev.eval(entry.value)
+            known = False
+    return DictVal(entries) if known else UNKNOWN
+
+
+def _comparison(ev: Evaluator, node: cst.Comparison) -> Value:
+    left = ev.eval(node.left)
+    if len(node.comparisons) != 1:
+        for target in node.comparisons:
+            ev.eval(target.comparator)
+        return UNKNOWN
+    comparison = node.comparisons[0]
+    right = ev.eval(comparison.comparator)
+    if not (isinstance(left, Const) and isinstance(right, Const)):
+        return UNKNOWN
+    compare = _COMPARISONS.get(type(comparison.operator))
+    if compare is None:
+        return UNKNOWN
+    try:
+        return Const(compare(left.value, right.value))
+    except TypeError:
+        return UNKNOWN
+
+
+def _binary(ev: Evaluator, node: cst.BinaryOperation) -> Value:
+    left = ev.eval(node.left)
+    right = ev.eval(node.right)
+    op = node.operator
+    if isinstance(op, cst.Divide | cst.FloorDivide) and not (
+        isinstance(left, Const) and isinstance(right, Const)
+    ):
+        return QuotientVal()
+    if isinstance(op, cst.Add) and isinstance(right, SeqVal):
+        if isinstance(left, SeqVal):
+            return SeqVal(left.items + right.items, right.is_tuple, left.exact and right.exact)
+        return SeqVal([UNKNOWN, *right.items], right.is_tuple, exact=False)
+    if isinstance(left, Const) and isinstance(right, Const):
+        a, b = left.value, right.value
+        if isinstance(a, bool) or isinstance(b, bool):
+            return UNKNOWN
+        try:
+            if isinstance(op, cst.Add):
+                return Const(a + b)
+            if isinstance(op, cst.Subtract):
+                return Const(a - b)
+            if isinstance(op, cst.Multiply) and not (isinstance(a, str) or isinstance(b, str)):
+                return Const(a * b)
+            if isinstance(op, cst.FloorDivide):
+                return Const(a // b, quotient=True)
+            if isinstance(op, cst.Divide):
+                return Const(a / b, quotient=True)
+        except (TypeError, ZeroDivisionError, OverflowError):
+            return UNKNOWN
+    return UNKNOWN
+
+
+def _subscript(ev: Evaluator, node: cst.Subscript) -> Value:
+    base = ev.eval(node.value)
+    index: Value = UNKNOWN
+    if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        index = ev.eval(node.slice[0].slice.value)
+    else:
+        for element in node.slice:
+            if isinstance(element.slice, cst.Index):
+                ev.eval(element.slice.value)
+    if isinstance(base, SeqVal) and base.exact and isinstance(index, Const):
+        if isinstance(index.value, int) and -len(base.items) <= index.value < len(base.items):
+            return base.items[index.value]
+        return UNKNOWN
+    if isinstance(base, DictVal) and isinstance(index, Const) and isinstance(index.value, str):
+        return base.items.get(index.value, UNKNOWN)
+    subscript = handlers.subscript_for(base)
+    return subscript(ev, base, index, node) if subscript is not None else UNKNOWN
+
+
+def _attribute(ev: Evaluator, node: cst.Attribute) -> Value:
+    base = ev.eval(node.value)
+    attr = node.attr.value
+    if isinstance(base, ApiRef):
+        return ApiRef(f"{base.path}.{attr}")
+    if isinstance(base, InstanceVal) and attr in base.attrs:
+        return base.attrs[attr]
+    attribute = handlers.attribute_for(base)
+    return attribute(ev, base, attr) if attribute is not None else UNKNOWN
+
+
+def _is(a: object, b: object) -> bool:
+    return a is b
+
+
+def _is_not(a: object, b: object) -> bool:
+    return a is not b
+
+
+_COMPARISONS = {
+    cst.Equal: lambda a, b: a == b,
+    cst.NotEqual: lambda a, b: a != b,
+    cst.LessThan: lambda a, b: a < b,
+    cst.GreaterThan: lambda a, b: a > b,
+    cst.LessThanEqual: lambda a, b: a <= b,
+    cst.GreaterThanEqual: lambda a, b: a >= b,
+    cst.Is: _is,
+    cst.IsNot: _is_not,
+}

@@ -1,0 +1,443 @@
+"""Keras: models, layers, losses, metrics, callbacks, applications, label utilities and loaders."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossguard.facts import Activation, LabelEncoding, LossKind, MetricKind
+from lossguard.keras import vocabulary as api
+from lossguard.static.calls import Call
+from lossguard.static.handlers.registry import attributes, function, methods
+from lossguard.static.values import (
+    UNKNOWN,
+    ApiRef,
+    CallbackVal,
+    Const,
+    DataVal,
+    DictVal,
+    GeneratorFactoryVal,
+    LabelVal,
+    LayerVal,
+    LossVal,
+    MethodVal,
+    MetricVal,
+    ModelVal,
+    SeqVal,
+    TensorVal,
+    Value,
+    as_label,
+    float_value,
+    int_value,
+    is_input,
+)
+
+if TYPE_CHECKING:
+    from lossguard.static.evaluator import Evaluator
+
+_MERGE_LAYERS = ("add", "concatenate", "average", "maximum", "multiply", "subtract", "dot")
+
+
+# ----- models -------------------------------------------------------------------------------
+
+
+@function("keras:*.Sequential")
+def sequential(ev: Evaluator, call: Call) -> Value:
+    args = call.args
+    model = ModelVal("sequential", ev.ref(call.node))
+    layers = args.get(0, "layers")
+    if isinstance(layers, SeqVal):
+        model.layers = [i for i in layers.items if not is_input(i)]
+        if not layers.exact:
+            model.layers.insert(0, UNKNOWN)
+    elif layers is not None and not (isinstance(layers, Const) and layers.value is None):
+        model.layers = [UNKNOWN]
+    if args.has_star:
+        model.layers = [UNKNOWN, *model.layers]
+    return ev.record.model(model)
+
+
+@function("keras:.Model", "keras:models.Model", "keras:.Functional", "keras:models.Functional")
+def functional(ev: Evaluator, call: Call) -> Value:
+    outputs = call.args.get(1, "outputs")
+    if outputs is None:
+        outputs = call.args.get(None, "output")  # Keras 1: Model(input=…, output=…)
+    model = ModelVal("functional", ev.ref(call.node))
+    if isinstance(outputs, TensorVal):
+        model.outputs = [outputs]
+    elif isinstance(outputs, SeqVal) and outputs.exact:
+        model.outputs = [
+            o if isinstance(o, TensorVal) else TensorVal(None, opaque=True) for o in outputs.items
+        ]
+        model.output_names = [_tensor_name(o) for o in model.outputs]
+    elif isinstance(outputs, DictVal):
+        model.outputs = [
+            o if isinstance(o, TensorVal) else TensorVal(None, opaque=True) for o in outputs.items.values()
+        ]
+        model.output_names = list(outputs.items.keys())
+    return ev.record.model(model)
+
+
+@function("keras:*.Input", "keras:*.InputLayer")
+def model_input(ev: Evaluator, call: Call) -> Value:
+    return TensorVal(None)
+
+
+@function("keras:*.load_model")
+def load_model(ev: Evaluator, call: Call) -> Value:
+    return ev.record.model(ModelVal("loaded", ev.ref(call.node)))
+
+
+@function("keras:applications.*")
+def application(ev: Evaluator, call: Call) -> Value:
+    sym = call.path.split(".")[-1]
+    if not sym[:1].isupper():
+        return UNKNOWN
+    args = call.args
+    ev.record.arguments(sym, args)
+    model = ModelVal("pretrained", ev.ref(call.node))
+    include_top = args.get(0, "include_top")
+    if include_top is None:
+        include_top = Const(True)
+    if isinstance(include_top, Const) and include_top.value is True and not args.has_star:
+        classes = args.get(None, "classes")
+        units = 1000 if classes is None else int_value(classes)
+        activation_value = args.get(None, "classifier_activation")
+        activation = Activation.SOFTMAX if activation_value is None else activation_of(activation_value)
+        model.top_layer = LayerVal(sym, model.ref, units, activation, name="predictions")
+    return ev.record.model(model)
+
+
+@methods(ModelVal)
+def model_method(ev: Evaluator, model: ModelVal, name: str, call: Call) -> Value:
+    args = call.args
+    if name == "add":
+        layer = args.get(0, "layer")
+        if layer is not None and not is_input(layer):
+            model.layers.append(layer)
+        return Const(None)
+    if name == "pop":
+        if model.layers and model.layers[-1] is not UNKNOWN:
+            model.layers.pop()
+        else:
+            model.layers = [UNKNOWN]
+        return UNKNOWN
+    if name == "compile":
+        ev.record.compile(model, args, call.node)
+        return Const(None)
+    if name in ("fit", "fit_generator", "train_on_batch"):
+        ev.record.fit(model, name, args, call.node)
+        return UNKNOWN
+    if name in ("evaluate", "predict", "summary", "save", "save_weights", "load_weights"):
+        ev.record.arguments(name, args)
+    return UNKNOWN
+
+
+@attributes(ModelVal)
+def model_attribute(ev: Evaluator, model: ModelVal, attr: str) -> Value:
+    if attr == "output":
+        return model_output(model)
+    if attr == "outputs":
+        return SeqVal([model_output(model)])
+    if attr in ("input", "inputs"):
+        return TensorVal(None)
+    return MethodVal(model, attr)
+
+
+def model_output(model: ModelVal) -> TensorVal:
+    if model.kind == "functional" and model.outputs and len(model.outputs) == 1:
+        return model.outputs[0]
+    return TensorVal(model)
+
+
+def apply_layer(layer: LayerVal | ModelVal, args: object) -> Value:
+    """``Dense(10)(x)``: a functional tensor made by the layer from its input."""
+    from lossguard.static.calls import Args
+
+    assert isinstance(args, Args)
+    parent = args.positional[0] if args.positional else args.keywords.get("inputs")
+    if isinstance(parent, TensorVal):
+        return TensorVal(layer, parent)
+    if isinstance(parent, SeqVal):
+        return TensorVal(layer, None, opaque=True)
+    return TensorVal(layer, TensorVal(None))
+
+
+# ----- layers -------------------------------------------------------------------------------
+
+
+@function("keras:layers.*", *(f"keras:.{name}" for name in api.UNIT_LAYERS))
+def layer(ev: Evaluator, call: Call) -> Value:
+    sym, args = call.path.split(".")[-1], call.args
+    ev.record.arguments(sym, args)
+    ref = ev.ref(call.node)
+    layer_name = args.get(None, "name")
+    lname = layer_name.value if isinstance(layer_name, Const) and isinstance(layer_name.value, str) else None
+    if sym in api.UNIT_LAYERS or sym in api.RECURRENT_LAYERS:
+        param = api.UNIT_LAYERS.get(sym) or "units"
+        units = int_value(args.get(0, param))
+        if units is None:  # Keras 1 names: Dense(output_dim=…), Convolution2D(nb_filter=…)
+            units = int_value(args.get(None, "output_dim" if param == "units" else "nb_filter"))
+        default = Activation.OTHER if sym in api.RECURRENT_LAYERS else Activation.LINEAR
+        index = 1 if sym == "Dense" else None
+        activation_value = args.get(index, "activation")
+        if activation_value is None:
+            return LayerVal(sym, ref, units, Activation.UNKNOWN if args.has_star else default, None, lname)
+        act_node = args.node(index, "activation")
+        act_ref = ev.ref(act_node) if act_node is not None else None
+        return LayerVal(sym, ref, units, activation_of(activation_value), act_ref, lname)
+    if sym in api.ACTIVATION_LAYERS:
+        fixed = api.ACTIVATION_LAYERS[sym]
+        if fixed is None:
+            value = args.get(0, "activation")
+            fixed = activation_of(value) if value is not None else Activation.UNKNOWN
+        return LayerVal("Activation" if sym == "Activation" else sym, ref, None, fixed, ref, lname)
+    if sym in ("Input", "InputLayer"):
+        return TensorVal(None)
+    if sym in api.NEUTRAL_LAYERS or sym in api.RESCALING_LAYERS:
+        return LayerVal(sym, ref, name=lname)
+    if sym in _MERGE_LAYERS:
+        return TensorVal(None, opaque=True)
+    return LayerVal(sym, ref, name=lname, opaque=True)
+
+
+@attributes(LayerVal)
+def layer_attribute(ev: Evaluator, obj: LayerVal, attr: str) -> Value:
+    return MethodVal(obj, attr)
+
+
+def activation_of(value: Value) -> Activation:
+    if isinstance(value, Const):
+        if value.value is None:
+            return Activation.LINEAR
+        if isinstance(value.value, str):
+            return api.activation_from_name(value.value)
+        return Activation.UNKNOWN
+    if isinstance(value, ApiRef):
+        parts = value.path.split(".")
+        if len(parts) >= 2 and (parts[-2] in api.ACTIVATION_FUNCTION_MODULES or parts[0] == "tensorflow"):
+            return api.activation_from_name(parts[-1])
+        return Activation.UNKNOWN
+    if isinstance(value, LayerVal) and value.activation is not None:
+        return value.activation
+    return Activation.UNKNOWN
+
+
+@function("keras:activations.softmax", "keras:activations.sigmoid", "keras:ops.softmax", "keras:ops.sigmoid")
+def activation_function(ev: Evaluator, call: Call) -> Value:
+    from lossguard.static.handlers.tensorflow import apply_activation
+
+    return apply_activation(ev, call)
+
+
+# ----- losses, metrics, callbacks ----------------------------------------------------------
+
+
+def _args_text(ev: Evaluator, node: cst.Call) -> str:
+    return ", ".join(ev.text(a, 40) for a in node.args)
+
+
+@function("keras:losses.*")
+def loss(ev: Evaluator, call: Call) -> Value:
+    sym, args = call.path.split(".")[-1], call.args
+    ev.record.arguments(sym, args)
+    kind = api.loss_kind_from_name(sym)
+    if kind is LossKind.UNKNOWN or not sym[:1].isupper():
+        return UNKNOWN  # not a loss class (calling the loss function itself, inside a custom loss)
+    logits_value = args.get(0, "from_logits")
+    from_logits: bool | None
+    if logits_value is None:
+        from_logits = None if args.has_star else False
+    elif isinstance(logits_value, Const) and isinstance(logits_value.value, bool):
+        from_logits = logits_value.value
+    else:
+        from_logits = None
+    return LossVal(kind, f"{sym}({_args_text(ev, call.node)})", ev.ref(call.node), from_logits)
+
+
+@function("keras:metrics.*")
+def metric(ev: Evaluator, call: Call) -> Value:
+    sym, args = call.path.split(".")[-1], call.args
+    ev.record.arguments(sym, args)
+    if not sym[:1].isupper():
+        return UNKNOWN
+    kind = api.metric_kind_from_name(sym)
+    name_value = args.get(None, "name")
+    log_name: str | None
+    if name_value is None:
+        log_name = None if args.has_star else api.snake_case(sym)
+    elif isinstance(name_value, Const) and isinstance(name_value.value, str):
+        log_name = name_value.value
+    else:
+        log_name = None
+    threshold: float | None = None
+    if kind is MetricKind.BINARY_ACCURACY:
+        value = args.get(2, "threshold")
+        threshold = _threshold(value)
+    elif kind in (MetricKind.PRECISION, MetricKind.RECALL):
+        threshold = _threshold(args.get(0, "thresholds"))
+    from_logits: bool | None = None
+    if kind is MetricKind.AUC:
+        value = args.get(None, "from_logits")
+        from_logits = bool(value.value) if isinstance(value, Const) else (False if value is None else None)
+    if sym == "Accuracy":
+        kind = MetricKind.OTHER  # exact-match accuracy, not the bare 'accuracy' string
+    text = f"{sym}({_args_text(ev, call.node)})"
+    return MetricVal(kind, text, ev.ref(call.node), log_name, threshold, from_logits)
+
+
+def _threshold(value: Value | None) -> float | None:
+    """The threshold given (None: the default); NaN when given but not a known number."""
+    if value is None:
+        return None
+    number = float_value(value)
+    return number if number is not None else float("nan")
+
+
+@function("keras:callbacks.*")
+def callback(ev: Evaluator, call: Call) -> Value:
+    sym, args = call.path.split(".")[-1], call.args
+    ev.record.arguments(sym, args)
+    index = {"EarlyStopping": 0, "ReduceLROnPlateau": 0, "ModelCheckpoint": 1}.get(sym)
+    made = CallbackVal(sym, ev.ref(call.node))
+    if index is None:
+        return made
+    if sym == "ModelCheckpoint":
+        best_only = args.get(3, "save_best_only")
+        if not (isinstance(best_only, Const) and best_only.value is True):
+            return made  # saves every epoch: its monitor is never consulted
+    monitor = args.get(index, "monitor")
+    if monitor is None:
+        made.monitor = None if args.has_star else "val_loss"
+    elif isinstance(monitor, Const) and isinstance(monitor.value, str):
+        made.monitor = monitor.value
+        made.monitor_explicit = True
+    mode = args.get(None, "mode")
+    if isinstance(mode, Const) and isinstance(mode.value, str):
+        made.mode = mode.value
+        made.mode_explicit = True
+    elif mode is not None or args.has_star:
+        made.mode = "?"
+    return made
+
+
+# ----- labels and data ----------------------------------------------------------------------
+
+
+@function("keras:*.to_categorical")
+def to_categorical(ev: Evaluator, call: Call) -> Value:
+    classes = call.args.get(1, "num_classes")
+    n = classes.value if isinstance(classes, Const) and isinstance(classes.value, int) else None
+    origin = f"to_categorical(…, {n})" if n is not None else "to_categorical(…)"
+    return LabelVal(LabelEncoding.ONE_HOT, origin, ev.ref(call.node), n, n)
+
+
+@function(
+    "keras:*.image_dataset_from_directory",
+    "keras:*.text_dataset_from_directory",
+    "keras:*.audio_dataset_from_directory",
+)
+def directory_dataset(ev: Evaluator, call: Call) -> Value:
+    sym, args = call.path.split(".")[-1], call.args
+    ev.record.arguments(sym, args)
+    mode = args.get(None, "label_mode")
+    if mode is None:
+        mode = Const("int")
+    class_names = args.get(None, "class_names")
+    classes = len(class_names.items) if isinstance(class_names, SeqVal) and class_names.exact else None
+    return DataVal("dataset", label_from_mode(ev, mode, f"{sym}(label_mode=…)", call.node, classes))
+
+
+@function("keras:*.ImageDataGenerator")
+def image_data_generator(ev: Evaluator, call: Call) -> Value:
+    return GeneratorFactoryVal(ev.ref(call.node))
+
+
+@methods(GeneratorFactoryVal)
+def generator_method(ev: Evaluator, obj: GeneratorFactoryVal, name: str, call: Call) -> Value:
+    args = call.args
+    if name in ("flow_from_directory", "flow_from_dataframe"):
+        ev.record.arguments(name, args)
+        mode = args.get(None, "class_mode")
+        if mode is None:
+            mode = Const("categorical")
+        classes_value = args.get(None, "classes")
+        classes = None
+        if isinstance(classes_value, SeqVal) and classes_value.exact:
+            classes = len(classes_value.items)
+        labels = label_from_mode(ev, mode, f"{name}(class_mode=…)", call.node, classes)
+        return DataVal("iterator", labels)
+    if name == "flow":
+        ev.record.arguments(name, args)
+        return DataVal("iterator", as_label(args.get(1, "y")))
+    return UNKNOWN
+
+
+@attributes(GeneratorFactoryVal)
+def generator_attribute(ev: Evaluator, obj: GeneratorFactoryVal, attr: str) -> Value:
+    return MethodVal(obj, attr)
+
+
+@methods(type(UNKNOWN))
+def unknown_method(ev: Evaluator, obj: object, name: str, call: Call) -> Value:
+    """A method of something unknown: read the literal arguments the LG04x rules check."""
+    if name in ("fit", "fit_generator", "flow_from_directory", "flow_from_dataframe"):
+        ev.record.arguments(
+            name, call.args, only=("shuffle", "class_weight", "verbose", "use_multiprocessing")
+        )
+    return UNKNOWN
+
+
+def label_from_mode(
+    ev: Evaluator, mode: Value, origin: str, node: cst.Call, classes: int | None
+) -> LabelVal | None:
+    if not isinstance(mode, Const):
+        return None
+    text = mode.value
+    encodings = {
+        "categorical": LabelEncoding.ONE_HOT,
+        "int": LabelEncoding.INTEGER,
+        "sparse": LabelEncoding.INTEGER,
+        "binary": LabelEncoding.BINARY,
+    }
+    encoding = encodings.get(text) if isinstance(text, str) else None
+    if encoding is None:
+        return None
+    origin = origin.replace("…", repr(text)) if "…" in origin else origin
+    width = classes if encoding is LabelEncoding.ONE_HOT else None
+    if encoding is LabelEncoding.BINARY:
+        classes, width = 2, 1
+    return LabelVal(encoding, origin, ev.ref(node), classes, width)
+
+
+@function("keras:datasets.load_data")
+def load_dataset(ev: Evaluator, call: Call) -> Value:
+    dataset = call.path.split(".")[-2]
+    classes = api.DATASETS.get(dataset)
+    if classes is None or call.args.has_star:
+        return UNKNOWN
+    if dataset == "cifar100":
+        mode = call.args.get(0, "label_mode")
+        if mode is not None:
+            if not isinstance(mode, Const) or mode.value not in ("fine", "coarse"):
+                return UNKNOWN
+            classes = 20 if mode.value == "coarse" else 100
+    encoding = LabelEncoding.BINARY if classes == 2 else LabelEncoding.INTEGER
+
+    def pair() -> SeqVal:
+        labels = LabelVal(encoding, f"{dataset}.load_data()", ev.ref(call.node), classes)
+        from lossguard.static.values import ArrayVal
+
+        return SeqVal([ArrayVal(ev.ref(call.node)), labels], True)
+
+    return SeqVal([pair(), pair()], True)
+
+
+def _tensor_name(tensor: TensorVal) -> str | None:
+    return tensor.layer.name if isinstance(tensor.layer, LayerVal) else None
+
+
+def data_instance() -> Value:
+    """An instance of a ``keras.utils.Sequence`` / ``PyDataset`` subclass: a data iterator."""
+    return DataVal("iterator")

@@ -1,0 +1,118 @@
+"""numpy: arrays of labels and features, ``np.eye(n)[y]`` one-hot, ``np.argmax`` back to integers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lossguard.facts import LabelEncoding
+from lossguard.static.calls import Call
+from lossguard.static.handlers.registry import attributes, function, methods, subscripts
+from lossguard.static.values import (
+    UNKNOWN,
+    ArrayVal,
+    Const,
+    EyeVal,
+    LabelVal,
+    MethodVal,
+    Value,
+    int_value,
+    shape_of,
+)
+
+if TYPE_CHECKING:
+    from lossguard.static.evaluator import Evaluator
+
+
+@function("numpy.eye", "numpy.identity")
+def eye(ev: Evaluator, call: Call) -> Value:
+    first = call.args.get(0, "N")
+    return EyeVal(first.value if isinstance(first, Const) and isinstance(first.value, int) else None)
+
+
+@function("numpy.array", "numpy.asarray", "numpy.asanyarray", "numpy.squeeze", "numpy.ravel", "numpy.copy")
+def same_array(ev: Evaluator, call: Call) -> Value:
+    first = call.args.get(0, "N")
+    return first if isinstance(first, LabelVal | ArrayVal) else UNKNOWN
+
+
+@function("numpy.argmax")
+def argmax(ev: Evaluator, call: Call) -> Value:
+    first = call.args.get(0, "N")
+    if not isinstance(first, LabelVal) or first.encoding is not LabelEncoding.ONE_HOT:
+        return UNKNOWN
+    axis = call.args.get(1, "axis")
+    if isinstance(axis, Const) and axis.value in (1, -1):  # one-hot rows back to class indices
+        classes = first.num_classes or first.width
+        origin = f"np.argmax({first.origin}, axis={axis.value})"
+        return LabelVal(LabelEncoding.INTEGER, origin, ev.ref(call.node), classes)
+    return UNKNOWN
+
+
+@function(
+    "numpy.zeros",
+    "numpy.ones",
+    "numpy.empty",
+    "numpy.random.random",
+    "numpy.random.rand",
+    "numpy.random.randn",
+)
+def filled(ev: Evaluator, call: Call) -> Value:
+    return ArrayVal(ev.ref(call.node), shape_of(call.args.get(0, "shape")))
+
+
+@function("numpy.random.randint")
+def randint(ev: Evaluator, call: Call) -> Value:
+    args, ref = call.args, ev.ref(call.node)
+    low = args.get(0, "low")
+    high = args.get(1, "high")
+    size = shape_of(args.get(2, "size"))
+    if not (isinstance(low, Const) and isinstance(high, Const)):
+        return ArrayVal(ref, size)
+    if high.value is None:
+        low, high = Const(0), low
+    if low.value != 0 or int_value(high) is None or size is None:
+        return ArrayVal(ref, size)
+    classes = high.value
+    origin = f"np.random.randint(0, {classes}, …)"
+    encoding = LabelEncoding.BINARY if classes == 2 else LabelEncoding.INTEGER
+    if len(size) == 1:
+        return LabelVal(encoding, origin, ref, classes)
+    if len(size) == 2 and size[1] == 1:
+        return LabelVal(encoding, origin, ref, classes, 1)
+    if len(size) == 2 and classes == 2:
+        return LabelVal(LabelEncoding.MULTI_HOT, origin, ref, size[1], size[1])
+    return ArrayVal(ref, size)
+
+
+@subscripts(EyeVal)
+def one_hot_rows(ev: Evaluator, base: EyeVal, index: Value, node: object) -> Value:
+    if isinstance(index, LabelVal | ArrayVal) or index is UNKNOWN:
+        origin = f"np.eye({'?' if base.n is None else base.n})[labels]"
+        return LabelVal(LabelEncoding.ONE_HOT, origin, ev.ref(node), base.n, base.n)  # type: ignore[arg-type]
+    return UNKNOWN
+
+
+@subscripts(LabelVal, ArrayVal)
+def rows(ev: Evaluator, base: LabelVal | ArrayVal, index: Value, node: object) -> Value:
+    if isinstance(index, Const):
+        return UNKNOWN
+    if isinstance(base, LabelVal):
+        return base  # a slice of the labels (y[:1000], y[idx])
+    return ArrayVal(base.ref, None)
+
+
+@methods(LabelVal)
+def label_method(ev: Evaluator, obj: LabelVal, name: str, call: Call) -> Value:
+    return obj if name in ("astype", "copy", "squeeze", "flatten", "ravel", "reshape") else UNKNOWN
+
+
+@methods(ArrayVal)
+def array_method(ev: Evaluator, obj: ArrayVal, name: str, call: Call) -> Value:
+    if name in ("astype", "copy"):
+        return obj
+    return ArrayVal(obj.ref, None) if name == "reshape" else UNKNOWN
+
+
+@attributes(LabelVal, ArrayVal)
+def array_attribute(ev: Evaluator, obj: Value, attr: str) -> Value:
+    return MethodVal(obj, attr)

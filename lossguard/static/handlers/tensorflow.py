@@ -1,0 +1,116 @@
+"""TensorFlow outside Keras: ``tf.one_hot``, ``tf.nn.softmax``, ``tf.data`` pipelines, ``tfds.load``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lossguard.facts import LabelEncoding
+from lossguard.keras.vocabulary import activation_from_name
+from lossguard.static.calls import Args, Call
+from lossguard.static.handlers.registry import attributes, function, methods
+from lossguard.static.values import (
+    UNKNOWN,
+    Const,
+    CountVal,
+    DataVal,
+    LabelVal,
+    LayerVal,
+    MethodVal,
+    SeqVal,
+    TensorVal,
+    Value,
+    as_label,
+)
+
+if TYPE_CHECKING:
+    from lossguard.static.evaluator import Evaluator
+
+# Methods of a data pipeline that keep its labels.
+_KEEPS_LABELS = {
+    "batch",
+    "shuffle",
+    "prefetch",
+    "cache",
+    "repeat",
+    "take",
+    "skip",
+    "padded_batch",
+    "with_options",
+    "unbatch",
+    "rebatch",
+    "shard",
+    "filter",
+}
+
+
+@function("tensorflow.one_hot")
+def one_hot(ev: Evaluator, call: Call) -> Value:
+    depth = call.args.get(1, "depth")
+    n = depth.value if isinstance(depth, Const) and isinstance(depth.value, int) else None
+    return LabelVal(LabelEncoding.ONE_HOT, f"tf.one_hot(…, {n})", ev.ref(call.node), n, n)
+
+
+def apply_activation(ev: Evaluator, call: Call) -> Value:
+    """``tf.nn.softmax(x)`` and friends on a functional tensor: an activation layer."""
+    tensor = call.args.positional[0] if call.args.positional else None
+    if isinstance(tensor, TensorVal):
+        name = call.path.split(".")[-1]
+        layer = LayerVal("Activation", ev.ref(call.node), activation=activation_from_name(name))
+        return TensorVal(layer, tensor)
+    return UNKNOWN
+
+
+for _name in ("softmax", "sigmoid"):
+    for _module in ("tensorflow.nn", "tensorflow.math", "tensorflow"):
+        function(f"{_module}.{_name}")(apply_activation)
+
+
+@function("tensorflow.data.Dataset.from_tensor_slices", "tensorflow.data.Dataset.from_tensors")
+def dataset_from_tensors(ev: Evaluator, call: Call) -> Value:
+    first = call.args.get(0, "tensors")
+    labels = None
+    if isinstance(first, SeqVal) and len(first.items) == 2:
+        labels = as_label(first.items[1])
+    return DataVal("dataset", labels)
+
+
+@function("tensorflow_datasets.load")
+def tfds_load(ev: Evaluator, call: Call) -> Value:
+    args = call.args
+    supervised = args.get(None, "as_supervised")
+    with_info = args.get(None, "with_info")
+    split = args.get(None, "split")
+    labels = None
+    if isinstance(supervised, Const) and supervised.value is True:
+        labels = LabelVal(LabelEncoding.INTEGER, "tfds.load(as_supervised=True)", ev.ref(call.node))
+    dataset: Value = DataVal("dataset", labels)
+    if isinstance(split, SeqVal) and split.exact:
+        dataset = SeqVal([DataVal("dataset", labels) for _ in split.items], True)
+    if isinstance(with_info, Const) and with_info.value is True:
+        return SeqVal([dataset, UNKNOWN], True)
+    if with_info is not None and not isinstance(with_info, Const):
+        return UNKNOWN
+    return dataset
+
+
+@methods(DataVal)
+def pipeline_method(ev: Evaluator, obj: DataVal, name: str, call: Call) -> Value:
+    if name in _KEEPS_LABELS:
+        return obj
+    if name == "map" and call.args.positional:
+        return DataVal(obj.kind, mapped_labels(ev, call.args.positional[0], obj.labels))
+    return DataVal(obj.kind, None)
+
+
+@attributes(DataVal)
+def pipeline_attribute(ev: Evaluator, obj: DataVal, attr: str) -> Value:
+    return CountVal() if attr in ("samples", "n") else MethodVal(obj, attr)
+
+
+def mapped_labels(ev: Evaluator, func: Value, labels: LabelVal | None) -> LabelVal | None:
+    """Labels after ``dataset.map(func)``: follow ``func(x, y)`` when it returns ``(x', y')``."""
+    placeholder: Value = labels if labels is not None else UNKNOWN
+    result = ev.call_value(func, Args([UNKNOWN, placeholder], {}, False, {}))
+    if isinstance(result, SeqVal) and result.exact and len(result.items) == 2:
+        return as_label(result.items[1])
+    return None

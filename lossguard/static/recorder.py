@@ -1,0 +1,177 @@
+"""What the extractor records while it runs a script: models, compiles, fits, flagged arguments.
+
+The positional parameters of ``fit``/``fit_generator``/``train_on_batch`` come from the one
+signature table in ``lossguard.keras.signatures`` that the probe uses too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from lossguard.facts import StepsUnit
+from lossguard.keras import signatures
+from lossguard.keras import vocabulary as api
+from lossguard.static.calls import Args
+from lossguard.static.values import (
+    UNKNOWN,
+    CallbackVal,
+    CompileVal,
+    Const,
+    CountVal,
+    ModelVal,
+    QuotientVal,
+    SeqVal,
+    TensorVal,
+    Value,
+)
+
+
+@dataclass
+class FitEvent:
+    model: ModelVal
+    method: str
+    ref: int
+    layers_snapshot: list[Value]
+    outputs_snapshot: list[TensorVal] | None
+    compile: CompileVal | None
+    x: Value
+    y: Value
+    has_validation: bool | None
+    callbacks: list[CallbackVal]
+
+
+@dataclass
+class CallArg:
+    callee: str
+    param: str
+    value: Any
+    text: str
+    ref: int
+
+
+@dataclass
+class StepsArg:
+    param: str
+    unit: StepsUnit
+    text: str
+    ref: int
+
+
+def _written_literally(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.SimpleString | cst.ConcatenatedString)
+
+
+@dataclass
+class Recorder:
+    ref: Callable[[cst.CSTNode], int]
+    text: Callable[[cst.CSTNode], str]
+    models: list[ModelVal] = field(default_factory=list)
+    fits: list[FitEvent] = field(default_factory=list)
+    call_args: list[CallArg] = field(default_factory=list)
+    steps: list[StepsArg] = field(default_factory=list)
+
+    def model(self, model: ModelVal) -> ModelVal:
+        self.models.append(model)
+        return model
+
+    def compile(self, model: ModelVal, args: Args, node: cst.Call) -> None:
+        loss = args.get(1, "loss")
+        loss_node = args.node(1, "loss")
+        metrics = args.get(None, "metrics")
+        metrics_node = args.node(None, "metrics")
+        if loss is None:
+            loss = UNKNOWN if args.has_star else Const(None)
+        if metrics is None:
+            metrics = UNKNOWN if args.has_star else SeqVal([])
+        metric_refs: list[int | None] = []
+        if isinstance(metrics_node, cst.List | cst.Tuple):
+            metric_refs = [self.ref(e.value) for e in metrics_node.elements]
+        elif metrics_node is not None:
+            metric_refs = [self.ref(metrics_node)]
+        loss_ref = self.ref(loss_node) if loss_node is not None else None
+        loss_text = self.text(loss_node) if loss_node is not None else ""
+        model.compile = CompileVal(self.ref(node), loss, loss_ref, metrics, metric_refs, loss_text)
+
+    def fit(self, model: ModelVal, method: str, args: Args, node: cst.Call) -> None:
+        model.fitted = True
+        self.arguments(method, args)
+
+        def get(param: str) -> Value | None:
+            if not signatures.accepts(method, param):
+                return None
+            return args.get(signatures.position(method, param), param)
+
+        x = get("generator") if method == "fit_generator" else get("x")
+        validation_data = get("validation_data")
+        validation_split = get("validation_split")
+        has_validation: bool | None
+        if validation_data is not None and not (
+            isinstance(validation_data, Const) and validation_data.value is None
+        ):
+            has_validation = True
+        elif isinstance(validation_split, Const) and isinstance(validation_split.value, int | float):
+            has_validation = validation_split.value > 0
+        elif validation_split is not None or args.has_star or method == "train_on_batch":
+            has_validation = None
+        else:
+            has_validation = False
+        callbacks_value = get("callbacks")
+        callbacks: list[CallbackVal] = []
+        if isinstance(callbacks_value, SeqVal):
+            callbacks = [c for c in callbacks_value.items if isinstance(c, CallbackVal)]
+        elif isinstance(callbacks_value, CallbackVal):
+            callbacks = [callbacks_value]
+        for param in ("steps_per_epoch", "validation_steps"):
+            if not signatures.accepts(method, param):
+                continue
+            index = signatures.position(method, param)
+            steps_node = args.node(index, param)
+            if steps_node is None:
+                continue
+            unit = steps_unit(steps_node, args.get(index, param))
+            self.steps.append(StepsArg(param, unit, self.text(steps_node), self.ref(steps_node)))
+        y = get("y")
+        self.fits.append(
+            FitEvent(
+                model,
+                method,
+                self.ref(node),
+                list(model.layers),
+                list(model.outputs) if model.outputs is not None else None,
+                model.compile,
+                x if x is not None else UNKNOWN,
+                y if y is not None else UNKNOWN,
+                has_validation,
+                callbacks,
+            )
+        )
+
+    def arguments(self, callee: str, args: Args, only: tuple[str, ...] | None = None) -> None:
+        """Keyword arguments the LG04x rules read: strings given for bools/ints, class_weight."""
+        for param, value in args.keywords.items():
+            if only is not None and param not in only:
+                continue
+            if param not in api.BOOL_PARAMS and param not in api.INT_PARAMS and param != "class_weight":
+                continue
+            if not isinstance(value, Const):
+                continue
+            arg_node = args.nodes[param]
+            if isinstance(value.value, str) and not _written_literally(arg_node):
+                continue  # a string passed through a variable: its literal is elsewhere
+            self.call_args.append(
+                CallArg(callee, param, value.value, self.text(arg_node), self.ref(arg_node))
+            )
+
+
+def steps_unit(node: cst.CSTNode, value: Value | None) -> StepsUnit:
+    if isinstance(value, CountVal):
+        return StepsUnit.SAMPLES
+    if isinstance(value, QuotientVal) or (isinstance(value, Const) and value.quotient):
+        return StepsUnit.BATCHES
+    if isinstance(node, cst.Name) and "sample" in node.value.lower():
+        return StepsUnit.SAMPLES
+    return StepsUnit.UNKNOWN
