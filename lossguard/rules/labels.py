@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from lossguard.facts import Activation, LabelEncoding, LossKind, TrainingSetup
 from lossguard.findings import Finding, Part
 from lossguard.rules import words as w
-from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule
+from lossguard.rules.registry import COMPILE_CALL, TRAINING_CALL, Needs, at, finding, rule
 
 
 def _labels_text(setup: TrainingSetup) -> tuple[Part, ...]:
@@ -63,7 +63,7 @@ def units_label_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     )
 
 
-@rule("LG011", Needs(anchors=(TRAINING_CALL,), words=(w.LABELS,)))
+@rule("LG011", Needs(anchors=(TRAINING_CALL,), words=(w.LABELS, COMPILE_CALL)))
 def label_encoding_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     head, labels, loss = setup.head, setup.labels, setup.loss
     if labels is None:

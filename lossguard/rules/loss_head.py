@@ -8,7 +8,7 @@ from lossguard.facts import Activation, LabelEncoding, LossKind, TrainingSetup
 from lossguard.findings import Finding, Part, Severity
 from lossguard.keras.semantics import tensorflow_compensates_from_logits
 from lossguard.rules import words as w
-from lossguard.rules.registry import Needs, at, finding, rule
+from lossguard.rules.registry import MODEL_CALL, Needs, at, finding, rule
 
 
 def _head_text(setup: TrainingSetup) -> tuple[Part, ...]:
@@ -90,7 +90,7 @@ def sigmoid_with_categorical_crossentropy(setup: TrainingSetup) -> Iterator[Find
     )
 
 
-@rule("LG003", Needs(words=(w.SOFTMAX_HEAD,)))
+@rule("LG003", Needs(anchors=(MODEL_CALL,), words=(w.SOFTMAX_HEAD,)))
 def single_unit_softmax(setup: TrainingSetup) -> Iterator[Finding]:
     head = setup.head
     if head is None or head.activation is not Activation.SOFTMAX or head.units != 1:
@@ -180,7 +180,7 @@ def missing_from_logits(setup: TrainingSetup) -> Iterator[Finding]:
     )
 
 
-@rule("LG006", Needs(words=(w.PROBABILITY_HEAD, w.RESCALING_LAYER)))
+@rule("LG006", Needs(anchors=(MODEL_CALL,), words=(w.PROBABILITY_HEAD, w.RESCALING_LAYER)))
 def layer_after_output_activation(setup: TrainingSetup) -> Iterator[Finding]:
     head = setup.head
     if head is None or not head.after or not head.activation.is_probability:

@@ -24,24 +24,26 @@ ModuleRule = Callable[[ModuleFacts], Iterable[Finding]]
 
 # Every rule is about Keras: a file that never says so cannot hold one of its mistakes.
 LIBRARY = r"keras"
-# Where a training setup's facts are made: a compile or a training call on a model.
-MODEL_CALL = r"\.(?:compile|fit|fit_generator|train_on_batch)\s*\("
+# Where a training setup's facts are made: the loss and metrics at compile, the labels and
+# callbacks at the training call; a model's head is read at either.
+COMPILE_CALL = r"(?<!\bre)\.compile\s*\("  # not re.compile(
+MODEL_CALL = r"\.compile\s*\(|\.fit\s*\(|\.fit_generator\s*\(|\.train_on_batch\s*\("
 # Where the runtime probe takes its facts: the first training call.
-TRAINING_CALL = r"\.(?:fit|fit_generator|train_on_batch)\s*\("
+TRAINING_CALL = r"\.fit\s*\(|\.fit_generator\s*\(|\.train_on_batch\s*\("
 
 
 @dataclass(frozen=True)
 class Needs:
     """What a rule needs in a file's text before the static extractor can give it a fact.
 
-    ``anchors``: regexes for the statements that make the rule's facts (a compile or fit call, a
-    flagged literal); one must occur. A class method that contains no enabled rule's anchor is
-    blanked before parsing. ``words``: regexes that must all occur somewhere in the file (each a
-    necessary condition, e.g. ``softmax`` for a softmax head). ``runtime_only``: only the probe
-    can give this rule its facts.
+    ``anchors``: regexes for the statements that make the rule's facts (a compile call by
+    default, a training call, a flagged literal); one must occur. A class method that contains
+    no enabled rule's anchor is blanked before parsing. ``words``: regexes that must all occur
+    somewhere in the file (each a necessary condition, e.g. ``softmax`` for a softmax head).
+    ``runtime_only``: only the probe can give this rule its facts.
     """
 
-    anchors: tuple[str, ...] = (MODEL_CALL,)
+    anchors: tuple[str, ...] = (COMPILE_CALL,)
     words: tuple[str, ...] = ()
     runtime_only: bool = False
 
@@ -130,37 +132,66 @@ def run_rules(facts: ModuleFacts, enabled: Callable[[str], bool]) -> Iterator[Fi
 
 @dataclass(frozen=True)
 class Gate:
-    """The byte prefilter and the method-pruning pattern derived from the enabled rules' needs."""
+    """The byte prefilter and the method-pruning pattern derived from the enabled rules' needs.
 
-    library: re.Pattern[bytes]
-    static: tuple[tuple[re.Pattern[bytes], tuple[re.Pattern[bytes], ...]], ...]
-    runtime: re.Pattern[bytes] | None
+    ``patterns`` holds each distinct regex once; ``static`` lists, per enabled rule, the index
+    of its anchor pattern and of each of its words, so a file is searched at most once per regex.
+    """
+
+    patterns: tuple[re.Pattern[bytes], ...]
+    literals: tuple[tuple[bytes, ...] | None, ...]  # per pattern: one of these must occur
+    static: tuple[tuple[int, tuple[int, ...]], ...]
+    library: int
+    runtime: int | None
     method_anchor: re.Pattern[str] | None
 
     def static_candidate(self, data: bytes) -> bool:
         """True when some enabled rule could get a fact from this file's text."""
-        if not self.library.search(data):
-            return False
-        return any(
-            anchor.search(data) and all(w.search(data) for w in words) for anchor, words in self.static
+        lowered = data.lower()  # case-blind, yet the regex engine keeps its fast literal search
+        seen: dict[int, bool] = {}
+
+        def has(index: int) -> bool:
+            hit = seen.get(index)
+            if hit is None:
+                needed = self.literals[index]
+                possible = needed is None or any(literal in lowered for literal in needed)
+                hit = seen[index] = possible and self.patterns[index].search(lowered) is not None
+            return hit
+
+        return has(self.library) and any(
+            has(anchor) and all(has(w) for w in words) for anchor, words in self.static
         )
 
     def runtime_candidate(self, data: bytes) -> bool:
         """True when the probe could give an enabled rule a fact (the script trains a model)."""
-        return (
-            self.runtime is not None and bool(self.library.search(data)) and bool(self.runtime.search(data))
-        )
+        if self.runtime is None:
+            return False
+        lowered = data.lower()
+        return all(self.patterns[i].search(lowered) is not None for i in (self.library, self.runtime))
 
 
-def _bytes(pattern: str) -> re.Pattern[bytes]:
-    return re.compile(pattern.encode(), re.IGNORECASE)
+def _lower(pattern: str) -> str:
+    """A pattern for lower-cased text (escapes such as ``\\S`` would change meaning: refused)."""
+    if re.search(r"\\[A-Z]", pattern):
+        raise ValueError(f"rule words are matched case-blind; write {pattern!r} without upper-case escapes")
+    return pattern.lower()
 
 
 @cache
 def gate_for(enabled_codes: frozenset[str]) -> Gate:
-    static: list[tuple[re.Pattern[bytes], tuple[re.Pattern[bytes], ...]]] = []
+    patterns: dict[str, int] = {}
+    literals: dict[int, tuple[bytes, ...] | None] = {}
+
+    def index(pattern: str, parts: tuple[str, ...] | None = None) -> int:
+        number = patterns.setdefault(pattern, len(patterns))
+        needed = [required_literals(_lower(p)) for p in (parts or (pattern,))]
+        literals[number] = None if None in needed else tuple(b for n in needed for b in n or ())
+        return number
+
+    static: list[tuple[int, tuple[int, ...]]] = []
     anchors: list[str] = []
     runtime = False
+    library = index(LIBRARY)
     for code in sorted(enabled_codes):
         info = RULES.get(code)
         if info is None or info.needs is None:
@@ -169,10 +200,98 @@ def gate_for(enabled_codes: frozenset[str]) -> Gate:
         runtime = runtime or info.subject == "setup"
         if needs.runtime_only:
             continue
-        alternatives = "|".join(f"(?:{a})" for a in needs.anchors)
-        static.append((_bytes(alternatives), tuple(_bytes(w) for w in needs.words)))
+        anchor = index("|".join(f"(?:{a})" for a in needs.anchors), needs.anchors)
+        static.append((anchor, tuple(index(w) for w in needs.words)))
         anchors.extend(needs.anchors)
+    training = index(TRAINING_CALL) if runtime else None
     method = (
         re.compile("|".join(f"(?:{a})" for a in dict.fromkeys(anchors)), re.IGNORECASE) if anchors else None
     )
-    return Gate(_bytes(LIBRARY), tuple(static), _bytes(TRAINING_CALL) if runtime else None, method)
+    compiled = tuple(re.compile(_lower(p).encode()) for p in patterns)
+    return Gate(
+        compiled, tuple(literals[i] for i in range(len(compiled))), tuple(static), library, training, method
+    )
+
+
+_META = set(".^$*+?{}[]()|\\")
+
+
+def _branches(pattern: str) -> list[str]:
+    """The top-level alternatives of a regex."""
+    out, depth, start, index = [], 0, 0, 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "[":
+            index = _class_end(pattern, index)
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            out.append(pattern[start:index])
+            start = index + 1
+        index += 1
+    return [*out, pattern[start:]]
+
+
+def _class_end(pattern: str, index: int) -> int:
+    index += 1
+    while index < len(pattern) and pattern[index] != "]":
+        index += 2 if pattern[index] == "\\" else 1
+    return index
+
+
+def _longest_literal(branch: str) -> str:
+    """The longest run of plain characters outside groups that every match contains."""
+    runs, run, depth, index = [""], "", 0, 0
+    while index < len(branch):
+        char = branch[index]
+        if char == "\\" and index + 1 < len(branch):
+            escaped = branch[index + 1]
+            index += 2
+            if escaped == "b":
+                continue  # an assertion: consumes nothing
+            if depth == 0 and escaped in _META | {"'", '"', "-", "/", "=", " "}:
+                run += escaped
+                continue
+            runs.append(run)
+            run = ""
+            continue
+        index += 1
+        if char == "(":
+            depth += 1
+            runs.append(run)
+            run = ""
+        elif char == ")":
+            depth -= 1
+        elif char == "[":
+            index = _class_end(branch, index - 1) + 1
+            runs.append(run)
+            run = ""
+        elif char in "?*{":
+            run = run[:-1]  # the character before is optional
+            runs.append(run)
+            run = ""
+            if char == "{":
+                index = branch.find("}", index) + 1 or len(branch)
+        elif char in ".^$+|":
+            runs.append(run)
+            run = ""
+        elif depth == 0:
+            run += char
+    runs.append(run)
+    return max(runs, key=len)
+
+
+def required_literals(pattern: str) -> tuple[bytes, ...] | None:
+    """Literals one of which every match of ``pattern`` contains; None when not derivable."""
+    found = []
+    for branch in _branches(pattern):
+        literal = _longest_literal(branch)
+        if len(literal) < 2:
+            return None
+        found.append(literal.encode())
+    return tuple(found)

@@ -8,7 +8,7 @@ from lossguard.facts import ModuleFacts, StepsUnit
 from lossguard.findings import Finding
 from lossguard.keras.vocabulary import BOOL_PARAMS, INT_PARAMS
 from lossguard.rules import words as w
-from lossguard.rules.registry import TRAINING_CALL, Needs, finding, rule
+from lossguard.rules.registry import Needs, finding, rule
 
 
 @rule("LG040", Needs(anchors=(w.STRING_FOR_BOOL,)), subject="module")
@@ -57,7 +57,7 @@ def removed_argument_value(facts: ModuleFacts) -> Iterator[Finding]:
         )
 
 
-@rule("LG042", Needs(anchors=(w.STEPS, TRAINING_CALL), words=(w.SAMPLE_COUNT,)), subject="module")
+@rule("LG042", Needs(anchors=(w.STEPS, w.POSITIONAL_STEPS), words=(w.SAMPLE_COUNT,)), subject="module")
 def steps_are_samples(facts: ModuleFacts) -> Iterator[Finding]:
     for steps in facts.steps:
         if steps.unit is not StepsUnit.SAMPLES:

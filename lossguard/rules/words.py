@@ -14,26 +14,33 @@ from lossguard.keras.vocabulary import BOOL_PARAMS, INT_PARAMS
 SOFTMAX_HEAD = r"softmax|applications"
 SIGMOID_HEAD = r"sigmoid|applications"
 PROBABILITY_HEAD = r"softmax|sigmoid|applications"
-BINARY_LOSS = r"binary|bce"
-CATEGORICAL_LOSS = r"categorical|cce"
-CROSSENTROPY_LOSS = r"crossentropy|['\"](?:s?cce|bce|ce)['\"]"
+# Loss names as keras.vocabulary resolves them (binary_crossentropy, BinaryCrossentropy, 'bce').
+BINARY_LOSS = r"binary_?crossentropy|['\"]bce['\"]"
+CATEGORICAL_LOSS = r"categorical_?crossentropy|['\"]s?cce['\"]"
+CROSSENTROPY_LOSS = r"crossentropy|['\"]s?cce['\"]|['\"]bce['\"]|['\"]ce['\"]"
 FROM_LOGITS = r"from_logits"
 RESCALING_LAYER = r"normalization|rescaling"
-ACCURACY = r"acc"
-THRESHOLD_METRIC = r"acc|precision|recall|auc"
+# 'accuracy'/'acc', binary_accuracy, CategoricalAccuracy, … ('acc' only as a string).
+ACCURACY = r"accuracy|['\"]acc['\"]"
+THRESHOLD_METRIC = ACCURACY + r"|precision|recall|auc"
 CALLBACK = r"EarlyStopping|ModelCheckpoint|ReduceLROnPlateau"
 MODE = r"\bmode\b"
-# Every way the extractor learns labels (or a 2-D label array's width).
+# Every way the extractor learns labels; a bare array's width counts only when its shape is
+# written at the call (np.zeros((n, 5))), so the word is that call with a literal shape.
 LABELS = (
     r"to_categorical|eye|identity|argmax|randint|one_hot|get_dummies|tensorflow_datasets"
-    r"|dataset_from_directory|load_data|flow_from_|zeros|ones|empty|rand"
+    r"|dataset_from_directory|load_data|flow_from_"
+    + "".join(rf"|{name}\s*\(\s*[(\[]" for name in ("zeros", "ones", "empty", "random", "rand", "randn"))
 )
 ONE_HOT_LABELS = r"categorical|eye|identity|one_hot|get_dummies|flow_from_"
 
 # A string literal written as the argument (the recorder reads only such literals).
 _STRING = r"\s*=\s*\(*\s*[rRuU]?['\"]"
-STRING_FOR_BOOL = r"\b(?:" + "|".join(sorted({*BOOL_PARAMS, *INT_PARAMS})) + ")" + _STRING
+STRING_FOR_BOOL = "|".join(rf"\b{param}{_STRING}" for param in sorted({*BOOL_PARAMS, *INT_PARAMS}))
 CLASS_WEIGHT_STRING = r"\bclass_weight" + _STRING
 STEPS = r"steps_per_epoch|validation_steps"
+# Steps given by position: fit_generator's 2nd and 7th arguments (in fit() they would be the
+# 13th and 14th, which the recorder reads too but no one writes; such a file is not gated in).
+POSITIONAL_STEPS = r"\.fit_generator\s*\("
 # A count of samples: len(x), iterator.samples / .n, or a name that says samples.
 SAMPLE_COUNT = r"len|sample|\.n\b"

@@ -51,8 +51,9 @@ class Frame:
 
 
 class Evaluator:
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module, generators: dict[str, bool | None] | None = None) -> None:
         self.module = module
+        self.generators = generators  # function name → yields? (from ast); None: not known
         self.refs: list[tuple[int, cst.CSTNode | None, cst.CSTNode]] = []
         self.statement: cst.CSTNode | None = None  # the statement being executed
         self.globals: dict[str, Value] = {"__name__": Const("__main__")}
@@ -319,7 +320,10 @@ class Evaluator:
 
     def call_function(self, func: FuncVal, args: Args, unknown_params: bool = False) -> Value:
         func.called = True
-        if is_generator(func):
+        generator = self.generators.get(func.node.name.value, False) if self.generators is not None else False
+        if generator is None:
+            return UNKNOWN  # several functions of that name disagree
+        if generator:
             return handlers.data_instance()  # calling a generator function makes an iterator
         if self.depth >= MAX_CALL_DEPTH:
             return UNKNOWN
@@ -399,33 +403,6 @@ class Evaluator:
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 env[star.name.value] = UNKNOWN
-
-
-class _YieldFinder(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found = False
-
-    def visit_Yield(self, node: cst.Yield) -> bool:
-        self.found = True
-        return False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False  # a nested function's yield is its own
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-
-def is_generator(func: FuncVal) -> bool:
-    """True for a function whose own body yields (computed once per function)."""
-    if func.generator is None:
-        finder = _YieldFinder()
-        func.node.body.visit(finder)
-        func.generator = finder.found
-    return func.generator
 
 
 def dotted_name(node: cst.BaseExpression) -> str:

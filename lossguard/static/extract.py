@@ -87,9 +87,9 @@ class Extraction:
 def extract(
     text: str, path: str, target: KerasTarget, method_anchor: re.Pattern[str] | None = None
 ) -> Extraction:
-    reduced, spans = prune_methods(text, method_anchor)
+    reduced, spans, generators = prune_methods(text, method_anchor)
     module = parse(reduced)
-    evaluator = Evaluator(module)
+    evaluator = Evaluator(module, generators)
     evaluator.run()
     facts = _SetupBuilder(evaluator, path, for_script(target, text)).build()
     return Extraction(facts, PositionResolver(module, evaluator.refs, reduced, spans))

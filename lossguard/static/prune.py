@@ -15,12 +15,76 @@ import re
 Spans = list[tuple[int, int]]
 
 
-def prune_methods(text: str, anchor: re.Pattern[str] | None) -> tuple[str, Spans | None]:
-    """The text with fact-less methods blanked, and the line span of every top-level statement."""
+class _OwnYield(ast.NodeVisitor):
+    """Does a function's own body yield (not a nested function's or lambda's)?"""
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Yield(self, node: ast.Yield) -> None:
+        self.found = True
+
+    def visit_YieldFrom(self, node: ast.YieldFrom) -> None:
+        self.found = True
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        pass
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        pass
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        pass
+
+
+def _functions(body: list[ast.stmt]) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Every function defined in these statements, nested ones too (statements only: cheap)."""
+    found: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+    stack: list[ast.stmt | ast.excepthandler] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found.append(node)
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(node, field, None)
+            if isinstance(inner, list):
+                stack.extend(n for n in inner if isinstance(n, ast.stmt | ast.excepthandler))
+        if isinstance(node, ast.Match):
+            stack.extend(statement for case in node.cases for statement in case.body)
+    return found
+
+
+def generator_functions(tree: ast.Module, text: str) -> dict[str, bool | None]:
+    """Function name → whether it is a generator (None: several functions of that name disagree).
+
+    Only functions whose lines hold the word ``yield`` are looked at closely.
+    """
+    yield_lines = {text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"\byield\b", text)}
+    found: dict[str, bool | None] = {}
+    for node in _functions(tree.body):
+        lines = range(node.lineno, (node.end_lineno or node.lineno) + 1)
+        own = False
+        if any(line in yield_lines for line in lines):
+            finder = _OwnYield()
+            for statement in node.body:
+                finder.visit(statement)
+            own = finder.found
+        known = found.get(node.name, own)
+        found[node.name] = own if known == own else None
+    return found
+
+
+def prune_methods(
+    text: str, anchor: re.Pattern[str] | None
+) -> tuple[str, Spans | None, dict[str, bool | None] | None]:
+    """The text with fact-less methods blanked, the line span of every top-level statement, and
+    which functions are generators."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return text, None
+        return text, None, None
     spans = [
         (min([s.lineno] + [d.lineno for d in getattr(s, "decorator_list", [])]), s.end_lineno or s.lineno)
         for s in tree.body
@@ -45,4 +109,5 @@ def prune_methods(text: str, anchor: re.Pattern[str] | None) -> tuple[str, Spans
             for index in range(first, last):
                 lines[index] = ""
             changed = True
-    return ("\n".join(lines) if changed else text), spans
+    generators = generator_functions(tree, text) if "yield" in text else {}
+    return ("\n".join(lines) if changed else text), spans, generators

@@ -184,7 +184,6 @@ class FuncVal:
     stmt: int
     called: bool = False
     is_method: bool = False
-    generator: bool | None = None  # does its body yield? (None: not yet looked)
 
 
 @dataclass(eq=False)

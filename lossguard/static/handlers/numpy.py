@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import libcst as cst
+
 from lossguard.facts import LabelEncoding
 from lossguard.static.calls import Call
 from lossguard.static.handlers.registry import attributes, function, methods, subscripts
@@ -57,7 +59,8 @@ def argmax(ev: Evaluator, call: Call) -> Value:
     "numpy.random.randn",
 )
 def filled(ev: Evaluator, call: Call) -> Value:
-    return ArrayVal(ev.ref(call.node), shape_of(call.args.get(0, "shape")))
+    written = isinstance(call.args.node(0, "shape"), cst.Tuple | cst.List)  # the shape at the call
+    return ArrayVal(ev.ref(call.node), shape_of(call.args.get(0, "shape")) if written else None)
 
 
 @function("numpy.random.randint")
