@@ -214,6 +214,8 @@ def check(
         OutputFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else OutputFormat.text
     )
     _emit(report, chosen, output_file, show_source=show_source, statistics=statistics, quiet=quiet)
+    if report.internal_errors:
+        raise typer.Exit(2)  # lossguard failed on a file: never a pass, whatever --exit-zero says
     if report.findings and not exit_zero:
         raise typer.Exit(1)
 
@@ -264,8 +266,6 @@ def _emit(
         _write(output_file, content)
     else:
         sys.stdout.write(content)
-    for result in report.unreadable:
-        sys.stderr.write(f"lossguard: {result.path}: skipped: {result.error}\n")
     if statistics and fmt is not OutputFormat.json and not quiet:
         sys.stderr.write(text_report.summary(report) + "\n")
 

@@ -20,7 +20,14 @@ from lossguard.findings import FileResult, Finding, Report
 from lossguard.merge import merge
 from lossguard.rules import RULES, Gate, finding, gate_for, run_rules
 from lossguard.settings import Settings
-from lossguard.sources import SKIPPED_DIRS, SourceError, SourceText, iter_python_files, read_source
+from lossguard.sources import (
+    SKIPPED_DIRS,
+    SourceError,
+    SourceText,
+    iter_python_files,
+    read_bytes,
+    read_source,
+)
 from lossguard.suppressions import Suppressions, parse_suppressions
 
 PARALLEL_THRESHOLD = 8
@@ -73,27 +80,33 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
     except SourceError as exc:
         if path.endswith(".ipynb") and "notebook" in str(exc):
             return _finish(result, SourceText(path, ""), options, [_parse_error(path, str(exc), 1, 1)])
-        result.error = str(exc)
-        return result
+        return not_checked(result, options, str(exc))
+    # A notebook cell that does not compile is skipped alone; the other cells are checked.
+    skipped_cells = [_parse_error(path, p.message, p.line, p.column, cell=True) for p in source.problems]
     gate = options.gate(path)
     static = gate.static_candidate(data)
-    runtime = options.probe is not None and gate.runtime_candidate(data)
+    runtime = options.probe is not None and gate.runtime_candidate(data) and not skipped_cells
     if not static and not runtime:
         result.skipped = True
-        return _finish(result, source, options, [])
+        return _finish(result, source, options, skipped_cells)
     found: list[Finding] = []
     if static:
-        from lossguard.static.extract import ParseFailure  # libcst: only for real candidates
+        from lossguard.static.extract import NotAnalysable, ParseFailure  # libcst: only for candidates
 
         try:
             found = _static_findings(source, options, gate)
         except ParseFailure as exc:
             return _finish(result, source, options, [_parse_error(path, str(exc), exc.line, exc.column)])
+        except NotAnalysable as exc:
+            return not_checked(result, options, f"could not analyse: {exc}")
         except Exception as exc:  # a bug in lossguard must not hide the other files' findings
             if os.environ.get("LOSSGUARD_DEBUG"):
                 raise
-            result.error = f"internal error, please report it: {type(exc).__name__}: {exc}"
-            return result
+            result.internal_error = True
+            return not_checked(
+                result, options, f"internal error, please report it: {type(exc).__name__}: {exc}"
+            )
+    found += skipped_cells
     if runtime:
         assert options.probe is not None
         found = merge(found, _runtime_findings(source, options, options.probe), source.text)
@@ -131,12 +144,21 @@ def _tool_finding(diagnostic: Diagnostic) -> Finding:
     )
 
 
-def _parse_error(path: str, message: str, line: int, column: int) -> Finding:
-    return finding(
-        "LG900",
-        f"cannot parse this file: {message}; nothing else in it was checked",
-        Location(path, line, column, line, column),
-    )
+def _parse_error(path: str, message: str, line: int, column: int, cell: bool = False) -> Finding:
+    where = Location(path, line, column, line, column)
+    if cell:
+        return finding(
+            "LG900", f"cannot parse this cell: {message}; the cell was skipped, the others checked", where
+        )
+    return finding("LG900", f"cannot parse this file: {message}; nothing else in it was checked", where)
+
+
+def not_checked(result: FileResult, options: CheckOptions, reason: str) -> FileResult:
+    """A file lossguard did not read or analyse: reported (LG903), never a silent pass."""
+    result.error = reason
+    found = finding("LG903", f"this file was not checked: {reason}", Location(result.path, 1, 1, 1, 1))
+    result.findings = _select(result.path, [found], options)
+    return result
 
 
 def _finish(
@@ -219,9 +241,9 @@ def collect_paths(arguments: list[str], settings: Settings, force_exclude: bool 
 
 def _check_path(path: str, options: CheckOptions) -> FileResult:
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        return FileResult(path, error=f"cannot read: {exc.strerror or exc}")
+        data = read_bytes(path)
+    except SourceError as exc:
+        return not_checked(FileResult(path), options, str(exc))
     return check_source(path, data, options)
 
 
@@ -255,10 +277,9 @@ def _run(pending: list[str], options: CheckOptions) -> list[FileResult]:
     out: list[FileResult] = []
     for path in pending:
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError:
-            candidates.append(path)
+            data = read_bytes(path)
+        except SourceError as exc:
+            out.append(not_checked(FileResult(path), options, str(exc)))
             continue
         if options.gate(path).static_candidate(data):
             candidates.append(path)
@@ -268,14 +289,36 @@ def _run(pending: list[str], options: CheckOptions) -> list[FileResult]:
         return out + [_check_path(path, options) for path in candidates]
     # Big files first, handed out one by one, so that no worker waits on the last large file.
     candidates.sort(key=lambda p: -_size(p))
-    workers = min(jobs, len(candidates))
+    return out + _pooled(candidates, options, min(jobs, len(candidates)))
+
+
+def _pooled(paths: list[str], options: CheckOptions, workers: int) -> list[FileResult]:
+    """Check files in worker processes. A worker that dies (a crash in native code) costs only
+    its own file: the files in flight are checked again one per process to find it."""
     import multiprocessing  # only for many files: keeps a single-file check's start-up light
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
+    results: dict[str, FileResult] = {}
+    suspects: list[str] = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        out.extend(pool.map(_check_path, candidates, [options] * len(candidates), chunksize=1))
-    return out
+        futures = {pool.submit(_check_path, path, options): path for path in paths}
+        for future in as_completed(futures):
+            try:
+                results[futures[future]] = future.result()
+            except BrokenProcessPool:
+                suspects.append(futures[future])
+    for path in suspects:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as alone:
+            try:
+                results[path] = alone.submit(_check_path, path, options).result()
+            except BrokenProcessPool:
+                failed = FileResult(path, internal_error=True)
+                results[path] = not_checked(
+                    failed, options, "lossguard's worker process crashed on this file"
+                )
+    return [results[path] for path in paths]
 
 
 def _size(path: str) -> int:

@@ -101,8 +101,9 @@ class FileResult:
     path: str
     findings: list[Finding] = field(default_factory=list)
     skipped: bool = False  # the prefilter found nothing Keras-like
-    error: str | None = None  # a message for files that could not be read
+    error: str | None = None  # why the file could not be read or analysed (reported as LG903)
     unused_ignores: list[tuple[int, str]] = field(default_factory=list)
+    internal_error: bool = False  # lossguard itself failed on the file (exit status 2)
 
 
 @dataclass
@@ -124,6 +125,10 @@ class Report:
     @property
     def unreadable(self) -> list[FileResult]:
         return [r for r in self.results if r.error is not None]
+
+    @property
+    def internal_errors(self) -> list[FileResult]:
+        return [r for r in self.results if r.internal_error]
 
 
 def _location_to_dict(location: Location) -> dict[str, Any]:
@@ -187,8 +192,11 @@ def result_to_dict(result: FileResult) -> dict[str, Any]:
 
 
 def result_from_dict(data: dict[str, Any]) -> FileResult:
+    """A cached result; raises (KeyError, TypeError, ValueError) when the entry is malformed."""
+    if not isinstance(data, dict) or not isinstance(data["findings"], list):
+        raise TypeError("malformed cache entry")
     return FileResult(
-        path=data["path"],
+        path=str(data["path"]),
         findings=[finding_from_dict(f) for f in data["findings"]],
         skipped=bool(data["skipped"]),
         unused_ignores=[(int(a), str(b)) for a, b in data.get("unused_ignores", [])],

@@ -1,31 +1,33 @@
-"""Reading what the user points us at: scripts and notebooks, as Python source text.
+"""Reading what the user points us at, the way Python and IPython would: scripts and notebooks.
 
-Also the byte prefilter: a file that cannot contain a Keras training mistake is never parsed.
+Only regular files are read, never more than the size limit (a FIFO, a device or a symlink to
+``/dev/zero`` is refused before it is opened); Python sources are decoded as CPython decodes
+them (a BOM, a PEP 263 coding line); notebooks (nbformat 3 and 4) are flattened cell by cell as
+IPython transforms them (``ipython_input.py``), and a cell that does not compile is skipped
+alone, with its position, so that the other cells are still checked.
 """
 
 from __future__ import annotations
 
+import ast
+import codecs
+import io
 import json
-import re
+import os
+import stat
+import tokenize
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MAX_BYTES = 2_000_000
+from lossguard.ipython_input import TransformError, transform_lines
 
-_KERAS_WORD = re.compile(rb"keras", re.IGNORECASE)
-_COMPILE = re.compile(rb"\.compile\s*\(")
-# Words at least one rule needs besides a compile call: losses, accuracy metrics, monitors, …
-_RULE_WORDS = re.compile(
-    rb"crossentropy|accuracy|['\"](?:acc|bce|cce|ce)['\"]|monitor|softmax|sigmoid|from_logits"
-    rb"|Precision|Recall|AUC|class_weight|steps_per_epoch|validation_steps",
-    re.IGNORECASE,
-)
-# Rules that need no compile call: string booleans, class_weight='auto', steps counted in samples.
-_NO_COMPILE_NEEDED = re.compile(
-    rb"=\s*['\"](?:true|false|yes|no|0|1|2)['\"]|class_weight\s*=\s*['\"]"
-    rb"|steps_per_epoch|validation_steps",
-    re.IGNORECASE,
-)
+MAX_SCRIPT_BYTES = 2_000_000  # a .py file: far beyond any hand-written training script
+MAX_NOTEBOOK_BYTES = 100_000_000  # a notebook file, outputs (plots, images) included
+MAX_CODE_BYTES = 2_000_000  # a notebook's code cells together
+# Cell magics whose body IPython runs as Python in the notebook's namespace.
+PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
+_COMPILE_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 
 
 class SourceError(Exception):
@@ -44,113 +46,246 @@ class CellMap:
         return None
 
 
+@dataclass(frozen=True)
+class SyntaxProblem:
+    """A syntax error, at CPython's position in the (flattened) source."""
+
+    line: int
+    column: int
+    message: str
+
+
 @dataclass
 class SourceText:
     path: str
     text: str
     cells: CellMap | None = None  # set for notebooks
+    problems: tuple[SyntaxProblem, ...] = ()  # notebook cells that do not compile (skipped)
 
 
-def may_contain_findings(data: bytes) -> bool:
-    """Cheap byte test: True when some rule could fire on this file."""
-    if not _KERAS_WORD.search(data):
-        return False
-    if _COMPILE.search(data) and _RULE_WORDS.search(data):
-        return True
-    return _NO_COMPILE_NEEDED.search(data) is not None
+# ----- bytes from disk -----------------------------------------------------------------------
+
+
+def limit_for(path: str) -> int:
+    return MAX_NOTEBOOK_BYTES if path.endswith(".ipynb") else MAX_SCRIPT_BYTES
+
+
+def read_bytes(path: str) -> bytes:
+    """A regular file's bytes, refusing what Python would not read as a source file."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise SourceError(_os_reason(exc)) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise SourceError(f"not a regular file ({_kind(info.st_mode)})")
+    limit = limit_for(path)
+    if info.st_size > limit:
+        raise SourceError(_too_large(info.st_size, limit))
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise SourceError(_os_reason(exc)) from None
+    if len(data) > limit:
+        raise SourceError(_too_large(len(data), limit))
+    return data
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == 40:  # ELOOP
+        return "cannot read: a symbolic link loop"
+    return f"cannot read: {exc.strerror or exc}"
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "not a file"
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"file too large ({size / 1e6:.1f} MB > {limit / 1e6:.0f} MB limit)"
+
+
+# ----- decoding ---------------------------------------------------------------------------------
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+_NOT_UTF8 = "not UTF-8 and no PEP 263 coding line (Python cannot run it either)"
 
 
 def decode(data: bytes, path: str) -> str:
-    if b"\x00" in data[:8192]:
-        raise SourceError("binary file, not Python source")
+    """Text as CPython reads a source file: a BOM, else the PEP 263 coding line, else UTF-8."""
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), None)
+    if encoding is None:
+        if b"\x00" in data[:8192]:
+            raise SourceError("binary file, not Python source")
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except SyntaxError as exc:
+            if "missing" in exc.msg:
+                raise SourceError(_NOT_UTF8) from None
+            raise SourceError(f"cannot decode: {exc.msg}") from None
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        if encoding == "utf-8":
+            raise SourceError(f"{_NOT_UTF8} (byte {exc.start})") from None
+        raise SourceError(f"not valid {encoding} text ({exc.reason} at byte {exc.start})") from None
+    except LookupError as exc:
+        raise SourceError(f"cannot decode: {exc}") from None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def read_source(path: str, data: bytes) -> SourceText:
-    if len(data) > MAX_BYTES:
-        raise SourceError(
-            f"file too large ({len(data) / 1e6:.1f} MB > {MAX_BYTES / 1e6:.0f} MB limit), skipped"
-        )
-    text = decode(data, path)
+    limit = limit_for(path)
+    if len(data) > limit:
+        raise SourceError(_too_large(len(data), limit))
     if path.endswith(".ipynb"):
-        return notebook_source(path, text)
-    return SourceText(path, text.replace("\u00a0", " "))
+        return notebook_source(path, data)
+    return SourceText(path, decode(data, path).replace("\u00a0", " "))
 
 
-_MAGIC_ASSIGN = re.compile(r"^(\s*[\w.,\s\[\]()]+=\s*)[!%].*$")
-_CELL_MAGICS_PYTHON = ("%%time", "%%timeit", "%%capture", "%%prun", "%%debug")
+# ----- notebooks --------------------------------------------------------------------------------
 
 
-def _clean_cell_line(line: str) -> str:
-    """Turn IPython-only syntax into Python of the same line count."""
-    stripped = line.lstrip()
-    indent = line[: len(line) - len(stripped)]
-    if stripped.startswith(("%", "!")) or (stripped.endswith("?") and not stripped.startswith("#")):
-        return f"{indent}pass  # ipython: {stripped[:40]}"
-    match = _MAGIC_ASSIGN.match(line)
-    if match and not stripped.startswith("#"):
-        return f"{match.group(1)}None"
-    return line
-
-
-def notebook_source(path: str, text: str) -> SourceText:
-    try:
-        notebook = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(f"broken notebook: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+def _code_cells(notebook: object) -> list[str]:
+    """The code cells' text, nbformat 4 (``cells``/``source``) or 3 (``worksheets``/``input``)."""
+    if not isinstance(notebook, dict):
+        raise SourceError("broken notebook: not a JSON object")
+    cells = notebook.get("cells")
+    key = "source"
+    if cells is None and isinstance(notebook.get("worksheets"), list):
+        cells = [
+            c for sheet in notebook["worksheets"] if isinstance(sheet, dict) for c in sheet.get("cells") or []
+        ]
+        key = "input"
     if not isinstance(cells, list):
         raise SourceError("broken notebook: no 'cells' list")
-    out: list[str] = []
-    cell_map = CellMap()
-    code_index = 0
+    out = []
     for cell in cells:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        code_index += 1
-        source = cell.get("source", "")
+        source = cell.get(key)
         if isinstance(source, list):
             source = "".join(s for s in source if isinstance(s, str))
-        if not isinstance(source, str):
-            raise SourceError(f"broken notebook: cell {code_index} has no text source")
-        lines = source.replace("\u00a0", " ").split("\n")
-        first = lines[0].strip() if lines else ""
-        python_cell = not first.startswith("%%") or first.split()[0] in _CELL_MAGICS_PYTHON
-        for number, line in enumerate(lines, start=1):
-            if not python_cell:
-                cleaned = "# non-Python cell"
-            elif number == 1 and first.startswith("%%"):
-                cleaned = "# cell magic"
-            else:
-                cleaned = _clean_cell_line(line)
-            out.append(cleaned)
-            cell_map.lines.append((code_index, number))
-    return SourceText(path, "\n".join(out) + "\n", cell_map)
+        out.append(source if isinstance(source, str) else "")
+    return out
+
+
+def notebook_source(path: str, data: bytes) -> SourceText:
+    try:
+        notebook = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"broken notebook: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise SourceError(f"broken notebook: {type(exc).__name__}") from None
+    cells = _code_cells(notebook)
+    if sum(len(c) for c in cells) > MAX_CODE_BYTES:
+        raise SourceError(_too_large(sum(len(c) for c in cells), MAX_CODE_BYTES) + " of code cells")
+    out: list[str] = []
+    cell_map = CellMap()
+    problems: list[SyntaxProblem] = []
+    for number, cell in enumerate(cells, start=1):
+        text = cell.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+        lines, problem = python_of_cell(text)
+        if problem is not None:
+            problems.append(SyntaxProblem(len(out) + problem.line, problem.column, problem.message))
+            lines = [""] * len(lines)  # skipped: the other cells are still checked
+        cell_map.lines.extend((number, line) for line in range(1, len(lines) + 1))
+        out.extend(lines)
+    return SourceText(path, "\n".join(out) + "\n", cell_map, tuple(problems))
+
+
+def python_of_cell(cell: str) -> tuple[list[str], SyntaxProblem | None]:
+    """One output line per cell line, and the syntax error (cell-relative) if it has one."""
+    count = len(cell.split("\n"))
+    try:
+        lines, magic = transform_lines(cell)
+    except (TransformError, RecursionError) as exc:
+        return [""] * count, SyntaxProblem(1, 1, f"IPython cannot transform this cell ({exc})")
+    if magic is not None:
+        if magic.name not in PYTHON_CELL_MAGICS:
+            return [""] * count, None  # %%bash, %%writefile, …: not Python
+        body, problem = python_of_cell(magic.body)
+        offset = magic.line + 1
+        lines = ([""] * offset + body + [""] * count)[:count]
+        if problem is not None:
+            problem = SyntaxProblem(problem.line + offset, problem.column, problem.message)
+        return lines, problem
+    try:
+        compile("\n".join(lines) + "\n", "<cell>", "exec", _COMPILE_FLAGS)
+    except SyntaxError as exc:
+        return lines, SyntaxProblem(exc.lineno or 1, exc.offset or 1, exc.msg)
+    except (RecursionError, MemoryError, ValueError) as exc:
+        return lines, SyntaxProblem(1, 1, f"cannot compile this cell ({type(exc).__name__})")
+    return lines, None
+
+
+# ----- folders ----------------------------------------------------------------------------------
 
 
 def iter_python_files(root: Path, excluded: set[str]) -> list[Path]:
-    """Every .py/.ipynb below root, skipping VCS folders, venvs, caches and excluded names."""
+    """Every .py/.ipynb below root, skipping VCS folders, venvs, caches and excluded names.
+
+    Symbolic links to folders are not followed (no loops, no file found twice that way); a
+    linked file is listed once, however many links lead to it. Broken links and links in a
+    loop are listed, so that they are reported as unreadable instead of silently dropped.
+    """
     found: list[Path] = []
-    stack = [root]
-    while stack:
-        folder = stack.pop()
+    seen: set[tuple[int, int]] = set()
+    for entry in _walk(root, excluded):
         try:
-            entries = sorted(folder.iterdir(), key=lambda p: p.name)
+            info = entry.stat()
+        except OSError:
+            found.append(Path(entry.path))
+            continue
+        key = (info.st_dev, info.st_ino)
+        if key in seen:
+            continue
+        seen.add(key)
+        found.append(Path(entry.path))
+    return sorted(found)
+
+
+def _walk(folder: Path, excluded: set[str]) -> Iterator[os.DirEntry[str]]:
+    stack = [str(folder)]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as entries:
+                listed = sorted(entries, key=lambda e: e.name)
         except OSError:
             continue
-        for entry in entries:
+        for entry in listed:
             name = entry.name
-            if entry.is_dir():
-                if name in excluded or name.startswith(".") or (entry / "pyvenv.cfg").exists():
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if (
+                    name in excluded
+                    or name.startswith(".")
+                    or os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
+                ):
                     continue
-                stack.append(entry)
+                stack.append(entry.path)
             elif name.endswith((".py", ".ipynb")) and name not in excluded:
-                found.append(entry)
-    return sorted(found)
+                yield entry
 
 
 SKIPPED_DIRS = {

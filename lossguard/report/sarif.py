@@ -11,6 +11,7 @@ import hashlib
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from lossguard import __version__
 from lossguard.docs import load_docs
@@ -45,13 +46,14 @@ def _rules() -> list[dict[str, Any]]:
 
 
 def _uri(path: str) -> str:
+    """A URI reference: relative paths percent-encoded (``my dir/#1.py`` → ``my%20dir/%231.py``)."""
     candidate = Path(path)
     if candidate.is_absolute():
         try:
             candidate = candidate.relative_to(Path.cwd())
         except ValueError:
             return candidate.as_uri()
-    return candidate.as_posix()
+    return quote(candidate.as_posix())
 
 
 class _Lines:
@@ -118,6 +120,22 @@ def _result(finding: Finding, index: dict[str, int], lines: _Lines, seen: dict[s
     return result
 
 
+def _invocation(report: Report) -> dict[str, Any]:
+    """Files lossguard did not read are tool notifications too, and the run did not succeed."""
+    notes = [
+        {
+            "level": "error",
+            "message": {"text": f"{r.path}: not checked: {r.error}"},
+            "locations": [
+                {"physicalLocation": {"artifactLocation": {"uri": _uri(r.path), "uriBaseId": "%SRCROOT%"}}}
+            ],
+            "descriptor": {"id": "LG903"},
+        }
+        for r in report.unreadable
+    ]
+    return {"executionSuccessful": not report.unreadable, "toolExecutionNotifications": notes}
+
+
 def render(report: Report) -> str:
     rules = _rules()
     index = {rule["id"]: number for number, rule in enumerate(rules)}
@@ -137,6 +155,7 @@ def render(report: Report) -> str:
                         "rules": rules,
                     }
                 },
+                "invocations": [_invocation(report)],
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
                 "results": [_result(f, index, lines, seen) for f in report.findings],
                 "columnKind": "unicodeCodePoints",

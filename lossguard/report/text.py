@@ -95,8 +95,6 @@ def render(out: Writer, report: Report, *, show_source: bool, statistics: bool, 
         out.line(*segments)
         if show_source:
             _show_source(out, source, finding)
-    for result in report.unreadable:
-        out.line((result.path, "bold"), (": ", None), ("skipped", "yellow"), (f": {result.error}", None))
     if statistics and report.findings:
         counts = Counter((f.code, f.name) for f in report.findings)
         for (code, name), count in sorted(counts.items()):
@@ -135,7 +133,7 @@ def summary(report: Report) -> str:
     if skipped:
         files += f", {skipped} skipped by the prefilter (no Keras training code)"
     if report.unreadable:
-        files += f", {len(report.unreadable)} unreadable"
+        files += f", {len(report.unreadable)} not checked (LG903)"
     if not findings:
         return f"No problems found ({files})."
     with_findings = len({f.path for f in findings})

@@ -37,7 +37,7 @@ from lossguard.keras.semantics import for_script, history_key
 from lossguard.static.evaluator import Evaluator
 from lossguard.static.outputs import output_chains
 from lossguard.static.positions import PositionResolver
-from lossguard.static.prune import prune_methods
+from lossguard.static.prune import NotAnalysable, ParseFailure, prune_methods
 from lossguard.static.recorder import FitEvent
 from lossguard.static.values import (
     UNKNOWN,
@@ -59,21 +59,33 @@ from lossguard.static.values import (
 )
 
 
-class ParseFailure(Exception):
-    def __init__(self, message: str, line: int, column: int) -> None:
-        super().__init__(message)
-        self.line = line
-        self.column = column
-
-
 def parse(text: str) -> cst.Module:
+    """libcst's tree of a file CPython accepted; tab-indented code is retried with the tabs
+    expanded as CPython's tokenizer reads them (libcst's tokenizer rejects some mixes)."""
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
+        expanded = expand_indent_tabs(text)
+        if expanded != text:
+            try:
+                return cst.parse_module(expanded)
+            except cst.ParserSyntaxError:
+                pass
         message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
-        raise ParseFailure(message, exc.raw_line, exc.raw_column + 1) from None
+        raise NotAnalysable(f"lossguard's parser (libcst) cannot read this valid Python: {message}") from None
     except RecursionError:
-        raise ParseFailure("too deeply nested to parse", 1, 1) from None
+        raise NotAnalysable("nested too deeply for lossguard's parser") from None
+
+
+def expand_indent_tabs(text: str) -> str:
+    """Leading tabs to spaces at multiples of 8 columns, as CPython's tokenizer counts them."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        stripped = line.lstrip(" \t")
+        indent = line[: len(line) - len(stripped)]
+        if "\t" in indent:
+            lines[index] = indent.expandtabs(8) + stripped
+    return "\n".join(lines)
 
 
 @dataclass
@@ -298,4 +310,4 @@ class _SetupBuilder:
         return FitSpec(event.method, self.loc(event.ref), event.has_validation, tuple(callbacks))
 
 
-__all__ = ["Extraction", "ParseFailure", "extract", "parse"]
+__all__ = ["Extraction", "NotAnalysable", "ParseFailure", "extract", "parse"]

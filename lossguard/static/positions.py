@@ -57,10 +57,14 @@ class PositionResolver:
         stmt_index, statement, node = self.refs[ref]
         if stmt_index >= len(self.module.body):
             return Location(path, 1, 1, 1, 1)
-        quick = self._by_text(stmt_index, statement, node)
-        if quick is not None:
-            return Location(path, *quick)
-        return Location(path, *self._by_metadata(stmt_index, node))
+        try:
+            quick = self._by_text(stmt_index, statement, node)
+            if quick is not None:
+                return Location(path, *quick)
+            return Location(path, *self._by_metadata(stmt_index, node))
+        except RecursionError:  # a node nested too deeply to render: its statement's first line
+            line = self._spans[stmt_index][0] if self._spans else 1
+            return Location(path, line, 1, line, 1)
 
     # ----- the cheap path -------------------------------------------------------------------
 
@@ -120,19 +124,23 @@ class PositionResolver:
         code_range = positions.get(node)
         if code_range is None:
             return (1, 1, 1, 1)
-        offset = self._statement_offsets()[stmt_index]
+        offset = self._statement_offset(stmt_index)
         start, end = code_range.start, code_range.end  # type: ignore[attr-defined]
         return (start.line + offset, start.column + 1, end.line + offset, end.column + 1)
 
-    def _statement_offsets(self) -> list[int]:
-        if self._offsets is None:
-            offsets = []
-            line = len(self.module.header)
-            for stmt in self.module.body:
+    def _statement_offset(self, stmt_index: int) -> int:
+        """Lines before the statement's own leading comments: from ast's span, no rendering."""
+        stmt = self.module.body[stmt_index]
+        leading = len(getattr(stmt, "leading_lines", ()))
+        if self._spans is not None:
+            return self._spans[stmt_index][0] - 1 - leading
+        if self._offsets is None:  # no ast spans (never for a file CPython parsed): render once
+            offsets, line = [], len(self.module.header)
+            for each in self.module.body:
                 offsets.append(line)
-                line += self.module.code_for_node(stmt).count("\n")
+                line += self.module.code_for_node(each).count("\n")
             self._offsets = offsets
-        return self._offsets
+        return self._offsets[stmt_index]
 
 
 def _unique(text: str, needle: str, begin: int, end: int) -> int | None:

@@ -15,6 +15,19 @@ import re
 Spans = list[tuple[int, int]]
 
 
+class ParseFailure(Exception):
+    """The file is not valid Python: CPython's own message and position."""
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+class NotAnalysable(Exception):
+    """Valid Python (or not provably invalid) that lossguard's parser cannot take."""
+
+
 class _OwnYield(ast.NodeVisitor):
     """Does a function's own body yield (not a nested function's or lambda's)?"""
 
@@ -80,11 +93,20 @@ def prune_methods(
     text: str, anchor: re.Pattern[str] | None
 ) -> tuple[str, Spans | None, dict[str, bool | None] | None]:
     """The text with fact-less methods blanked, the line span of every top-level statement, and
-    which functions are generators."""
+    which functions are generators.
+
+    CPython's ``ast.parse`` runs first: a syntax error is reported at CPython's own position,
+    and a file it cannot take never reaches libcst (whose native parser would crash on it).
+    """
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return text, None, None
+    except SyntaxError as exc:
+        raise ParseFailure(exc.msg, exc.lineno or 1, exc.offset or 1) from None
+    except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
+        raise ParseFailure(str(exc), 1, 1) from None
+    except (RecursionError, MemoryError):
+        # CPython's own parser gives up here; libcst's would overflow its stack and crash.
+        raise NotAnalysable("nested too deeply to analyse (CPython's ast.parse gives up too)") from None
     spans = [
         (min([s.lineno] + [d.lineno for d in getattr(s, "decorator_list", [])]), s.end_lineno or s.lineno)
         for s in tree.body

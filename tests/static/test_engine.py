@@ -24,7 +24,8 @@ def test_an_internal_error_is_reported_for_that_file_only(monkeypatch: pytest.Mo
     monkeypatch.delenv("LOSSGUARD_DEBUG", raising=False)
     source = (FIXTURES / "seed004_mnist_binary_crossentropy.py").read_bytes()
     result = check_source("train.py", source, options())
-    assert result.findings == []
+    assert [f.code for f in result.findings] == ["LG903"]  # reported, never a silent pass
+    assert result.internal_error
     assert result.error == "internal error, please report it: RuntimeError: boom"
 
 
