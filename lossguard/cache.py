@@ -1,8 +1,11 @@
 """Result cache in ``.lossguard_cache/`` (like ``.ruff_cache``).
 
-One index per (lossguard version, Keras target, effective settings): path → file size, mtime
-and content hash, with the file's findings. An unchanged file costs one ``stat``; a touched but
-unchanged file costs a read and a hash.
+One index per (lossguard version, Keras target, effective settings): path → the file's content
+hash, size and mtime, when it was checked, and its findings. The content hash is the key: a
+file is re-checked whenever its bytes changed. Size + mtime only let a run skip hashing, and only
+for a file that was already that old when it was checked (by more than the filesystem's mtime
+granularity), so an edit in the same clock tick, or one that keeps size and mtime, is still
+seen. A malformed index or entry is a miss, never a crash.
 """
 
 from __future__ import annotations
@@ -10,13 +13,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 from lossguard import __version__
 from lossguard.findings import FileResult, result_from_dict, result_to_dict
+from lossguard.sources import SourceError, read_bytes
 
 CACHE_DIR = ".lossguard_cache"
+MTIME_GRANULARITY_NS = 2_000_000_000  # FAT's 2 s; ext4, APFS and NTFS are far finer
 
 
 class Cache:
@@ -28,10 +34,10 @@ class Cache:
         self.dirty = False
         try:
             loaded = json.loads(self.file.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict):
-                self.entries = loaded
-        except (OSError, ValueError):
-            self.entries = {}
+        except (OSError, ValueError, RecursionError):
+            loaded = None
+        if isinstance(loaded, dict):
+            self.entries = {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, dict)}
 
     @staticmethod
     def _stat(path: str) -> tuple[int, int] | None:
@@ -46,32 +52,31 @@ class Cache:
         stat = self._stat(path)
         if entry is None or stat is None:
             return None
-        if (entry.get("size"), entry.get("mtime")) != stat:
+        checked_at = entry.get("checked_at")
+        settled = isinstance(checked_at, int) and stat[1] < checked_at - MTIME_GRANULARITY_NS
+        if not (settled and [entry.get("size"), entry.get("mtime")] == list(stat)):
             try:
-                digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-            except OSError:
+                digest = hashlib.sha256(read_bytes(path)).hexdigest()
+            except SourceError:
                 return None
             if digest != entry.get("sha"):
                 return None
-            entry["size"], entry["mtime"] = stat
-            self.dirty = True
         try:
-            return result_from_dict(entry["result"])
-        except (KeyError, TypeError, ValueError):
+            result = result_from_dict(entry["result"])
+        except (KeyError, TypeError, ValueError, AttributeError):
             return None
+        return result if result.path == path else None
 
     def store(self, path: str, result: FileResult) -> None:
+        """Remember a checked file's result under the hash of the bytes that were checked."""
         stat = self._stat(path)
-        if stat is None or result.error is not None:
-            return
-        try:
-            digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        except OSError:
+        if stat is None or result.digest is None or result.error is not None:
             return
         self.entries[path] = {
             "size": stat[0],
             "mtime": stat[1],
-            "sha": digest,
+            "checked_at": time.time_ns(),
+            "sha": result.digest,
             "result": result_to_dict(result),
         }
         self.dirty = True
@@ -91,7 +96,7 @@ class Cache:
                     "# This file is a cache directory tag created by lossguard.\n",
                     encoding="utf-8",
                 )
-            temporary = self.file.with_suffix(".tmp")
+            temporary = self.file.with_suffix(f".{os.getpid()}.tmp")
             temporary.write_text(json.dumps(self.entries, separators=(",", ":")), encoding="utf-8")
             temporary.replace(self.file)
         except OSError:

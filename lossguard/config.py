@@ -6,6 +6,7 @@ unknown codes are errors that name the key and the file.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,10 @@ KNOWN_KEYS = {
 def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
     """The nearest lossguard.toml or pyproject.toml with [tool.lossguard], from start upwards."""
     folder = start if start.is_dir() else start.parent
-    folder = folder.resolve()
+    try:
+        folder = folder.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: look from the path as given
+        folder = Path(os.path.abspath(folder))
     for candidate in (folder, *folder.parents):
         own = candidate / "lossguard.toml"
         if own.is_file():

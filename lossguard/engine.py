@@ -9,6 +9,7 @@ rules stay pure.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -74,7 +75,7 @@ class CheckOptions:
 
 def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
     """Every finding for one file's bytes (the unit that runs in worker processes)."""
-    result = FileResult(path)
+    result = FileResult(path, digest=hashlib.sha256(data).hexdigest())
     try:
         source = read_source(path, data)
     except SourceError as exc:
@@ -84,6 +85,8 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
     # A notebook cell that does not compile is skipped alone; the other cells are checked.
     skipped_cells = [_parse_error(path, p.message, p.line, p.column, cell=True) for p in source.problems]
     gate = options.gate(path)
+    if b"\x00" in data[:4]:  # UTF-16/32: the words are matched in the decoded text
+        data = source.text.encode("utf-8")
     static = gate.static_candidate(data)
     runtime = options.probe is not None and gate.runtime_candidate(data) and not skipped_cells
     if not static and not runtime:

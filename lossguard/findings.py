@@ -104,6 +104,7 @@ class FileResult:
     error: str | None = None  # why the file could not be read or analysed (reported as LG903)
     unused_ignores: list[tuple[int, str]] = field(default_factory=list)
     internal_error: bool = False  # lossguard itself failed on the file (exit status 2)
+    digest: str | None = None  # sha256 of the bytes that were checked (the cache's key)
 
 
 @dataclass

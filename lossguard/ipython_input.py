@@ -1,22 +1,24 @@
 """IPython's input syntax turned into Python as IPython runs it, line for line.
 
-IPython executes a notebook cell after its ``TransformerManager`` rewrote it: leading blank
-lines and a common indent go, ``>>>``/``In [1]:`` prompts are stripped, a ``%%`` cell magic
-takes the whole cell, and then, one at a time on freshly tokenised code, ``a = %magic``,
-``a = !cmd``, lines starting with ``! ?? ? % , ; /`` and lines ending in ``?`` become calls
-on ``get_ipython()``. This module applies the same rules (``tests/test_ipython_input.py``
-compares it with IPython itself) with one difference: where IPython joins lines (a ``\\``
-continuation, a help request over several lines) the result keeps the line count, padding
-with blank lines, so that a position in the output is the same position in the cell.
+IPython executes a notebook cell after its ``TransformerManager`` rewrote it (the rules of
+IPython 9): leading blank lines and the indent common to all lines go, ``>>>``/``In [1]:``
+prompts are stripped, a ``%%`` cell magic takes the whole cell, and then, one at a time on
+freshly tokenised code, ``a = %magic``, ``a = !cmd``, lines starting with ``! ?? ? % , ; /``
+and lines ending in ``?`` become calls on ``get_ipython()``. This module applies the same
+rules (``tests/test_ipython_input.py`` compares it with IPython itself) with one difference:
+where IPython joins lines (a backslash continuation, a help request over several lines) the
+result keeps the line count, padding with blank lines, so that a position in the output is
+the same position in the cell. Pasted prompts are stripped by IPython 8's rule (IPython 9.18
+adds heuristics for prompts inside triple-quoted strings; such cells are rare in notebooks).
 """
 
 from __future__ import annotations
 
 import re
+import textwrap
 import tokenize
 from dataclasses import dataclass
 
-_INDENT = re.compile(r"^[ \t]+")
 _CLASSIC_FIRST = re.compile(r"^>>>( |$)")
 _CLASSIC_ANY = re.compile(r"^(>>>|\.\.\.)( |$)")
 _IPYTHON_PROMPT = re.compile(r"^(((\[nav\]|\[ins\])? )?In \[\d+\]: |\s*\.{3,}: ?)")
@@ -73,13 +75,8 @@ def _cleanup(lines: list[str]) -> list[str]:
     first = next((i for i, line in enumerate(lines) if line and not line.isspace()), None)
     if first is None:
         return lines
-    lines = ["\n"] * first + lines[first:]
-    match = _INDENT.match(lines[first])
-    if match:
-        prefix = match.group(0)
-        lines = lines[:first] + [
-            line[len(prefix) :] if line.startswith(prefix) else line for line in lines[first:]
-        ]
+    # IPython ≥ 9 removes the indent common to all lines (textwrap.dedent), blank ones aside.
+    lines = ["\n"] * first + textwrap.dedent("".join(lines[first:])).splitlines(keepends=True)
     for initial, anywhere in ((_CLASSIC_FIRST, _CLASSIC_ANY), (_IPYTHON_PROMPT, _IPYTHON_PROMPT)):
         head = lines[first:]
         if initial.match(head[0]) or (len(head) > 1 and anywhere.match(head[1])):

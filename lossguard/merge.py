@@ -7,12 +7,13 @@ from dataclasses import replace
 
 from lossguard.facts import Source
 from lossguard.findings import Finding
+from lossguard.sources import parse_python
 
 
 def statement_spans(text: str) -> list[tuple[int, int]]:
     """Line spans of the simple statements (a finding's statement: where it is 'the same')."""
     try:
-        tree = ast.parse(text)
+        tree = parse_python(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     compound = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -40,7 +41,8 @@ class Settings:
 
     def relative(self, path: str) -> str:
         try:
-            return Path(path).resolve().relative_to(Path(self.root).resolve()).as_posix()
+            # abspath, not resolve(): the path as given (a symlink loop must not raise here)
+            return Path(os.path.abspath(path)).relative_to(os.path.abspath(self.root)).as_posix()
         except ValueError:
             return Path(path).as_posix()
 

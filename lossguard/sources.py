@@ -16,6 +16,7 @@ import json
 import os
 import stat
 import tokenize
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,14 @@ MAX_CODE_BYTES = 2_000_000  # a notebook's code cells together
 # Cell magics whose body IPython runs as Python in the notebook's namespace.
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
 _COMPILE_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+
+
+def parse_python(text: str, flags: int = ast.PyCF_ONLY_AST) -> ast.Module:
+    """``ast.parse`` without the warnings CPython prints about the user's code (``1()`` …)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree: ast.Module = compile(text, "<source>", "exec", flags | ast.PyCF_ONLY_AST)
+    return tree
 
 
 class SourceError(Exception):
@@ -227,7 +236,8 @@ def python_of_cell(cell: str) -> tuple[list[str], SyntaxProblem | None]:
             problem = SyntaxProblem(problem.line + offset, problem.column, problem.message)
         return lines, problem
     try:
-        compile("\n".join(lines) + "\n", "<cell>", "exec", _COMPILE_FLAGS)
+        code = "\n".join(lines)
+        parse_python(code if code.endswith("\n") else code + "\n", _COMPILE_FLAGS)
     except SyntaxError as exc:
         return lines, SyntaxProblem(exc.lineno or 1, exc.offset or 1, exc.msg)
     except (RecursionError, MemoryError, ValueError) as exc:

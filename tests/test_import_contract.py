@@ -33,6 +33,7 @@ LAYERS = {
     "lossguard.settings": "settings",
     "lossguard.keras": "keras",
     "lossguard.sources": "sources",
+    "lossguard.ipython_input": "sources",
     "lossguard.docs": "docs",
     "lossguard": "version",
 }
@@ -48,7 +49,7 @@ ALLOWED = {
     "settings": {"findings"},
     "facts": set(),
     "keras": {"keras"},
-    "sources": set(),
+    "sources": {"sources"},
     "docs": set(),
     "version": set(),
 }

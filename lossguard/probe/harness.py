@@ -19,7 +19,7 @@ from typing import Any
 from lossguard.probe.context import RUN, write_result
 from lossguard.probe.intercept import ProbeDone, patch_keras_namespace
 from lossguard.probe.observe import device
-from lossguard.probe.sandbox import guard_network, patch_downloads
+from lossguard.probe.sandbox import NoShell, guard_network, patch_downloads
 from lossguard.probe.synthetic import patch_directory_loaders
 
 
@@ -73,7 +73,9 @@ def main(argv: list[str]) -> int:
     sys.argv = [RUN.script]
     sys.path.insert(0, os.environ.get("LOSSGUARD_PROBE_FOLDER") or os.path.dirname(RUN.script))
     try:
-        runpy.run_path(RUN.script, run_name="__main__")
+        shell = NoShell()
+        notebook = {"get_ipython": lambda: shell} if os.environ.get("LOSSGUARD_PROBE_NOTEBOOK") else {}
+        runpy.run_path(RUN.script, init_globals=notebook, run_name="__main__")
     except ProbeDone:
         return 0
     except SystemExit as exc:

@@ -68,8 +68,9 @@ def run_harness(
     notebook's code written to a temporary file): it goes first on the child's ``sys.path``.
     """
     environment = dict(os.environ)
-    if folder is not None:
+    if folder is not None:  # a notebook's code: its folder, and a get_ipython() that does nothing
         environment["LOSSGUARD_PROBE_FOLDER"] = str(folder.resolve())
+        environment["LOSSGUARD_PROBE_NOTEBOOK"] = "1"
     environment["TF_CPP_MIN_LOG_LEVEL"] = "2"
     environment["PYTHONWARNINGS"] = "ignore"
     package_root = str(Path(__file__).resolve().parent.parent.parent)

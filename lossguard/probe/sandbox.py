@@ -93,3 +93,20 @@ def _no_pretrained(function: Any, name: str) -> Any:
     wrapper._lossguard = True  # type: ignore[attr-defined]
     wrapper.__name__ = name
     return wrapper
+
+
+class NoShell:
+    """``get_ipython()`` for a probed notebook: magics and shell escapes do nothing.
+
+    The notebook's code reaches the probe as IPython turned it into Python (``!pip install``
+    became ``get_ipython().system(...)``); nothing of it runs: no shell, no magics.
+    """
+
+    def getoutput(self, *args: Any, **kwargs: Any) -> list[str]:
+        return []
+
+    def __getattr__(self, name: str) -> Any:
+        def ignored(*args: Any, **kwargs: Any) -> None:
+            RUN.notes.append(f"IPython {name}{args!r} skipped by the probe")
+
+        return ignored

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 import re
 
+from lossguard.sources import parse_python
+
 Spans = list[tuple[int, int]]
 
 
@@ -99,7 +101,7 @@ def prune_methods(
     and a file it cannot take never reaches libcst (whose native parser would crash on it).
     """
     try:
-        tree = ast.parse(text)
+        tree = parse_python(text)
     except SyntaxError as exc:
         raise ParseFailure(exc.msg, exc.lineno or 1, exc.offset or 1) from None
     except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
