@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import hypothesmith
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,8 @@ from lossguard.keras.semantics import parse_target
 from lossguard.settings import Settings
 from tests.conftest import FIXTURES, run_cli
 
+# hypothesmith compiles the programs it generates; CPython's warnings about them are noise here.
+pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
 OPTIONS = CheckOptions(Settings(), parse_target("3"), use_cache=False)
 SEEDS = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".py", ".ipynb"))
 FUZZ = settings(
