@@ -90,8 +90,8 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
     static = gate.static_candidate(data)
     runtime = options.probe is not None and gate.runtime_candidate(data) and not skipped_cells
     if not static and not runtime:
-        result.skipped = True
-        return _finish(result, source, options, skipped_cells)
+        result.skipped = True  # not Keras training code: not analysed, so no syntax verdict either
+        return _finish(result, source, options, [])
     found: list[Finding] = []
     if static:
         from lossguard.static.extract import NotAnalysable, ParseFailure  # libcst: only for candidates
