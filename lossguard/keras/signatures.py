@@ -43,7 +43,6 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
     "evaluate": ("x", "y", "batch_size", "verbose", "sample_weight", "steps", "callbacks"),
     "train_on_batch": ("x", "y", "sample_weight", "class_weight"),
 }
-TRAINING_METHODS = ("fit", "fit_generator", "train_on_batch")
 
 
 def position(method: str, param: str) -> int | None:

@@ -274,10 +274,6 @@ class _Builder:
         return setups
 
 
-def setup_from_result(path: str, result: Mapping[str, Any], text: str = "") -> TrainingSetup:
-    return _Builder(path, result, text).setup()
-
-
 def setups_from_result(path: str, result: Mapping[str, Any], text: str = "") -> list[TrainingSetup]:
     builder = _Builder(path, result, text)
     if (result.get("output_count") or 1) > 1 and result.get("heads"):

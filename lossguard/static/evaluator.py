@@ -43,11 +43,10 @@ class BudgetExceeded(Exception):
 
 
 class Frame:
-    def __init__(self, env: dict[str, Value], stmt: int, is_module: bool = False) -> None:
+    def __init__(self, env: dict[str, Value], stmt: int) -> None:
         self.env = env
         self.stmt = stmt
         self.returns: list[Value] = []
-        self.is_module = is_module
 
 
 class Evaluator:
@@ -61,7 +60,7 @@ class Evaluator:
         self.functions: list[FuncVal] = []
         self.budget = STATEMENT_BUDGET
         self.depth = 0
-        self.frame = Frame(self.globals, 0, is_module=True)
+        self.frame = Frame(self.globals, 0)
         self.class_depth = 0
         self.record = Recorder(self.ref, self.text)
 

@@ -11,7 +11,7 @@ looked up by the value's type.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lossguard.keras.names import keras_name
 from lossguard.static.calls import Call
@@ -29,42 +29,27 @@ FUNCTIONS: dict[str, FunctionHandler] = {}
 METHODS: dict[type, MethodHandler] = {}
 ATTRIBUTES: dict[type, AttributeHandler] = {}
 SUBSCRIPTS: dict[type, SubscriptHandler] = {}
+H = TypeVar("H")
 
 
-def function(*names: str) -> Callable[[FunctionHandler], FunctionHandler]:
-    def register(handler: FunctionHandler) -> FunctionHandler:
-        for name in names:
-            FUNCTIONS[name] = handler
-        return handler
+def _registrar(table: dict[Any, Any]) -> Callable[..., Callable[[H], H]]:
+    """A decorator factory that files a handler under each of the given keys of ``table``."""
 
-    return register
+    def keys(*names: Any) -> Callable[[H], H]:
+        def register(handler: H) -> H:
+            for name in names:
+                table[name] = handler
+            return handler
 
+        return register
 
-def methods(*types: type) -> Callable[[MethodHandler], MethodHandler]:
-    def register(handler: MethodHandler) -> MethodHandler:
-        for kind in types:
-            METHODS[kind] = handler
-        return handler
-
-    return register
+    return keys
 
 
-def attributes(*types: type) -> Callable[[AttributeHandler], AttributeHandler]:
-    def register(handler: AttributeHandler) -> AttributeHandler:
-        for kind in types:
-            ATTRIBUTES[kind] = handler
-        return handler
-
-    return register
-
-
-def subscripts(*types: type) -> Callable[[SubscriptHandler], SubscriptHandler]:
-    def register(handler: SubscriptHandler) -> SubscriptHandler:
-        for kind in types:
-            SUBSCRIPTS[kind] = handler
-        return handler
-
-    return register
+function = _registrar(FUNCTIONS)  # @function("numpy.eye", "keras:layers.*")
+methods = _registrar(METHODS)  # @methods(ModelVal)
+attributes = _registrar(ATTRIBUTES)  # @attributes(DataVal)
+subscripts = _registrar(SUBSCRIPTS)  # @subscripts(EyeVal)
 
 
 def candidate_names(path: str) -> list[str]:
