@@ -48,6 +48,9 @@ app = typer.Typer(
 )
 
 
+MAX_PROBE_TIMEOUT = 86_400.0  # a day: longer is a mistake (inf, 1e300), not a wish
+
+
 class OutputFormat(StrEnum):
     text = "text"
     json = "json"
@@ -182,7 +185,12 @@ def check(
             ensure_probe_available()
         except UsageError as exc:
             raise _error(str(exc)) from None
-        probe_options = ProbeOptions(probe_timeout or settings.probe_timeout, probe_device.value)
+        timeout = settings.probe_timeout if probe_timeout is None else probe_timeout
+        if not (0 < timeout <= MAX_PROBE_TIMEOUT):  # also false for nan
+            raise _error(
+                f"--probe-timeout must be a number of seconds in (0, {MAX_PROBE_TIMEOUT:g}], not {timeout:g}"
+            )
+        probe_options = ProbeOptions(timeout, probe_device.value)
     options = CheckOptions(
         settings,
         target,

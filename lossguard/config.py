@@ -117,8 +117,8 @@ def settings_from(path: Path | None, table: dict[str, Any] | None, known_codes: 
         settings.probe = table["probe"]
     if "probe-timeout" in table:
         value = table["probe-timeout"]
-        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-            raise ConfigError(f"{where}: 'probe-timeout' must be a positive number of seconds")
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 86_400:
+            raise ConfigError(f"{where}: 'probe-timeout' must be a number of seconds in (0, 86400]")
         settings.probe_timeout = float(value)
     if "severity" in table:
         value = table["severity"]

@@ -9,6 +9,7 @@ fit and saving, ``observe`` takes the facts at fit; the result is written as the
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import runpy
 import sys
@@ -17,40 +18,46 @@ import traceback
 from typing import Any
 
 from lossguard.probe.context import RUN, write_result
-from lossguard.probe.intercept import ProbeDone, patch_keras_namespace
+from lossguard.probe.intercept import PatchOnImport, ProbeDone, no_op_saves, patch_keras_namespace
 from lossguard.probe.observe import device
-from lossguard.probe.sandbox import NoShell, guard_network, patch_downloads
+from lossguard.probe.sandbox import NoShell, WriteGuard, guard_network, patch_downloads
 from lossguard.probe.synthetic import patch_directory_loaders
 
 
-def _setup() -> list[tuple[Any, str]]:
+def _patch(module: Any, prefix: str) -> None:
+    RUN.original_steps[prefix] = (module.Model, module.Model.train_on_batch)
+    patch_keras_namespace(module, prefix)
+    no_op_saves(module)
+    patch_downloads(prefix)
+    patch_directory_loaders(module, prefix)
+
+
+def _setup() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     guard_network()
-    namespaces: list[tuple[Any, str]] = []
     legacy = os.environ.get("TF_USE_LEGACY_KERAS", "").strip().lower() in ("1", "true", "yes")
     if legacy:
         import tf_keras
 
-        namespaces.append((tf_keras, "tf_keras"))
+        _patch(tf_keras, "tf_keras")
+    else:  # patched when the script imports it itself (import tf_keras as keras)
+        sys.meta_path.insert(0, PatchOnImport("tf_keras", lambda module: _patch(module, "tf_keras")))
     try:
         import keras
 
         if int(str(keras.__version__).split(".")[0]) >= 3:
-            namespaces.append((keras, "keras"))
+            _patch(keras, "keras")
             with contextlib.suppress(ImportError):
                 import keras._tf_keras.keras
     except ImportError:
-        if not namespaces:
+        if not legacy:
             raise
     RUN.timing["import"] = time.perf_counter()
     if os.environ.get("LOSSGUARD_PROBE_DEVICE") == "gpu" and device() == "CPU":
         raise RuntimeError("--probe-device gpu: TensorFlow sees no GPU here (use auto or cpu)")
-    for module, prefix in namespaces:
-        RUN.original_steps[prefix] = (module.Model, module.Model.train_on_batch)
-        patch_keras_namespace(module, prefix)
-        patch_downloads(prefix)
-        patch_directory_loaders(module, prefix)
-    return namespaces
+    scratch = os.environ.get("LOSSGUARD_PROBE_SCRATCH")
+    if scratch:
+        WriteGuard(scratch).install()
 
 
 def main(argv: list[str]) -> int:
@@ -70,7 +77,7 @@ def main(argv: list[str]) -> int:
             }
         )
         return 0
-    sys.argv = [RUN.script]
+    sys.argv = [RUN.script, *json.loads(os.environ.get("LOSSGUARD_PROBE_ARGS", "[]"))]
     sys.path.insert(0, os.environ.get("LOSSGUARD_PROBE_FOLDER") or os.path.dirname(RUN.script))
     try:
         shell = NoShell()

@@ -7,6 +7,9 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.abc
+import importlib.util
+import sys
 from typing import Any
 
 from lossguard.probe.context import RUN, script_line
@@ -75,3 +78,47 @@ def patch_keras_namespace(keras_mod: Any, prefix: str) -> None:
         self._lossguard_line = script_line()
 
     callback_cls.__init__ = callback_init
+
+
+class PatchOnImport(importlib.abc.MetaPathFinder):
+    """Patches a module the moment the script first imports it (``import tf_keras as keras``
+    without ``TF_USE_LEGACY_KERAS``): the probe intercepts every Keras the user can import."""
+
+    def __init__(self, name: str, patch: Any) -> None:
+        self.name = name
+        self.patch = patch
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)  # one shot: find the real module, then patch it once loaded
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        loader = spec.loader
+        original = loader.exec_module
+        patch = self.patch
+
+        def exec_module(module: Any) -> None:
+            original(module)
+            patch(module)
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+def no_op_saves(keras_mod: Any) -> None:
+    """The function forms of saving (the methods are handled in patch_keras_namespace)."""
+
+    def skipped(*args: Any, **kwargs: Any) -> None:
+        RUN.notes.append("a save function was skipped by the probe (no writes)")
+
+    for module_name in ("saving", "models"):
+        module = getattr(keras_mod, module_name, None)
+        for function in ("save_model", "save_weights"):
+            if module is not None and hasattr(module, function):
+                setattr(module, function, skipped)
+    with contextlib.suppress(ImportError, AttributeError):
+        import tensorflow as tf
+
+        tf.saved_model.save = skipped

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from lossguard.keras.signatures import argument
-from lossguard.probe.context import BATCH, RUN, script_line, write_result
+from lossguard.probe.context import BATCH, RUN, finish, script_line
 from lossguard.probe.protocol import (
     CallbackFact,
     HarnessResult,
@@ -269,7 +269,7 @@ def on_fit(
             )
     result["device"] = device()
     RUN.timing["done"] = time.perf_counter()
-    write_result(result)
+    finish(result)
 
 
 def _train_one_step(model: Any, x: Any, y: Any) -> None:

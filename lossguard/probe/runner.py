@@ -7,22 +7,26 @@ engine runs the rules, merges and filters them like any other findings.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
+import re
 import signal
-import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from lossguard.facts import Observed
+from lossguard.probe.process import isolated, namespaces_available, running
 from lossguard.probe.protocol import HarnessResult
+from lossguard.probe.sandbox import readable_view
 from lossguard.probe.translate import observed
 from lossguard.sources import SourceText
 
-MEMORY_LIMIT_BYTES = int(os.environ.get("LOSSGUARD_PROBE_MEMORY_GB", "16")) * 2**30
+MEMORY_FRACTION = 0.5  # of physical memory, for the probe's child (LOSSGUARD_PROBE_MEMORY_FRACTION)
 
 
 class ProbeUnavailable(Exception):
@@ -46,90 +50,122 @@ def _gpu_present() -> bool:
     return Path("/dev/nvidia0").exists() or Path("/dev/nvidiactl").exists()
 
 
+def memory_limit() -> int | None:
+    """Bytes of address space for the child: a fraction of this machine's physical memory."""
+    try:
+        fraction = float(os.environ.get("LOSSGUARD_PROBE_MEMORY_FRACTION", MEMORY_FRACTION))
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+    if not 0 < fraction <= 1:
+        return None
+    return int(physical * fraction)
+
+
 def _limits(device: str) -> Any:
+    limit = memory_limit()
+
     def apply() -> None:
-        try:
+        # CUDA maps the GPU's memory into the address space: there TensorFlow's own limits
+        # (memory growth) apply instead of RLIMIT_AS.
+        if limit is None or (device != "cpu" and _gpu_present()):
+            return
+        with contextlib.suppress(ImportError, ValueError, OSError):
             import resource
 
-            if device == "cpu" or not _gpu_present():
-                resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
-        except (ImportError, ValueError, OSError):
-            pass
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     return apply
 
 
 def run_harness(
-    script: Path, timeout: float, device: str = "auto", folder: Path | None = None
+    script: Path, timeout: float, device: str = "auto", folder: Path | None = None, args: Sequence[str] = ()
 ) -> HarnessResult:
-    """Run one script under the harness; always returns a result dict (never raises).
+    """Run one script under the harness; always returns a result (never raises, never leaves a
+    process behind: see ``process.py``).
 
-    ``folder`` is the directory the script belongs to (a notebook's, when the script is the
-    notebook's code written to a temporary file): it goes first on the child's ``sys.path``.
+    ``folder`` is the folder the script belongs to (a notebook's, when the script is the
+    notebook's code written to a temporary file): the working directory shows it for reading.
     """
+    visible = (folder or script.parent).resolve()
     environment = dict(os.environ)
-    if folder is not None:  # a notebook's code: its folder, and a get_ipython() that does nothing
-        environment["LOSSGUARD_PROBE_FOLDER"] = str(folder.resolve())
+    if folder is not None:  # a notebook's code: a get_ipython() that does nothing
         environment["LOSSGUARD_PROBE_NOTEBOOK"] = "1"
-    environment["TF_CPP_MIN_LOG_LEVEL"] = "2"
-    environment["PYTHONWARNINGS"] = "ignore"
     package_root = str(Path(__file__).resolve().parent.parent.parent)
-    environment["PYTHONPATH"] = package_root + os.pathsep + environment.get("PYTHONPATH", "")
-    environment["LOSSGUARD_PROBE_DEVICE"] = device
+    environment.update(
+        TF_CPP_MIN_LOG_LEVEL="2",
+        PYTHONWARNINGS="ignore",
+        PYTHONPATH=package_root + os.pathsep + environment.get("PYTHONPATH", ""),
+        LOSSGUARD_PROBE_DEVICE=device,
+        LOSSGUARD_PROBE_FOLDER=str(visible),
+        LOSSGUARD_PROBE_ARGS=json.dumps(list(args)),
+        TF_FORCE_GPU_ALLOW_GROWTH="true",
+    )
     if device == "cpu":
         environment["CUDA_VISIBLE_DEVICES"] = "-1"
     with tempfile.TemporaryDirectory(prefix="lossguard-probe-") as workdir:
+        scratch = Path(workdir) / "cwd"
+        (scratch / "tmp").mkdir(parents=True)
+        readable_view(visible, scratch)
+        environment.update(
+            LOSSGUARD_PROBE_SCRATCH=str(scratch),
+            TMPDIR=str(scratch / "tmp"),
+        )
         output = Path(workdir) / "result.json"
         command = [sys.executable, "-m", "lossguard.probe.harness", str(script.resolve()), str(output)]
-        process = subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            env=environment,
-            start_new_session=True,
-            preexec_fn=_limits(device) if os.name == "posix" else None,
-        )
-        try:
-            _, stderr = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill(process)
+        if namespaces_available():
+            command = isolated(command, read_only=[visible, Path.cwd().resolve(), script.resolve().parent])
+        with running(command, env=environment, cwd=scratch, limits=_limits(device)) as child:
+            status = child.wait(timeout)
+        result = _read(output)
+        if result is not None:
+            return result  # written before the end, even when something it started lingered
+        if status is None:
             return {"status": "timeout", "error": f"the script did not reach fit() within {timeout:g} s"}
-        if output.exists():
-            try:
-                loaded: HarnessResult = json.loads(output.read_text(encoding="utf-8"))
-                return loaded
-            except ValueError:
-                pass
-        tail = stderr.decode("utf-8", "replace").strip().splitlines()[-6:]
-        reason = f"exit status {process.returncode}"
-        if process.returncode and process.returncode < 0:
-            reason = f"killed by signal {-process.returncode} (out of memory?)"
-        return {
-            "status": "crashed",
-            "error": f"the probe process ended ({reason})",
-            "traceback": "\n".join(tail),
-        }
+        return _crashed(status, child.err.text())
 
 
-def _kill(process: subprocess.Popen[bytes]) -> None:
+def _read(output: Path) -> HarnessResult | None:
     try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError, AttributeError):
-        process.kill()
-    process.communicate()
+        loaded: HarnessResult = json.loads(output.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return loaded if isinstance(loaded, dict) else None
 
 
-def observe(source: SourceText, *, timeout: float, device: str) -> Observed:
+def _crashed(status: int, stderr: str) -> HarnessResult:
+    tail = clean_log(stderr).strip().splitlines()[-6:]
+    if status < 0:
+        name = signal.Signals(-status).name if -status in signal.valid_signals() else str(-status)
+        reason = f"crashed with signal {-status} ({name})"
+    else:
+        reason = f"exit status {status}"
+    return {"status": "crashed", "error": f"the probe process ended ({reason})", "traceback": "\n".join(tail)}
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_TF_LOG = re.compile(
+    r"^(?:[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s|WARNING: All log messages before absl"
+    r"|To enable the following instructions)"
+)
+
+
+def clean_log(text: str) -> str:
+    """The script's own output: no terminal colour codes, no TensorFlow/absl log lines."""
+    lines = _ANSI.sub("", text).splitlines()
+    return "\n".join(line for line in lines if not _TF_LOG.match(line))
+
+
+def observe(source: SourceText, *, timeout: float, device: str, args: Sequence[str] = ()) -> Observed:
     """Run the probe on one script or notebook (its code cells as one script)."""
     ensure_available()
     if source.cells is None:
-        outcome = run_harness(Path(source.path), timeout, device)
+        outcome = run_harness(Path(source.path), timeout, device, args=args)
         return observed(source.path, outcome, source.text)
     with tempfile.TemporaryDirectory(prefix="lossguard-notebook-") as folder:
         script = Path(folder) / (Path(source.path).stem + "_notebook.py")
         script.write_text(source.text, encoding="utf-8")
-        outcome = run_harness(script, timeout, device, folder=Path(source.path).parent)
+        outcome = run_harness(script, timeout, device, folder=Path(source.path).parent, args=args)
         return observed(source.path, outcome, source.text, str(script.resolve()))
 
 

@@ -6,9 +6,11 @@ what Keras and ordinary training scripts do (the README states the level of cont
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
+from pathlib import Path
 from typing import Any
 
 from lossguard.probe.context import RUN
@@ -23,16 +25,27 @@ def _blocked(*_args: Any, **_kwargs: Any) -> Any:
 
 
 def guard_network() -> None:
-    original_connect = socket.socket.connect
+    """No connection, datagram or name lookup leaves the process (Python level; children get
+    dead proxies). Under namespaces the child has no network at all, so this is a second line."""
+    for name in ("connect", "connect_ex", "sendto", "sendmsg"):
+        original = getattr(socket.socket, name)
 
-    def connect(self: socket.socket, address: Any) -> Any:
-        if self.family == getattr(socket, "AF_UNIX", None):
-            return original_connect(self, address)
-        raise NetworkBlocked("network access is disabled inside the lossguard probe")
+        def guarded(self: socket.socket, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            if self.family == getattr(socket, "AF_UNIX", None):
+                return _original(self, *args, **kwargs)
+            raise NetworkBlocked("network access is disabled inside the lossguard probe")
 
-    socket.socket.connect = connect  # type: ignore[method-assign, assignment]
-    socket.create_connection = _blocked
-    socket.getaddrinfo = _blocked
+        setattr(socket.socket, name, guarded)
+    for name in ("create_connection", "getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr"):
+        setattr(socket, name, _blocked)
+    import _socket
+
+    for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr"):
+        setattr(_socket, name, _blocked)
+    dead = "http://127.0.0.1:9"  # discard port: children's HTTP clients fail at once
+    for variable in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
+        os.environ[variable] = dead
+    os.environ["no_proxy"] = os.environ["NO_PROXY"] = ""
 
 
 def replace_everywhere(name: str, original: Any, replacement: Any, prefixes: tuple[str, ...]) -> None:
@@ -68,8 +81,19 @@ def patch_downloads(prefix: str) -> None:
 
 
 def _no_download(*args: Any, **kwargs: Any) -> Any:
-    origin = kwargs.get("origin") or (args[1] if len(args) > 1 else args[0] if args else "?")
-    raise NetworkBlocked(f"get_file({origin!r}): downloads are disabled inside the lossguard probe")
+    """``get_file`` without the network: a file already in Keras' cache is returned."""
+    fname = kwargs.get("fname", args[0] if args else None)
+    origin = kwargs.get("origin") or (args[1] if len(args) > 1 else None)
+    if not fname and origin:
+        fname = os.path.basename(str(origin).split("?")[0])
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    folder = os.path.join(kwargs.get("cache_dir") or home, kwargs.get("cache_subdir", "datasets"))
+    if fname:
+        cached = os.path.join(folder, str(fname))
+        for candidate in (cached + "_extracted", cached) if kwargs.get("extract") else (cached,):
+            if os.path.exists(candidate):
+                return candidate
+    raise NetworkBlocked(f"get_file({origin or fname!r}): downloads are disabled inside the lossguard probe")
 
 
 _no_download._lossguard = True  # type: ignore[attr-defined]
@@ -110,3 +134,113 @@ class NoShell:
             RUN.notes.append(f"IPython {name}{args!r} skipped by the probe")
 
         return ignored
+
+
+# ----- writes: only inside the scratch folder ----------------------------------------------------
+
+
+class WriteGuard:
+    """Python-level write containment: the script's working directory is a scratch folder that
+    shows the script's own folder through symbolic links (for reading); a write through such a
+    link replaces the link with a file of the scratch folder, a write elsewhere is redirected
+    under ``<scratch>/outside/``, and deletes or renames outside the scratch folder are refused.
+    """
+
+    def __init__(self, scratch: str) -> None:
+        self.scratch = os.path.realpath(scratch)
+        self.real_open = open
+        self.real_os = {name: getattr(os, name) for name in _OS_WRITES}
+
+    def inside(self, path: Any) -> bool:
+        real = os.path.realpath(os.fspath(path))
+        return real == self.scratch or real.startswith(self.scratch + os.sep)
+
+    def target(self, path: Any) -> Any:
+        """Where a write to ``path`` goes."""
+        if isinstance(path, int) or self.inside(path):
+            return path
+        absolute = os.path.abspath(os.fspath(path))
+        if absolute.startswith(self.scratch + os.sep) and os.path.islink(absolute):
+            self.real_os["unlink"](absolute)  # the view's link: write a file of our own instead
+            return absolute
+        redirected = os.path.join(self.scratch, "outside", absolute.lstrip(os.sep))
+        self.real_os["makedirs"](os.path.dirname(redirected), exist_ok=True)
+        RUN.notes.append(f"write to {absolute} redirected into the probe's scratch folder")
+        return redirected
+
+    def refuse(self, what: str, path: Any) -> None:
+        if not isinstance(path, int) and not self.inside(path):
+            raise PermissionError(
+                f"{what} {os.fspath(path)!r}: the lossguard probe changes nothing outside its scratch folder"
+            )
+
+    def install(self) -> None:
+        guard = self
+
+        def guarded_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+            if isinstance(mode, str) and any(flag in mode for flag in "wax+"):
+                file = guard.target(file)
+            return guard.real_open(file, mode, *args, **kwargs)
+
+        def guarded_os_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> Any:
+            if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND):
+                path = guard.target(path)
+            return guard.real_os["open"](path, flags, *args, **kwargs)
+
+        def refusing(name: str) -> Any:
+            real = guard.real_os[name]
+
+            def refused(path: Any, *args: Any, **kwargs: Any) -> Any:
+                guard.refuse(name, path)
+                for other in args[:1]:
+                    if isinstance(other, str | bytes | os.PathLike):
+                        guard.refuse(name, other)
+                return real(path, *args, **kwargs)
+
+            return refused
+
+        def redirecting(name: str) -> Any:
+            real = guard.real_os[name]
+
+            def redirected(path: Any, *args: Any, **kwargs: Any) -> Any:
+                return real(guard.target(path), *args, **kwargs)
+
+            return redirected
+
+        import builtins
+        import io
+
+        builtins.open = guarded_open
+        io.open = guarded_open
+        os.open = guarded_os_open
+        for name in ("remove", "unlink", "rmdir", "rename", "replace", "truncate", "chmod", "utime"):
+            setattr(os, name, refusing(name))
+        for name in ("mkdir", "symlink", "link"):
+            setattr(os, name, redirecting(name))
+
+
+_OS_WRITES = (
+    "open",
+    "remove",
+    "unlink",
+    "rmdir",
+    "rename",
+    "replace",
+    "truncate",
+    "chmod",
+    "utime",
+    "mkdir",
+    "makedirs",
+    "symlink",
+    "link",
+)
+
+
+def readable_view(folder: Path, scratch: Path) -> None:
+    """The scratch folder shows the script's folder: one symbolic link per entry."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            link = scratch / entry.name
+            if not os.path.lexists(link):
+                with contextlib.suppress(OSError):
+                    os.symlink(entry.path, link)

@@ -194,7 +194,9 @@ def test_notebooks_are_probed_and_mapped_to_cells() -> None:
 def test_suppressions_hold_for_runtime_findings(tmp_path: Path) -> None:
     """One pipeline: a finding silenced in the source stays silent when the probe finds it."""
     text = (SCRIPTS / "subclassed_softmax_bce.py").read_text()
-    silenced = text.replace('metrics=["categorical_accuracy"])', 'metrics=["categorical_accuracy"])  # lossguard: ignore[LG001]')
+    silenced = text.replace(
+        'metrics=["categorical_accuracy"])', 'metrics=["categorical_accuracy"])  # lossguard: ignore[LG001]'
+    )
     assert silenced != text
     (tmp_path / "silenced.py").write_text(silenced)
     assert probe(tmp_path / "silenced.py", "--keras-version", "3", "--report-unused-ignores") == []
