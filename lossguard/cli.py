@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shlex
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -140,6 +141,9 @@ def check(
     probe_device: Annotated[
         ProbeDevice, typer.Option(help="Where the probe's training step runs.")
     ] = ProbeDevice.auto,
+    probe_args: Annotated[
+        str | None, typer.Option(help="Arguments for the probed script, as on its command line.")
+    ] = None,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Neither read nor write .lossguard_cache/.")
     ] = False,
@@ -190,7 +194,11 @@ def check(
             raise _error(
                 f"--probe-timeout must be a number of seconds in (0, {MAX_PROBE_TIMEOUT:g}], not {timeout:g}"
             )
-        probe_options = ProbeOptions(timeout, probe_device.value)
+        try:
+            script_args = tuple(shlex.split(probe_args or ""))
+        except ValueError as exc:
+            raise _error(f"--probe-args: {exc}") from None
+        probe_options = ProbeOptions(timeout, probe_device.value, script_args)
     options = CheckOptions(
         settings,
         target,
@@ -203,6 +211,9 @@ def check(
         if arguments == ["-"]:
             name = stdin_filename or "-"
             data = sys.stdin.buffer.read()
+            if probe_options is not None:
+                options.probe = None
+                sys.stderr.write("lossguard: probe not run: it executes a file, and stdin is not one\n")
             report = Report([check_source(name, data, options)])
         else:
             if "-" in arguments:
@@ -222,6 +233,9 @@ def check(
         OutputFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else OutputFormat.text
     )
     _emit(report, chosen, output_file, show_source=show_source, statistics=statistics, quiet=quiet)
+    for result in report.results:
+        for note in result.notes:
+            sys.stderr.write(f"lossguard: {result.path}: {note}\n")
     if report.internal_errors:
         raise typer.Exit(2)  # lossguard failed on a file: never a pass, whatever --exit-zero says
     if report.findings and not exit_zero:

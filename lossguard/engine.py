@@ -18,6 +18,7 @@ from pathlib import Path
 from lossguard.cache import Cache
 from lossguard.facts import Diagnostic, KerasTarget, Location, ModuleFacts, Observed, Source
 from lossguard.findings import FileResult, Finding, Report
+from lossguard.keras.semantics import same_resolution
 from lossguard.merge import merge
 from lossguard.rules import RULES, Gate, finding, gate_for, run_rules
 from lossguard.settings import Settings
@@ -42,6 +43,7 @@ class UsageError(Exception):
 class ProbeOptions:
     timeout: float = 120.0
     device: str = "auto"
+    args: tuple[str, ...] = ()  # the script's command-line arguments (--probe-args)
 
 
 def ensure_probe_available() -> None:
@@ -89,6 +91,8 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
         data = source.text.encode("utf-8")
     static = gate.static_candidate(data)
     runtime = options.probe is not None and gate.runtime_candidate(data) and not skipped_cells
+    if options.probe is not None and static and not runtime and not skipped_cells:
+        result.notes.append("probe not run: no fit(), fit_generator() or train_on_batch() call in this file")
     if not static and not runtime:
         result.skipped = True  # not Keras training code: not analysed, so no syntax verdict either
         return _finish(result, source, options, [])
@@ -127,12 +131,21 @@ def _static_findings(source: SourceText, options: CheckOptions, gate: Gate) -> l
 def _runtime_findings(source: SourceText, options: CheckOptions, probe: ProbeOptions) -> list[Finding]:
     from lossguard.probe.runner import observe
 
-    observed: Observed = observe(source, timeout=probe.timeout, device=probe.device)
+    observed: Observed = observe(source, timeout=probe.timeout, device=probe.device, args=probe.args)
     found = [replace(f, source=Source.RUNTIME) for f in _rules(observed.facts, source.path, options)]
+    probed = observed.facts.keras if observed.facts is not None else None
+    if probed is not None and not same_resolution(probed, options.target):
+        # The probe ran another Keras than the target: what the target resolves, static says.
+        found = [f for f in found if not _version_dependent(f.code)]
     found += [_tool_finding(d) for d in observed.diagnostics]
     if observed.unexplained is not None and not any(f.severity == "error" for f in found):
         found.append(_tool_finding(observed.unexplained))
     return found
+
+
+def _version_dependent(code: str) -> bool:
+    needs = RULES[code].needs
+    return needs is not None and needs.version_dependent
 
 
 def _rules(facts: ModuleFacts | None, path: str, options: CheckOptions) -> list[Finding]:

@@ -209,6 +209,7 @@ class RuntimeObservation:
     loss_error: str | None = None
     synthetic_batch: bool = False
     device: str | None = None
+    input_non_finite: bool = False  # NaN or inf in the features or labels given to fit()
 
 
 @dataclass(frozen=True)

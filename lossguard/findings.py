@@ -105,6 +105,7 @@ class FileResult:
     unused_ignores: list[tuple[int, str]] = field(default_factory=list)
     internal_error: bool = False  # lossguard itself failed on the file (exit status 2)
     digest: str | None = None  # sha256 of the bytes that were checked (the cache's key)
+    notes: list[str] = field(default_factory=list)  # said on stderr (why the probe did not run, …)
 
 
 @dataclass

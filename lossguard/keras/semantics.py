@@ -169,6 +169,15 @@ def history_key(target: KerasTarget, written: str) -> str | None:
     return name
 
 
+def same_resolution(a: KerasTarget, b: KerasTarget) -> bool:
+    """Do two Keras versions resolve a bare 'accuracy' and name history keys alike?"""
+    return (
+        a.line == b.line
+        and accuracy_follows_loss(a) == accuracy_follows_loss(b)
+        and history_key(a, "accuracy") == history_key(b, "accuracy")
+    )
+
+
 def tensorflow_compensates_from_logits(target: KerasTarget) -> bool:
     """TF backend uses the cached pre-activation logits when from_logits=True on softmax."""
     return target.line != "keras3"

@@ -9,6 +9,7 @@ fit and saving, ``observe`` takes the facts at fit; the result is written as the
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import runpy
@@ -22,6 +23,40 @@ from lossguard.probe.intercept import PatchOnImport, ProbeDone, no_op_saves, pat
 from lossguard.probe.observe import device
 from lossguard.probe.sandbox import NoShell, WriteGuard, guard_network, patch_downloads
 from lossguard.probe.synthetic import patch_directory_loaders
+
+
+class _Tail(io.TextIOBase):
+    """stderr that passes everything through and remembers the last few KB."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.kept = ""
+
+    def write(self, text: str) -> int:
+        self.kept = (self.kept + text)[-4000:]
+        return int(self.stream.write(text) or 0)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def text(self) -> str:
+        return self.kept
+
+
+def _limit_gpu_memory() -> None:
+    """On a GPU: memory growth (take what the step needs, not the whole card), and a hard cap
+    when LOSSGUARD_PROBE_GPU_MEMORY_MB says so. RLIMIT_AS cannot apply there (CUDA maps the
+    card's memory into the address space)."""
+    with contextlib.suppress(Exception):
+        import tensorflow as tf
+
+        cap = os.environ.get("LOSSGUARD_PROBE_GPU_MEMORY_MB")
+        for gpu in tf.config.list_physical_devices("GPU"):
+            if cap:
+                config = tf.config.LogicalDeviceConfiguration(memory_limit=int(cap))
+                tf.config.set_logical_device_configuration(gpu, [config])
+            else:
+                tf.config.experimental.set_memory_growth(gpu, True)
 
 
 def _patch(module: Any, prefix: str) -> None:
@@ -55,6 +90,7 @@ def _setup() -> None:
     RUN.timing["import"] = time.perf_counter()
     if os.environ.get("LOSSGUARD_PROBE_DEVICE") == "gpu" and device() == "CPU":
         raise RuntimeError("--probe-device gpu: TensorFlow sees no GPU here (use auto or cpu)")
+    _limit_gpu_memory()
     scratch = os.environ.get("LOSSGUARD_PROBE_SCRATCH")
     if scratch:
         WriteGuard(scratch).install()
@@ -78,6 +114,8 @@ def main(argv: list[str]) -> int:
         )
         return 0
     sys.argv = [RUN.script, *json.loads(os.environ.get("LOSSGUARD_PROBE_ARGS", "[]"))]
+    stderr_tail = _Tail(sys.stderr)  # argparse's own error is the reason to quote
+    sys.stderr = stderr_tail
     sys.path.insert(0, os.environ.get("LOSSGUARD_PROBE_FOLDER") or os.path.dirname(RUN.script))
     try:
         shell = NoShell()
@@ -86,11 +124,13 @@ def main(argv: list[str]) -> int:
     except ProbeDone:
         return 0
     except SystemExit as exc:
+        said = [line for line in stderr_tail.text().strip().splitlines() if line.strip()][-2:]
         write_result(
             {
                 "status": "error",
                 "stage": "script",
-                "error": f"the script exited (SystemExit: {exc.code}) before fit()",
+                "error": f"the script exited (SystemExit: {exc.code}) before fit()"
+                + (": " + " / ".join(said) if said else ""),
                 "traceback": "",
             }
         )

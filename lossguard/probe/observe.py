@@ -41,6 +41,23 @@ def _first_batch(method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
     return _cut(x, np), _cut(y, np), from_pipeline
 
 
+def _non_finite(value: Any, np: Any) -> bool:
+    """NaN or inf anywhere in a numeric array (all of it: a bad row may be far from the first
+    batch); lists and dicts of arrays are looked into, anything else is not."""
+    if value is None:
+        return False
+    if isinstance(value, dict):
+        return any(_non_finite(v, np) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_non_finite(v, np) for v in value)
+    if not hasattr(value, "dtype") or getattr(value.dtype, "kind", "") not in "fc":
+        return False
+    try:
+        return not bool(np.isfinite(np.asarray(value)).all())
+    except (TypeError, ValueError):
+        return False
+
+
 def _next_batch(data: Any) -> Any:
     try:
         import tensorflow as tf
@@ -217,7 +234,11 @@ def on_fit(
         result["losses"] = [_describe_loss(item) for item in raw_loss]
     elif isinstance(raw_loss, dict):
         result["losses_by_name"] = {str(k): _describe_loss(v) for k, v in raw_loss.items()}
+    result["input_non_finite"] = _non_finite(argument(method, "x", args, kwargs), np) or _non_finite(
+        argument(method, "y", args, kwargs), np
+    )
     x, y, from_pipeline = _first_batch(method, args, kwargs)
+    result["input_non_finite"] = result["input_non_finite"] or _non_finite(x, np) or _non_finite(y, np)
     synthetic = bool(RUN.synthetic) and from_pipeline
     calls, outputs = _leaf_layers_called(model, keras_mod, x)
     if isinstance(outputs, dict):

@@ -95,7 +95,9 @@ def isolated(command: Sequence[str], read_only: Sequence[Path]) -> list[str]:
         for p in dict.fromkeys(read_only)
         if p.is_dir()
     ]
-    script = " && ".join([*mounts, 'exec "$@"'])
+    # No exec: the shell stays PID 1 of the namespace (the kernel drops signals an init sends
+    # itself, so the script must not be init); it exits with 128+n when the script died of n.
+    script = " && ".join([*mounts, '"$@"'])
     return [*_UNSHARE, "--propagation", "private", "sh", "-c", script, "sh", *command]
 
 

@@ -11,7 +11,6 @@ import contextlib
 import importlib.util
 import json
 import os
-import re
 import signal
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from lossguard.facts import Observed
 from lossguard.probe.process import isolated, namespaces_available, running
 from lossguard.probe.protocol import HarnessResult
 from lossguard.probe.sandbox import readable_view
-from lossguard.probe.translate import observed
+from lossguard.probe.translate import clean_log, observed
 from lossguard.sources import SourceText
 
 MEMORY_FRACTION = 0.5  # of physical memory, for the probe's child (LOSSGUARD_PROBE_MEMORY_FRACTION)
@@ -113,7 +112,8 @@ def run_harness(
         )
         output = Path(workdir) / "result.json"
         command = [sys.executable, "-m", "lossguard.probe.harness", str(script.resolve()), str(output)]
-        if namespaces_available():
+        shell = namespaces_available()
+        if shell:
             command = isolated(command, read_only=[visible, Path.cwd().resolve(), script.resolve().parent])
         with running(command, env=environment, cwd=scratch, limits=_limits(device)) as child:
             status = child.wait(timeout)
@@ -122,6 +122,8 @@ def run_harness(
             return result  # written before the end, even when something it started lingered
         if status is None:
             return {"status": "timeout", "error": f"the script did not reach fit() within {timeout:g} s"}
+        if shell and status > 128:
+            status = 128 - status  # the shell's 128+n: the script died of signal n
         return _crashed(status, child.err.text())
 
 
@@ -141,19 +143,6 @@ def _crashed(status: int, stderr: str) -> HarnessResult:
     else:
         reason = f"exit status {status}"
     return {"status": "crashed", "error": f"the probe process ended ({reason})", "traceback": "\n".join(tail)}
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-_TF_LOG = re.compile(
-    r"^(?:[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s|WARNING: All log messages before absl"
-    r"|To enable the following instructions)"
-)
-
-
-def clean_log(text: str) -> str:
-    """The script's own output: no terminal colour codes, no TensorFlow/absl log lines."""
-    lines = _ANSI.sub("", text).splitlines()
-    return "\n".join(line for line in lines if not _TF_LOG.match(line))
 
 
 def observe(source: SourceText, *, timeout: float, device: str, args: Sequence[str] = ()) -> Observed:

@@ -7,6 +7,7 @@ rule explains it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -38,6 +39,24 @@ from lossguard.keras.vocabulary import activation_from_name, loss_kind_from_name
 from lossguard.probe.protocol import VERSION, HarnessResult
 
 PROBE_FIX = "make the script runnable without its data (or with a small sample), or run without --probe"
+
+
+def _rescaled_probabilities(
+    chain: list[LayerInfo], in_unit_range: bool, row_error: float | None
+) -> OutputHead | None:
+    """A softmax/sigmoid layer followed by layers we cannot read (a Lambda, a custom layer), when
+    the model's outputs are observed to be no longer probabilities: those layers rescale them."""
+    for index in range(len(chain) - 1, -1, -1):
+        layer = chain[index]
+        if layer.activation is None or not layer.activation.is_probability:
+            continue
+        head = head_from_chain(chain[: index + 1], Source.RUNTIME)
+        after = chain[index + 1 :]
+        softmax_broken = layer.activation is Activation.SOFTMAX and (row_error is None or row_error > 1e-3)
+        if head is None or not after or (in_unit_range and not softmax_broken):
+            return None
+        return replace(head, after=tuple(a.kind for a in after), after_location=after[-1].location)
+    return None
 
 
 def _number(value: Any) -> float | None:
@@ -86,20 +105,22 @@ class _Builder:
                     activation_from_name(activation) if activation is not None else None,
                 )
             )
+        low, high = _number(data.get("output_min")), _number(data.get("output_max"))
+        row_error = _number(data.get("row_sum_error"))
+        in_unit_range = low is not None and high is not None and low >= -1e-6 and high <= 1 + 1e-6
         head = head_from_chain(chain, Source.RUNTIME)
         if head is None:
-            return None
+            return _rescaled_probabilities(chain, in_unit_range, row_error)
         trailing = str(self.result.get("trailing_op") or "").lower() if source is None else ""
         if trailing:
             applied = activation_from_name(trailing)
             activation = applied if applied.is_probability else Activation.UNKNOWN
             return replace(head, activation=activation)
-        low, high = _number(data.get("output_min")), _number(data.get("output_max"))
-        row_error = _number(data.get("row_sum_error"))
-        in_unit_range = low is not None and high is not None and low >= -1e-6 and high <= 1 + 1e-6
         softmax_rows = (head.units or 0) > 1 and row_error is not None and row_error < 1e-3
         if head.activation is Activation.LINEAR and in_unit_range and softmax_rows:
-            return replace(head, activation=Activation.UNKNOWN)  # an op after the layer normalises
+            # Rows of probabilities summing to 1 out of a layer without an activation: an op we do
+            # not see (tf.nn.softmax in a subclassed call()) made them; observed, so it is known.
+            return replace(head, activation=Activation.SOFTMAX)
         if head.activation.is_probability and not head.after and not in_unit_range:
             return replace(head, activation=Activation.UNKNOWN)  # something we did not see rescales
         return head
@@ -231,6 +252,7 @@ class _Builder:
                 loss_value=_number(self.result.get("loss_value")),
                 loss_error=self.result.get("step_error"),
                 synthetic_batch=bool(self.result.get("labels_synthetic")),
+                input_non_finite=bool(self.result.get("input_non_finite")),
                 device=self.result.get("device"),
             ),
             source=Source.RUNTIME,
@@ -281,6 +303,19 @@ def setups_from_result(path: str, result: Mapping[str, Any], text: str = "") -> 
     return [builder.setup()]
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_TF_LOG = re.compile(
+    r"^(?:[IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\]|WARNING: All log messages before absl"
+    r"|To enable the following instructions|Killed$|Segmentation fault|Aborted)"  # the last: a shell's words
+)
+
+
+def clean_log(text: str) -> str:
+    """The script's own output: no terminal colour codes, no TensorFlow/absl log lines."""
+    lines = _ANSI.sub("", text).splitlines()
+    return "\n".join(line for line in lines if not _TF_LOG.match(line))
+
+
 def _user_frames(trace: list[str]) -> list[str]:
     """The traceback without the probe's own and runpy's frames (each frame: File line + code)."""
     kept: list[str] = []
@@ -297,8 +332,10 @@ def _user_frames(trace: list[str]) -> list[str]:
 
 
 def _probe_failed(path: str, result: Mapping[str, Any], script: str | None = None) -> Diagnostic:
-    trace = [line for line in str(result.get("traceback", "")).strip().splitlines() if line.strip()]
-    error = str(result.get("error", ""))
+    trace = [
+        line for line in clean_log(str(result.get("traceback", ""))).strip().splitlines() if line.strip()
+    ]
+    error = " ".join(clean_log(str(result.get("error", ""))).split())
     tail = _user_frames(trace)[-3:]
     if tail and tail[-1].strip() == error.strip():
         tail = tail[:-1]
@@ -311,7 +348,7 @@ def _probe_failed(path: str, result: Mapping[str, Any], script: str | None = Non
                 break
             except (IndexError, ValueError):
                 continue
-    message = f"the probe could not reach fit(): {result.get('error', 'unknown reason')}"
+    message = f"the probe could not reach fit(): {error or 'unknown reason'}"
     if tail:
         message += " | " + " / ".join(t.strip() for t in tail)
     return Diagnostic("LG901", message, Location(path, line, 1, line, 1), PROBE_FIX)

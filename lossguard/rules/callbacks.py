@@ -35,7 +35,7 @@ def _base_matches(base: str, keys: set[str]) -> bool:
     return stripped != base and stripped in keys
 
 
-@rule("LG022", Needs(anchors=(TRAINING_CALL,), words=(w.CALLBACK,)))
+@rule("LG022", Needs(anchors=(TRAINING_CALL,), words=(w.CALLBACK,), version_dependent=True))
 def monitor_key_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     fit = setup.fit
     if fit is None or setup.output_count != 1:

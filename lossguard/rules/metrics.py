@@ -31,7 +31,7 @@ def _single_label_multiclass(setup: TrainingSetup) -> bool:
     )
 
 
-@rule("LG020", Needs(words=(w.ACCURACY, w.BINARY_LOSS)))
+@rule("LG020", Needs(words=(w.ACCURACY, w.BINARY_LOSS), version_dependent=True))
 def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
     head, loss, metrics = setup.head, setup.loss, setup.metrics
     if head is None or loss is None or not metrics or head.units is None:
@@ -152,7 +152,7 @@ def metric_task_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
             )
 
 
-@rule("LG024", Needs(words=(w.FROM_LOGITS, w.THRESHOLD_METRIC)))
+@rule("LG024", Needs(words=(w.FROM_LOGITS, w.THRESHOLD_METRIC), version_dependent=True))
 def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
     head, loss, metrics = setup.head, setup.loss, setup.metrics
     if head is None or loss is None or not metrics:

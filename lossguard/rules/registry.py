@@ -40,12 +40,15 @@ class Needs:
     default, a training call, a flagged literal); one must occur. A class method that contains
     no enabled rule's anchor is blanked before parsing. ``words``: regexes that must all occur
     somewhere in the file (each a necessary condition, e.g. ``softmax`` for a softmax head).
-    ``runtime_only``: only the probe can give this rule its facts.
+    ``runtime_only``: only the probe can give this rule its facts. ``version_dependent``: the
+    verdict follows how a Keras version resolves names (a bare 'accuracy', history keys); the
+    probe's findings for it count only when the probe's Keras is the target Keras.
     """
 
     anchors: tuple[str, ...] = (COMPILE_CALL,)
     words: tuple[str, ...] = ()
     runtime_only: bool = False
+    version_dependent: bool = False  # its verdict depends on how the Keras version resolves names
 
 
 @dataclass(frozen=True)

@@ -47,9 +47,19 @@ def labels_out_of_range(setup: TrainingSetup) -> Iterator[Finding]:
 @rule("LG031", RUNTIME)
 def non_finite_loss(setup: TrainingSetup) -> Iterator[Finding]:
     observation = setup.observation
-    if observation is None or observation.loss_value is None:
+    if observation is None:
         return
-    if math.isfinite(observation.loss_value):
+    if observation.input_non_finite and setup.fit is not None:
+        yield finding(
+            "LG031",
+            f"the data given to {setup.fit.method}() contains NaN or inf: every batch that holds such "
+            "a value gives a NaN loss, and the first NaN step turns all the weights NaN",
+            setup.fit.location,
+            fix="find them with np.isnan(x).any(axis=1); drop or impute those rows (or scale the "
+            "features so nothing overflows) before training",
+        )
+        return
+    if observation.loss_value is None or math.isfinite(observation.loss_value):
         return
     batch = "a synthetic" if observation.synthetic_batch else "the first real"
     location = setup.loss.location if setup.loss else setup.fit.location if setup.fit else None

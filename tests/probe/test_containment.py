@@ -196,3 +196,27 @@ def test_sigterm_to_lossguard_leaves_nothing_behind(tmp_path: Path, level: dict)
 def test_probe_timeout_must_be_finite_and_positive(value: str) -> None:
     result = run_cli("check", str(SCRIPTS / "clean_binary.py"), "--probe", "--probe-timeout", value)
     assert result.returncode == 2 and "--probe-timeout" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_endless_output_is_bounded_and_the_timeout_holds() -> None:
+    script = SCRIPTS / "prints_forever.py"
+    command = [sys.executable, "-m", "lossguard", "check", str(script), "--probe", "--no-cache", "-f", "json"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    start = time.perf_counter()
+    lossguard = subprocess.Popen(
+        [*command, "--probe-timeout", "10"], env=env, stdout=subprocess.PIPE, text=True
+    )
+    peak = 0
+    while lossguard.poll() is None:
+        try:
+            status = Path(f"/proc/{lossguard.pid}/status").read_text()
+            peak = max(
+                peak, int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")))
+            )
+        except (OSError, StopIteration):
+            pass
+        time.sleep(0.2)
+    (finding,) = json.loads(lossguard.stdout.read())
+    assert finding["code"] == "LG901" and "within 10 s" in finding["message"]
+    assert time.perf_counter() - start < 13
+    assert peak < 300_000  # kB: gigabytes were printed, the parent kept a tail
