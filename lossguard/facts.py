@@ -219,8 +219,8 @@ class KerasTarget:
     line: str  # "keras2", "tf.keras", "keras3"
     version: tuple[int, ...]
     label: str  # human form, e.g. "Keras 2.2.4", "Keras 3"
-    assumed: bool = False  # nothing said or installed: Keras 3 is a guess
-    uncertain: bool = False  # assumed, and the script looks written for an older Keras
+    assumed: bool = False  # not said by the user (--keras-version, config): installed or a guess
+    uncertain: bool = False  # not said, and the script looks written for an older Keras
 
 
 @dataclass(frozen=True)

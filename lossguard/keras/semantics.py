@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 
 from lossguard.facts import KerasTarget, LabelEncoding, LossKind, MetricKind
 
@@ -96,7 +97,15 @@ def _installed(name: str) -> tuple[int, ...] | None:
 
 
 def detect_installed() -> KerasTarget:
-    """The Keras a script here would get, from distribution metadata only."""
+    """The Keras a script here would get, from distribution metadata only (not said by the
+    user, so ``assumed``: a script written for an older Keras overrides it, see for_script)."""
+    found = _detect_installed()
+    if found.assumed:
+        return found
+    return replace(found, label=f"{found.label} (installed)", assumed=True)
+
+
+def _detect_installed() -> KerasTarget:
     legacy = os.environ.get("TF_USE_LEGACY_KERAS", "").strip().lower() in ("1", "true", "yes")
     tf_keras = _installed("tf-keras") or _installed("tf_keras")
     if legacy and tf_keras:
@@ -183,23 +192,28 @@ def tensorflow_compensates_from_logits(target: KerasTarget) -> bool:
     return target.line != "keras3"
 
 
-# API that only Keras 1 / early Keras 2 code uses: with no known target, such a script was most
-# likely written for a Keras whose 'accuracy' and history keys differ from Keras 3.
+# API that only Keras 1 / early Keras 2 code uses, and reads of history keys only such a Keras
+# logs: a script with them was written for a Keras whose 'accuracy' and history keys differ from
+# Keras 3, whatever is installed here.
 _LEGACY_API = re.compile(
     r"\bfit_generator\s*\(|\bnb_epoch\b|\bnp_utils\b|\bConvolution[123]D\b|\bborder_mode\s*="
     r"|\bsamples_per_epoch\b|\bnb_filter\b|\boutput_dim\s*=|\bpredict_classes\s*\(|\blr\s*="
-    r"|\bkeras\.layers\.(?:core|convolutional|pooling|recurrent)\b|\binit\s*=\s*['\"]"
+    r"|\bkeras\.layers\.(?:core|convolutional|pooling|recurrent)\b|\binit\s*=\s*['\"]|\bkeras\.engine\b"
+    r"|\.history\s*\[\s*['\"](?:val_)?acc['\"]"
 )
 
 
 def for_script(target: KerasTarget, text: str) -> KerasTarget:
-    """An assumed target becomes uncertain for a script that uses legacy-only Keras API."""
-    if target.assumed and _LEGACY_API.search(text):
-        return KerasTarget(
-            target.line,
-            target.version,
-            "an unknown Keras (the script uses pre-2.3 API; set --keras-version)",
-            assumed=True,
-            uncertain=True,
-        )
-    return target
+    """A target the user did not name becomes uncertain for a script written for an older Keras."""
+    found = _LEGACY_API.search(text) if target.assumed else None
+    if found is None:
+        return target
+    evidence = " ".join(found.group(0).split())[:40]
+    return KerasTarget(
+        target.line,
+        target.version,
+        f"an unknown Keras (the script uses pre-2.3 API such as {evidence!r}, so it may not run on "
+        f"{target.label}; set --keras-version)",
+        assumed=True,
+        uncertain=True,
+    )

@@ -85,6 +85,16 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
             )
 
 
+def _regression(setup: TrainingSetup) -> bool:
+    """A regression by its head and its labels, never by its loss alone: mse on a sigmoid head or
+    on 0/1 targets (a least-squares classifier, a GAN's discriminator) is still a classifier,
+    and Keras' 'accuracy' then measures something real."""
+    head, labels = setup.head, setup.labels
+    if head is None or head.activation not in (Activation.LINEAR, Activation.OTHER):
+        return False
+    return labels is None or labels.encoding is LabelEncoding.UNKNOWN
+
+
 def resolved_kind(metric: MetricSpec) -> MetricKind | None:
     """The accuracy Keras actually built for a bare 'accuracy' (runtime facts only)."""
     if not metric.resolved:
@@ -135,7 +145,12 @@ def metric_task_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
                 "reports a wrong value"
             )
             fix = "use 'categorical_accuracy' (or 'accuracy')"
-        elif metric.kind is MetricKind.ACCURACY and loss is not None and loss.kind is LossKind.REGRESSION:
+        elif (
+            metric.kind is MetricKind.ACCURACY
+            and loss is not None
+            and loss.kind is LossKind.REGRESSION
+            and _regression(setup)
+        ):
             message = (
                 f"{metric.written} with the regression loss {loss.name} counts exact matches "
                 "between predicted and true values (near 0, or thresholded at 0.5): it says "

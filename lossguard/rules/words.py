@@ -42,5 +42,5 @@ STEPS = r"steps_per_epoch|validation_steps"
 # Steps given by position: fit_generator's 2nd and 7th arguments (in fit() they would be the
 # 13th and 14th, which the recorder reads too but no one writes; such a file is not gated in).
 POSITIONAL_STEPS = r"\.fit_generator\s*\("
-# A count of samples: len(x), iterator.samples / .n, or a name that says samples.
-SAMPLE_COUNT = r"len|sample|\.n\b"
+# A count of samples: len(x), len(os.listdir(…)), sum(len(files) …), iterator.samples / .n.
+SAMPLE_COUNT = r"len|\.samples|\.n\b"

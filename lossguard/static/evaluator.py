@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 import libcst as cst
 
+from lossguard.facts import LabelEncoding
 from lossguard.keras.names import keras_name
 from lossguard.static import handlers
 from lossguard.static.calls import NO_ARGS, Args, Call
@@ -22,10 +23,12 @@ from lossguard.static.state import fork, same_value
 from lossguard.static.values import (
     UNKNOWN,
     ApiRef,
+    ArrayVal,
     ClassVal,
     Const,
     FuncVal,
     InstanceVal,
+    LabelVal,
     LambdaVal,
     LayerVal,
     MethodVal,
@@ -62,6 +65,7 @@ class Evaluator:
         self.depth = 0
         self.frame = Frame(self.globals, 0)
         self.class_depth = 0
+        self.loop_depth = 0
         self.record = Recorder(self.ref, self.text)
 
     # ----- bookkeeping -------------------------------------------------------------------
@@ -84,9 +88,23 @@ class Evaluator:
                 self.exec_stmt(stmt)
             for func in list(self.functions):
                 if not func.called:
-                    self.call_function(func, Args([], {}, True, {}), unknown_params=True)
+                    self.call_uncalled(func)
         except (BudgetExceeded, RecursionError):
             return
+
+    def call_uncalled(self, func: FuncVal) -> None:
+        """A function never called directly (a callback, timeit, a test): its parameters are
+        unknown, and so is every global rebound after it was defined — it could have run with
+        either binding (a notebook that sets n_classes = 2, defines build_model(), then sets 10)."""
+        before = func.globals_at_def or {}
+        current = self.globals
+        self.globals = {
+            name: value if before.get(name) is value else UNKNOWN for name, value in current.items()
+        }
+        try:
+            self.call_function(func, Args([], {}, True, {}), unknown_params=True)
+        finally:
+            self.globals = current
 
     def exec_block(self, body: Sequence[cst.BaseStatement] | cst.BaseSuite) -> None:
         if isinstance(body, cst.IndentedBlock):
@@ -117,10 +135,10 @@ class Evaluator:
         elif isinstance(stmt, cst.For):
             self.eval(stmt.iter)
             self.bind(stmt.target, UNKNOWN)
-            self.branches([lambda: self.exec_block(stmt.body), lambda: None])
+            self.branches([lambda: self.in_loop(stmt.body), lambda: None])
         elif isinstance(stmt, cst.While):
             self.eval(stmt.test)
-            self.branches([lambda: self.exec_block(stmt.body), lambda: None])
+            self.branches([lambda: self.in_loop(stmt.body), lambda: None])
         elif isinstance(stmt, cst.Try):
             self.exec_block(stmt.body)
             if stmt.orelse is not None:
@@ -134,7 +152,9 @@ class Evaluator:
                     self.bind(item.asname.name, UNKNOWN)
             self.exec_block(stmt.body)
         elif isinstance(stmt, cst.FunctionDef):
-            func = FuncVal(stmt, self.frame.stmt, is_method=self.class_depth > 0)
+            func = FuncVal(
+                stmt, self.frame.stmt, is_method=self.class_depth > 0, globals_at_def=dict(self.globals)
+            )
             self.functions.append(func)
             if self.class_depth == 0:
                 self.frame.env[stmt.name.value] = func
@@ -166,6 +186,14 @@ class Evaluator:
             self.frame.env.update(saved)
         finally:
             self.class_depth -= 1
+
+    def in_loop(self, body: cst.BaseSuite) -> None:
+        """A loop body runs an unknown number of times: lists it grows get unknown lengths."""
+        self.loop_depth += 1
+        try:
+            self.exec_block(body)
+        finally:
+            self.loop_depth -= 1
 
     def exec_if(self, stmt: cst.If) -> None:
         test = self.eval(stmt.test)
@@ -234,6 +262,11 @@ class Evaluator:
     def eval(self, node: cst.BaseExpression | None) -> Value:
         return evaluate(self, node)
 
+    def qualified(self, node: cst.BaseExpression) -> str | None:
+        """The qualified name a callee refers to (``os.walk`` however it was imported)."""
+        value = self.eval(node)
+        return value.path if isinstance(value, ApiRef) else None
+
     # ----- binding and lookup --------------------------------------------------------------
 
     def bind(self, target: cst.BaseExpression | cst.BaseAssignTargetExpression, value: Value) -> None:
@@ -258,6 +291,32 @@ class Evaluator:
                 owner.attrs[target.attr.value] = value
         elif isinstance(target, cst.StarredElement):
             self.bind(target.value, UNKNOWN)
+        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+            self.store_item(target, value)
+
+    def store_item(self, target: cst.Subscript, value: Value) -> None:
+        """``y[mask] = 0``, ``y[y > 6] -= 2``: labels changed in place are no longer known; but
+        ``onehot[np.arange(n), y] = 1`` into a 2-D array of zeros builds a one-hot encoding."""
+        assert isinstance(target.value, cst.Name)
+        name = target.value.value
+        base = self.lookup(name)
+        if not isinstance(base, LabelVal | ArrayVal):
+            return
+        shape = base.shape if isinstance(base, ArrayVal) else None
+        if (
+            shape is not None
+            and len(shape) == 2
+            and isinstance(base, ArrayVal)
+            and base.fill == 0
+            and len(target.slice) == 2
+            and isinstance(value, Const)
+            and value.value == 1
+        ):
+            width = shape[1]
+            origin = "a one-hot array built by indexing"
+            self.frame.env[name] = LabelVal(LabelEncoding.ONE_HOT, origin, self.ref(target), width, width)
+            return
+        self.frame.env[name] = UNKNOWN
 
     def lookup(self, name: str) -> Value:
         if name in self.frame.env:

@@ -113,7 +113,7 @@ def _sequence(ev: Evaluator, node: cst.List | cst.Tuple | cst.Set) -> Value:
                 exact = False
         else:
             items.append(ev.eval(element.value))
-    return SeqVal(items, isinstance(node, cst.Tuple), exact)
+    return SeqVal(items, isinstance(node, cst.Tuple), exact, ev.loop_depth)
 
 
 def _dict(ev: Evaluator, node: cst.Dict) -> Value:

@@ -291,6 +291,12 @@ class _SetupBuilder:
             return LabelSpec(
                 source.encoding, source.origin, self.loc(source.ref), source.num_classes, source.width
             )
+        if isinstance(source, ArrayVal) and source.fill in (0, 1):
+            single = source.shape is None or len(source.shape) == 1 or source.shape[-1] == 1
+            if single:  # np.ones((n, 1)): 0/1 targets, a classifier's (a GAN's discriminator)
+                origin = "np.ones(…)" if source.fill == 1 else "np.zeros(…)"
+                return LabelSpec(LabelEncoding.BINARY, origin, self.loc(source.ref), 2, 1)
+            return None
         if isinstance(source, ArrayVal) and source.shape is not None and len(source.shape) == 2:
             width = source.shape[1]
             if width is not None:

@@ -172,6 +172,4 @@ def steps_unit(node: cst.CSTNode, value: Value | None) -> StepsUnit:
         return StepsUnit.SAMPLES
     if isinstance(value, QuotientVal) or (isinstance(value, Const) and value.quotient):
         return StepsUnit.BATCHES
-    if isinstance(node, cst.Name) and "sample" in node.value.lower():
-        return StepsUnit.SAMPLES
-    return StepsUnit.UNKNOWN
+    return StepsUnit.UNKNOWN  # never from a name: 'resampled_batches' is no count of samples

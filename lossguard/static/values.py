@@ -39,6 +39,7 @@ class SeqVal:
     items: list[Value]
     is_tuple: bool = False
     exact: bool = True  # False when an unknown number of items precede the known ones
+    loop_depth: int = 0  # how many loops deep it was made (appends in deeper loops: unknown length)
 
 
 @dataclass(eq=False)
@@ -142,6 +143,7 @@ class ArrayVal:
 
     ref: int
     shape: tuple[int | None, ...] | None = None
+    fill: int | None = None  # np.zeros → 0, np.ones → 1: every value is that one
 
 
 @dataclass(eq=False)
@@ -184,6 +186,7 @@ class FuncVal:
     stmt: int
     called: bool = False
     is_method: bool = False
+    globals_at_def: dict[str, Value] | None = None  # the module's bindings when it was defined
 
 
 @dataclass(eq=False)

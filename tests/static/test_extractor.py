@@ -395,7 +395,10 @@ def test_header_comments_do_not_shift_lines() -> None:
 @pytest.mark.parametrize(
     "steps, flagged",
     [
-        ("num_train_samples", True),
+        ("num_train_samples", False),  # a constant: its name proves nothing (issue: steps by arithmetic)
+        ("resampled_batches", False),
+        ('sum(len(f) for _, _, f in os.walk("d"))', True),  # counting files counts samples
+        ('len(os.listdir("d"))', True),
         ("train_gen.samples", True),
         ("len(x_train)", True),
         ("num_train_samples // BATCH", False),
@@ -409,10 +412,12 @@ def test_header_comments_do_not_shift_lines() -> None:
 def test_steps_counted_in_samples(steps, flagged) -> None:
     source = f"""
 import math
+import os
 from tensorflow import keras
 from tensorflow.keras.preprocessing.image import ImageDataGenerator
 BATCH = 32
 num_train_samples = 2000
+resampled_batches = 40
 samples_per_epoch = 2000 // BATCH
 STEPS = 62
 (x_train, y_train), _ = keras.datasets.mnist.load_data()

@@ -122,3 +122,30 @@ def test_assumed_keras3_is_uncertain_for_legacy_scripts() -> None:
     modern = LEGACY_SCRIPT.replace("nb_epoch", "epochs")
     options = CheckOptions(Settings(), ASSUMED_KERAS3, use_cache=False)
     assert [f.code for f in check_source("new.py", modern.encode(), options).findings] == ["LG020", "LG022"]
+
+
+def test_a_legacy_script_is_not_judged_by_the_installed_keras(monkeypatch) -> None:
+    """The script's era beats the installed Keras: fit_generator and history['val_acc'] say it was
+    written for a Keras that logs 'acc'; only an explicit --keras-version judges it otherwise."""
+    from lossguard.engine import CheckOptions
+    from lossguard.keras import semantics
+    from lossguard.settings import Settings
+    from tests.conftest import checked
+
+    monkeypatch.setattr(semantics, "_detect_installed", lambda: semantics.parse_target("3.15"))
+    script = (
+        "from keras.models import Sequential\n"
+        "from keras.layers import Dense\n"
+        "from keras.callbacks import EarlyStopping\n"
+        "model = Sequential([Dense(1, activation='sigmoid', input_shape=(4,))])\n"
+        "model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])\n"
+        "history = model.fit(x, y, validation_split=0.2, callbacks=[EarlyStopping(monitor='val_acc')])\n"
+        "print(history.history['val_acc'])\n"
+    )
+    installed = semantics.detect_installed()
+    assert installed.label == "Keras 3.15 (installed)"
+    options = CheckOptions(Settings(), installed, use_cache=False)
+    assert [f.code for f in checked("old.py", script.encode(), options).findings] == []
+    explicit = CheckOptions(Settings(), semantics.parse_target("3.15"), use_cache=False)
+    (lg022,) = checked("old.py", script.encode(), explicit).findings
+    assert lg022.code == "LG022" and "Keras 3.15" in lg022.message

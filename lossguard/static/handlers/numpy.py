@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -60,7 +61,8 @@ def argmax(ev: Evaluator, call: Call) -> Value:
 )
 def filled(ev: Evaluator, call: Call) -> Value:
     written = isinstance(call.args.node(0, "shape"), cst.Tuple | cst.List)  # the shape at the call
-    return ArrayVal(ev.ref(call.node), shape_of(call.args.get(0, "shape")) if written else None)
+    fill = {"zeros": 0, "ones": 1}.get(call.path.rsplit(".", 1)[-1])
+    return ArrayVal(ev.ref(call.node), shape_of(call.args.get(0, "shape")) if written else None, fill)
 
 
 @function("numpy.random.randint")
@@ -96,12 +98,15 @@ def one_hot_rows(ev: Evaluator, base: EyeVal, index: Value, node: object) -> Val
 
 
 @subscripts(LabelVal, ArrayVal)
-def rows(ev: Evaluator, base: LabelVal | ArrayVal, index: Value, node: object) -> Value:
+def rows(ev: Evaluator, base: LabelVal | ArrayVal, index: Value, node: Any) -> Value:
     if isinstance(index, Const):
         return UNKNOWN
-    if isinstance(base, LabelVal):
-        return base  # a slice of the labels (y[:1000], y[idx])
-    return ArrayVal(base.ref, None)
+    if isinstance(base, ArrayVal):
+        return ArrayVal(base.ref, None)
+    if all(isinstance(element.slice, cst.Slice) for element in node.slice):
+        return base  # y[:1000]: the same labels, fewer rows
+    # y[mask], y[idx]: the rows kept may not hold every class; the columns stay what they were
+    return replace(base, num_classes=None) if base.encoding is not LabelEncoding.ONE_HOT else base
 
 
 @methods(LabelVal)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import libcst as cst
+
 from lossguard.static.calls import Call
 from lossguard.static.handlers.registry import attributes, function, methods
 from lossguard.static.values import (
@@ -22,7 +24,7 @@ from lossguard.static.values import (
 if TYPE_CHECKING:
     from lossguard.static.evaluator import Evaluator
 
-BUILTINS = {"len", "int", "float", "list", "tuple", "str", "sorted", "round", "max", "min"}
+BUILTINS = {"len", "int", "float", "list", "tuple", "str", "sorted", "round", "max", "min", "sum"}
 
 
 @function("builtins.len")
@@ -32,7 +34,28 @@ def length(ev: Evaluator, call: Call) -> Value:
         return Const(len(first.items))
     if isinstance(first, LabelVal | ArrayVal):
         return CountVal()
+    listed = call.node.args[0].value if call.node.args else None
+    if isinstance(listed, cst.Call) and ev.qualified(listed.func) in _LISTS_FILES:
+        return CountVal()  # len(os.listdir(folder)): a count of files
     return UNKNOWN
+
+
+_LISTS_FILES = ("os.listdir", "os.scandir", "glob.glob", "glob.iglob")
+
+
+@function("builtins.sum")
+def total(ev: Evaluator, call: Call) -> Value:
+    """``sum(len(files) for _, _, files in os.walk(folder))``: a count of files, i.e. samples."""
+    argument = call.node.args[0].value if call.node.args else None
+    if isinstance(argument, cst.GeneratorExp | cst.ListComp) and _is_len(argument.elt):
+        walked = argument.for_in.iter
+        if isinstance(walked, cst.Call) and ev.qualified(walked.func) in ("os.walk", *_LISTS_FILES):
+            return CountVal()
+    return UNKNOWN
+
+
+def _is_len(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "len"
 
 
 @function("builtins.list", "builtins.tuple", "builtins.sorted")
@@ -52,7 +75,7 @@ def integer(ev: Evaluator, call: Call) -> Value:
     return first if isinstance(first, QuotientVal) else UNKNOWN
 
 
-@function("math.ceil", "math.floor")
+@function("math.ceil", "math.floor", "numpy.ceil", "numpy.floor")
 def rounding(ev: Evaluator, call: Call) -> Value:
     first = call.args.positional[0] if call.args.positional else None
     return first if isinstance(first, QuotientVal) else UNKNOWN
@@ -61,6 +84,8 @@ def rounding(ev: Evaluator, call: Call) -> Value:
 @methods(SeqVal)
 def list_method(ev: Evaluator, obj: SeqVal, name: str, call: Call) -> Value:
     args = call.args
+    if name in ("append", "extend", "insert") and ev.loop_depth > obj.loop_depth:
+        obj.exact = False  # grown in a loop that may run any number of times
     if name == "append" and args.positional:
         obj.items.append(args.positional[0])
     elif name == "extend" and args.positional:
