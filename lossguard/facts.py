@@ -66,6 +66,7 @@ class LabelEncoding(StrEnum):
     INTEGER = "integer"
     BINARY = "binary"
     MULTI_HOT = "multi-hot"
+    CONTINUOUS = "continuous"  # real-valued targets: a regression
     UNKNOWN = "unknown"
 
 

@@ -236,6 +236,9 @@ def snake_case(name: str) -> str:
 
 
 # Known dataset loaders: (classes, label encoding of y) from keras.datasets.<name>.load_data().
+# Datasets whose targets are real values (keras.datasets.<name>.load_data()).
+REGRESSION_DATASETS = {"boston_housing", "california_housing"}
+
 DATASETS = {
     "mnist": 10,
     "fashion_mnist": 10,

@@ -92,7 +92,7 @@ def _regression(setup: TrainingSetup) -> bool:
     head, labels = setup.head, setup.labels
     if head is None or head.activation not in (Activation.LINEAR, Activation.OTHER):
         return False
-    return labels is None or labels.encoding is LabelEncoding.UNKNOWN
+    return labels is not None and labels.encoding is LabelEncoding.CONTINUOUS
 
 
 def resolved_kind(metric: MetricSpec) -> MetricKind | None:

@@ -15,6 +15,7 @@ from lossguard.static.state import same_value
 from lossguard.static.values import (
     UNKNOWN,
     ApiRef,
+    ArrayVal,
     Const,
     DictVal,
     InstanceVal,
@@ -164,6 +165,12 @@ def _binary(ev: Evaluator, node: cst.BinaryOperation) -> Value:
         if isinstance(left, SeqVal):
             return SeqVal(left.items + right.items, right.is_tuple, left.exact and right.exact)
         return SeqVal([UNKNOWN, *right.items], right.is_tuple, exact=False)
+    arithmetic = cst.Add | cst.Subtract | cst.Multiply | cst.Divide | cst.Power
+    if isinstance(op, arithmetic) and (isinstance(left, ArrayVal) or isinstance(right, ArrayVal)):
+        array = left if isinstance(left, ArrayVal) else right
+        other = right if array is left else left
+        if isinstance(array, ArrayVal) and isinstance(other, Const | ArrayVal):  # scaled: still reals
+            return ArrayVal(array.ref, array.shape, None, array.continuous)
     if isinstance(left, Const) and isinstance(right, Const):
         a, b = left.value, right.value
         if isinstance(a, bool) or isinstance(b, bool):

@@ -291,6 +291,10 @@ class _SetupBuilder:
             return LabelSpec(
                 source.encoding, source.origin, self.loc(source.ref), source.num_classes, source.width
             )
+        if isinstance(source, ArrayVal) and source.continuous:
+            if source.shape is None or len(source.shape) == 1 or source.shape[-1] == 1:
+                return LabelSpec(LabelEncoding.CONTINUOUS, "random real values", self.loc(source.ref))
+            return None
         if isinstance(source, ArrayVal) and source.fill in (0, 1):
             single = source.shape is None or len(source.shape) == 1 or source.shape[-1] == 1
             if single:  # np.ones((n, 1)): 0/1 targets, a classifier's (a GAN's discriminator)

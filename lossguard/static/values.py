@@ -144,6 +144,7 @@ class ArrayVal:
     ref: int
     shape: tuple[int | None, ...] | None = None
     fill: int | None = None  # np.zeros → 0, np.ones → 1: every value is that one
+    continuous: bool = False  # real values drawn at random (np.random.random, normal, …)
 
 
 @dataclass(eq=False)

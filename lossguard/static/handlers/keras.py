@@ -13,6 +13,7 @@ from lossguard.static.handlers.registry import attributes, function, methods
 from lossguard.static.values import (
     UNKNOWN,
     ApiRef,
+    ArrayVal,
     CallbackVal,
     Const,
     DataVal,
@@ -414,6 +415,13 @@ def label_from_mode(
 @function("keras:datasets.load_data")
 def load_dataset(ev: Evaluator, call: Call) -> Value:
     dataset = call.path.split(".")[-2]
+    if dataset in api.REGRESSION_DATASETS and not call.args.has_star:
+
+        def regression_pair() -> SeqVal:
+            labels = LabelVal(LabelEncoding.CONTINUOUS, f"{dataset}.load_data()", ev.ref(call.node))
+            return SeqVal([ArrayVal(ev.ref(call.node)), labels], True)
+
+        return SeqVal([regression_pair(), regression_pair()], True)
     classes = api.DATASETS.get(dataset)
     if classes is None or call.args.has_star:
         return UNKNOWN
@@ -427,8 +435,6 @@ def load_dataset(ev: Evaluator, call: Call) -> Value:
 
     def pair() -> SeqVal:
         labels = LabelVal(encoding, f"{dataset}.load_data()", ev.ref(call.node), classes)
-        from lossguard.static.values import ArrayVal
-
         return SeqVal([ArrayVal(ev.ref(call.node)), labels], True)
 
     return SeqVal([pair(), pair()], True)

@@ -51,18 +51,26 @@ def argmax(ev: Evaluator, call: Call) -> Value:
     return UNKNOWN
 
 
+_RANDOM_REALS = {"random", "rand", "randn", "uniform", "normal", "standard_normal"}
+
+
 @function(
     "numpy.zeros",
     "numpy.ones",
     "numpy.empty",
-    "numpy.random.random",
-    "numpy.random.rand",
-    "numpy.random.randn",
+    *(f"numpy.random.{name}" for name in ("random", "rand", "randn")),
 )
 def filled(ev: Evaluator, call: Call) -> Value:
     written = isinstance(call.args.node(0, "shape"), cst.Tuple | cst.List)  # the shape at the call
-    fill = {"zeros": 0, "ones": 1}.get(call.path.rsplit(".", 1)[-1])
-    return ArrayVal(ev.ref(call.node), shape_of(call.args.get(0, "shape")) if written else None, fill)
+    name = call.path.rsplit(".", 1)[-1]
+    fill = {"zeros": 0, "ones": 1}.get(name)
+    shape = shape_of(call.args.get(0, "shape")) if written else None
+    return ArrayVal(ev.ref(call.node), shape, fill, continuous=name in _RANDOM_REALS)
+
+
+@function("numpy.random.uniform", "numpy.random.normal", "numpy.random.standard_normal")
+def random_reals(ev: Evaluator, call: Call) -> Value:
+    return ArrayVal(ev.ref(call.node), shape_of(call.args.get(None, "size")), continuous=True)
 
 
 @function("numpy.random.randint")
