@@ -31,7 +31,8 @@ def units_label_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
             fix = f"make the output layer Dense({width}, …) or encode the labels with {units} classes"
     elif labels.encoding is LabelEncoding.INTEGER:
         classes = labels.num_classes
-        if classes is not None and classes > 2 and units < classes:
+        classifying = loss is not None and loss.kind in (LossKind.SPARSE_CATEGORICAL_CE, LossKind.AUTO_CE)
+        if classifying and classes is not None and classes > 2 and units < classes:
             problem = (
                 f"the labels take {classes} integer values but the output has only {units} "
                 f"unit{'s' if units != 1 else ''} (labels ≥ {units} crash on CPU and give NaN on GPU)"
