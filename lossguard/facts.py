@@ -119,10 +119,13 @@ class OutputHead:
     after: tuple[str, ...] = ()  # value-changing layers after the softmax/sigmoid
     after_location: Location | None = None
     output_name: str | None = None
+    activation_name: str | None = None  # as written, for activations of kind OTHER ("relu")
 
     def describe(self) -> str:
         units = "?" if self.units is None else str(self.units)
         act = self.activation.value if self.activation is not Activation.UNKNOWN else "?"
+        if self.activation is Activation.OTHER and self.activation_name:
+            act = self.activation_name
         return f"{self.layer}({units}, {act})"
 
 

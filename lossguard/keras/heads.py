@@ -27,6 +27,7 @@ class LayerInfo:
     activation: Activation | None = None  # None: the layer has no activation of its own
     activation_location: Location | None = None
     named_predictions: bool = False  # a pretrained application's classifier
+    activation_name: str | None = None  # "relu", "tanh", … when the activation is of kind OTHER
 
 
 def _neutral(layer: LayerInfo | None) -> bool:
@@ -65,6 +66,7 @@ def head_from_chain(chain: Sequence[LayerInfo | None], source: Source = Source.S
             location,
             source=source,
             activation_location=last.location,
+            activation_name=last.activation_name,
         )
     elif (
         last.kind in UNIT_LAYERS
@@ -79,6 +81,7 @@ def head_from_chain(chain: Sequence[LayerInfo | None], source: Source = Source.S
             last.location,
             source=source,
             activation_location=last.activation_location,
+            activation_name=last.activation_name,
         )
     else:
         return None

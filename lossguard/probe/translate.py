@@ -103,6 +103,7 @@ class _Builder:
                     self.at(layer.get("line")),
                     layer.get("units"),
                     activation_from_name(activation) if activation is not None else None,
+                    activation_name=activation,
                 )
             )
         low, high = _number(data.get("output_min")), _number(data.get("output_max"))

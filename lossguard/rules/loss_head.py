@@ -180,6 +180,63 @@ def missing_from_logits(setup: TrainingSetup) -> Iterator[Finding]:
     )
 
 
+# Outputs that are neither probabilities nor usable logits (log_softmax, hard_sigmoid, sparsemax,
+# log_sigmoid are left alone: they are, or map to, probabilities).
+NEITHER = {
+    "relu",
+    "relu6",
+    "elu",
+    "selu",
+    "softplus",
+    "softsign",
+    "tanh",
+    "exponential",
+    "swish",
+    "silu",
+    "gelu",
+    "leaky_relu",
+    "mish",
+    "celu",
+    "hard_silu",
+    "hard_swish",
+    "squareplus",
+    "sparse_plus",
+}
+
+
+@rule("LG008", Needs(words=(w.CROSSENTROPY_LOSS, w.NEITHER_ACTIVATION)))
+def non_probability_output(setup: TrainingSetup) -> Iterator[Finding]:
+    head, loss = setup.head, setup.loss
+    if head is None or loss is None or head.activation is not Activation.OTHER:
+        return
+    name = (head.activation_name or "").lower()
+    if name not in NEITHER or not (loss.kind.is_crossentropy or loss.kind is LossKind.AUTO_CE):
+        return
+    if loss.from_logits is True:
+        consequence = (
+            f"it reads the outputs as logits, but {name} bends them (relu and softplus never go "
+            "below 0, so the predicted probability never falls below 0.5)"
+        )
+    else:
+        consequence = (
+            f"it expects probabilities in [0, 1], but {name} outputs other values; Keras clips them "
+            "and the gradient of the clipped part is 0. from_logits=True cannot fix it: they are "
+            "no logits either"
+        )
+    one = head.units == 1
+    yield finding(
+        "LG008",
+        (_head_text(setup), f" ends in {name} and is trained with ", _loss_text(setup), f": {consequence}"),
+        loss.location,
+        fix=(
+            "end the model with activation='sigmoid'"
+            + (" (one unit, two classes)" if one else "")
+            + " or 'softmax' (one unit per class), or with no activation and from_logits=True"
+        ),
+        related=[(head.location, f"{name} output layer")],
+    )
+
+
 @rule("LG006", Needs(anchors=(MODEL_CALL,), words=(w.PROBABILITY_HEAD, w.RESCALING_LAYER)))
 def layer_after_output_activation(setup: TrainingSetup) -> Iterator[Finding]:
     head = setup.head

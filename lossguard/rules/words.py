@@ -19,6 +19,10 @@ BINARY_LOSS = r"binary_?crossentropy|['\"]bce['\"]"
 CATEGORICAL_LOSS = r"categorical_?crossentropy|['\"]s?cce['\"]"
 CROSSENTROPY_LOSS = r"crossentropy|['\"]s?cce['\"]|['\"]bce['\"]|['\"]ce['\"]"
 FROM_LOGITS = r"from_logits"
+# Activations whose outputs are neither probabilities nor logits a loss can squash.
+NEITHER_ACTIVATION = (
+    r"relu|elu|softplus|softsign|tanh|exponential|swish|silu|gelu|mish|squareplus|sparse_plus"
+)
 RESCALING_LAYER = r"normalization|rescaling"
 # 'accuracy'/'acc', binary_accuracy, CategoricalAccuracy, … ('acc' only as a string).
 ACCURACY = r"accuracy|['\"]acc['\"]"

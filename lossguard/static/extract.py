@@ -198,6 +198,7 @@ class _SetupBuilder:
             item.activation,
             self.loc(item.activation_ref) if item.activation_ref is not None else None,
             named_predictions=item.name == "predictions",
+            activation_name=item.activation_name,
         )
 
     def losses_for(

@@ -63,6 +63,7 @@ class LayerVal:
     activation_ref: int | None = None
     name: str | None = None
     opaque: bool = False  # Lambda, custom layers: what it does is unknown
+    activation_name: str | None = None  # as written: "relu", "tanh", …
 
 
 @dataclass(eq=False)

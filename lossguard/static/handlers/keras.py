@@ -187,7 +187,11 @@ def layer(ev: Evaluator, call: Call) -> Value:
             return LayerVal(sym, ref, units, Activation.UNKNOWN if args.has_star else default, None, lname)
         act_node = args.node(index, "activation")
         act_ref = ev.ref(act_node) if act_node is not None else None
-        return LayerVal(sym, ref, units, activation_of(activation_value), act_ref, lname)
+        written = activation_value.value if isinstance(activation_value, Const) else None
+        name = written if isinstance(written, str) else None
+        return LayerVal(
+            sym, ref, units, activation_of(activation_value), act_ref, lname, activation_name=name
+        )
     if sym in api.ACTIVATION_LAYERS:
         fixed = api.ACTIVATION_LAYERS[sym]
         if fixed is None:
