@@ -212,10 +212,15 @@ def non_probability_output(setup: TrainingSetup) -> Iterator[Finding]:
     name = (head.activation_name or "").lower()
     if name not in NEITHER or not (loss.kind.is_crossentropy or loss.kind is LossKind.AUTO_CE):
         return
-    if loss.from_logits is True:
+    if loss.from_logits is True and name in ("tanh", "softsign"):
         consequence = (
-            f"it reads the outputs as logits, but {name} bends them (relu and softplus never go "
-            "below 0, so the predicted probability never falls below 0.5)"
+            f"it reads the outputs as logits, but {name} keeps them within [-1, 1]: no prediction "
+            "can become confident, so the loss cannot get small"
+        )
+    elif loss.from_logits is True:
+        consequence = (
+            f"it reads the outputs as logits, but {name} keeps them (almost) non-negative: the "
+            "probability of a class never falls much below its neighbours', a sigmoid's never below 0.5"
         )
     else:
         consequence = (
