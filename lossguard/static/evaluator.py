@@ -20,6 +20,7 @@ from lossguard.static.calls import NO_ARGS, Args, Call
 from lossguard.static.expressions import evaluate
 from lossguard.static.recorder import Recorder
 from lossguard.static.state import fork, same_value
+from lossguard.static.subclass import subclass_layers
 from lossguard.static.values import (
     UNKNOWN,
     ApiRef,
@@ -177,7 +178,7 @@ class Evaluator:
             elif isinstance(value, ClassVal):
                 is_model = is_model or value.is_model
                 is_data = is_data or value.is_data
-        self.frame.env[stmt.name.value] = ClassVal(stmt.name.value, is_model, is_data)
+        self.frame.env[stmt.name.value] = ClassVal(stmt.name.value, is_model, is_data, stmt)
         self.class_depth += 1
         try:
             saved = dict(self.frame.env)
@@ -368,7 +369,9 @@ class Evaluator:
             return self.call_lambda(func, args)
         if isinstance(func, ClassVal):
             if func.is_model:
-                return self.record.model(ModelVal("subclassed", self.ref(node)))
+                model = ModelVal("subclassed", self.ref(node))
+                model.layers = subclass_layers(self, func, args) or []
+                return self.record.model(model)
             if func.is_data:
                 return handlers.data_instance()
             return InstanceVal(func)
@@ -376,7 +379,9 @@ class Evaluator:
             return handlers.apply_layer(func, args)
         return UNKNOWN
 
-    def call_function(self, func: FuncVal, args: Args, unknown_params: bool = False) -> Value:
+    def call_function(
+        self, func: FuncVal, args: Args, unknown_params: bool = False, self_value: Value | None = None
+    ) -> Value:
         func.called = True
         generator = self.generators.get(func.node.name.value, False) if self.generators is not None else False
         if generator is None:
@@ -393,6 +398,8 @@ class Evaluator:
         self.depth += 1
         try:
             self.bind_parameters(node.params, func.is_method, args, unknown_params, env)
+            if self_value is not None and node.params.params:
+                env[node.params.params[0].name.value] = self_value
             self.exec_block(node.body)
             returns = self.frame.returns
         finally:

@@ -18,6 +18,8 @@ def output_chains(
         return [tensor_chain(t) for t in outputs]
     if model.kind == "pretrained" and model.top_layer is not None:
         return [[model.top_layer]]
+    if model.kind == "subclassed" and layers:
+        return [expand(layers)]  # a straight chain read from call() (static/subclass.py)
     return None
 
 

@@ -91,6 +91,15 @@ def generator_functions(tree: ast.Module, text: str) -> dict[str, bool | None]:
     return found
 
 
+MODEL_METHODS = ("__init__", "call")
+
+
+def _names_model(base: ast.expr) -> bool:
+    """``keras.Model``, ``tf.keras.Model``, ``Model``: a base that names a Keras model."""
+    name = base.attr if isinstance(base, ast.Attribute) else base.id if isinstance(base, ast.Name) else ""
+    return name in ("Model", "Sequential")
+
+
 def prune_methods(
     text: str, anchor: re.Pattern[str] | None
 ) -> tuple[str, Spans | None, dict[str, bool | None] | None]:
@@ -118,9 +127,12 @@ def prune_methods(
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
+        model = any(_names_model(base) for base in node.bases)
         for member in node.body:
             if not isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
+            if model and member.name in MODEL_METHODS:
+                continue  # they make the model's layers (static/handlers/subclass.py)
             first = min([member.lineno] + [d.lineno for d in member.decorator_list])
             last = member.end_lineno or member.lineno
             head = lines[first - 1]

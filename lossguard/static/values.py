@@ -196,6 +196,7 @@ class ClassVal:
     name: str
     is_model: bool
     is_data: bool = False
+    node: Any = None  # libcst.ClassDef
 
 
 @dataclass(eq=False)

@@ -113,7 +113,7 @@ def test_fit_in_a_thread_or_a_swallowing_try_ends_the_probe(tmp_path: Path, name
 def test_tf_keras_imported_directly_is_intercepted(tmp_path: Path) -> None:
     env = {k: "" for k in ("TF_USE_LEGACY_KERAS",)}
     findings, _ = probe(copy_script(tmp_path, "tf_keras_direct.py"), env=env)
-    assert codes(findings) == {("LG001", "runtime")}
+    assert codes(findings) == {("LG001", "both")}
     assert not (tmp_path / "trained.keras").exists()
 
 
