@@ -27,6 +27,7 @@ from lossguard.static.values import (
     ArrayVal,
     ClassVal,
     Const,
+    DictVal,
     FuncVal,
     InstanceVal,
     LabelVal,
@@ -178,11 +179,17 @@ class Evaluator:
             elif isinstance(value, ClassVal):
                 is_model = is_model or value.is_model
                 is_data = is_data or value.is_data
-        self.frame.env[stmt.name.value] = ClassVal(stmt.name.value, is_model, is_data, stmt)
+        made = ClassVal(stmt.name.value, is_model, is_data, stmt)
+        self.frame.env[stmt.name.value] = made
         self.class_depth += 1
         try:
             saved = dict(self.frame.env)
             self.exec_block(stmt.body)
+            made.attrs = {
+                name: value
+                for name, value in self.frame.env.items()
+                if saved.get(name) is not value and not isinstance(value, FuncVal | ClassVal)
+            }
             self.frame.env.clear()
             self.frame.env.update(saved)
         finally:
@@ -343,6 +350,16 @@ class Evaluator:
         has_star = False
         for arg in node.args:
             value = self.eval(arg.value)
+            if arg.star == "**" and isinstance(value, DictVal):  # compile(**config): known keys
+                for key, item in value.items.items():
+                    keywords[key] = item
+                    nodes[key] = arg.value
+                continue
+            if arg.star == "*" and isinstance(value, SeqVal) and value.exact and not keywords:
+                for item in value.items:
+                    nodes[f"#{len(positional)}"] = arg.value
+                    positional.append(item)
+                continue
             if arg.star:
                 has_star = True
                 continue
@@ -374,10 +391,26 @@ class Evaluator:
                 return self.record.model(model)
             if func.is_data:
                 return handlers.data_instance()
-            return InstanceVal(func)
+            return self.instance(func, args)
         if isinstance(func, LayerVal | ModelVal):
             return handlers.apply_layer(func, args)
         return UNKNOWN
+
+    def instance(self, cls: ClassVal, args: Args) -> InstanceVal:
+        """An object of a class of the file; a config class (no __init__ of its own, e.g. a
+        dataclass) has its class-level defaults, overridden by the constructor's arguments."""
+        made = InstanceVal(cls)
+        own_init = any(
+            isinstance(m, cst.FunctionDef) and m.name.value == "__init__"
+            for m in getattr(cls.node.body, "body", ())
+        )
+        if own_init or args.has_star:
+            return made
+        made.attrs = dict(cls.attrs)
+        for name, value in zip(list(cls.attrs), args.positional, strict=False):
+            made.attrs[name] = value
+        made.attrs.update(args.keywords)
+        return made
 
     def call_function(
         self, func: FuncVal, args: Args, unknown_params: bool = False, self_value: Value | None = None

@@ -197,6 +197,7 @@ class ClassVal:
     is_model: bool
     is_data: bool = False
     node: Any = None  # libcst.ClassDef
+    attrs: dict[str, Value] = field(default_factory=dict)  # class-level assignments (config defaults)
 
 
 @dataclass(eq=False)
@@ -205,6 +206,20 @@ class InstanceVal:
 
     cls: ClassVal
     attrs: dict[str, Value] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class EncoderVal:
+    """A scikit-learn label encoder (``OneHotEncoder()``, ``LabelEncoder()``, …)."""
+
+    kind: str
+
+
+@dataclass(eq=False)
+class ParserVal:
+    """An ``argparse.ArgumentParser``: its arguments' defaults by destination."""
+
+    defaults: dict[str, Value]
 
 
 @dataclass(eq=False)
@@ -243,6 +258,8 @@ Value = Union[  # noqa: UP007
     InstanceVal,
     LambdaVal,
     MethodVal,
+    EncoderVal,
+    ParserVal,
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lossguard.facts import LossKind, MetricKind
 from lossguard.keras import vocabulary as api
 from lossguard.keras.names import keras_name
-from lossguard.static.handlers import keras, numpy, pandas, python, tensorflow
+from lossguard.static.handlers import argparse, keras, numpy, pandas, python, sklearn, tensorflow
 from lossguard.static.handlers.keras import apply_layer, data_instance
 from lossguard.static.handlers.python import BUILTINS
 from lossguard.static.handlers.registry import attribute_for, function_for, method_for, subscript_for
@@ -58,6 +58,7 @@ def star_module_for(name: str, modules: list[str]) -> str | None:
 __all__ = [
     "BUILTINS",
     "apply_layer",
+    "argparse",
     "attribute_for",
     "data_instance",
     "function_for",
@@ -66,6 +67,7 @@ __all__ = [
     "numpy",
     "pandas",
     "python",
+    "sklearn",
     "star_module_for",
     "subscript_for",
     "tensorflow",

@@ -119,7 +119,11 @@ def rows(ev: Evaluator, base: LabelVal | ArrayVal, index: Value, node: Any) -> V
 
 @methods(LabelVal)
 def label_method(ev: Evaluator, obj: LabelVal, name: str, call: Call) -> Value:
-    return obj if name in ("astype", "copy", "squeeze", "flatten", "ravel", "reshape") else UNKNOWN
+    return (
+        obj
+        if name in ("astype", "copy", "squeeze", "flatten", "ravel", "reshape", "toarray", "todense")
+        else UNKNOWN
+    )
 
 
 @methods(ArrayVal)

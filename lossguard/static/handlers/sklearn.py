@@ -1,0 +1,100 @@
+"""scikit-learn: label encoders, toy datasets and train_test_split, so labels keep their facts.
+
+``LabelBinarizer`` is left alone on purpose: it gives one-hot columns for three classes or more
+but a single 0/1 column for two, so its encoding is not known without the class count.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lossguard.facts import LabelEncoding
+from lossguard.static.calls import Call
+from lossguard.static.handlers.registry import attributes, function, methods
+from lossguard.static.values import (
+    UNKNOWN,
+    ArrayVal,
+    Const,
+    EncoderVal,
+    LabelVal,
+    MethodVal,
+    SeqVal,
+    Value,
+    int_value,
+)
+
+if TYPE_CHECKING:
+    from lossguard.static.evaluator import Evaluator
+
+_ENCODERS = {
+    "OneHotEncoder": LabelEncoding.ONE_HOT,
+    "LabelEncoder": LabelEncoding.INTEGER,
+    "OrdinalEncoder": LabelEncoding.INTEGER,
+    "MultiLabelBinarizer": LabelEncoding.MULTI_HOT,
+}
+
+
+@function(*(f"sklearn.preprocessing.{name}" for name in _ENCODERS))
+def encoder(ev: Evaluator, call: Call) -> Value:
+    return EncoderVal(call.path.rsplit(".", 1)[-1])
+
+
+@methods(EncoderVal)
+def encoder_method(ev: Evaluator, obj: EncoderVal, name: str, call: Call) -> Value:
+    if name == "fit":
+        return obj  # sklearn's fit returns the estimator itself
+    if name in ("fit_transform", "transform"):
+        return LabelVal(_ENCODERS[obj.kind], f"{obj.kind}().{name}(…)", ev.ref(call.node))
+    return UNKNOWN
+
+
+@attributes(EncoderVal)
+def encoder_attribute(ev: Evaluator, obj: EncoderVal, attr: str) -> Value:
+    return MethodVal(obj, attr)
+
+
+def _dataset(ev: Evaluator, call: Call, labels: LabelVal) -> Value:
+    return SeqVal([ArrayVal(ev.ref(call.node)), labels], True)
+
+
+@function("sklearn.datasets.make_classification")
+def make_classification(ev: Evaluator, call: Call) -> Value:
+    given = call.args.get(None, "n_classes")
+    classes = 2 if given is None else int_value(given)
+    if classes is None:
+        return UNKNOWN
+    encoding = LabelEncoding.BINARY if classes == 2 else LabelEncoding.INTEGER
+    return _dataset(
+        ev, call, LabelVal(encoding, f"make_classification(n_classes={classes})", ev.ref(call.node), classes)
+    )
+
+
+@function("sklearn.datasets.make_blobs")
+def make_blobs(ev: Evaluator, call: Call) -> Value:
+    given = call.args.get(2, "centers")
+    classes = 3 if given is None or (isinstance(given, Const) and given.value is None) else int_value(given)
+    if classes is None:
+        return UNKNOWN
+    encoding = LabelEncoding.BINARY if classes == 2 else LabelEncoding.INTEGER
+    return _dataset(
+        ev, call, LabelVal(encoding, f"make_blobs(centers={classes})", ev.ref(call.node), classes)
+    )
+
+
+@function("sklearn.datasets.make_multilabel_classification")
+def make_multilabel(ev: Evaluator, call: Call) -> Value:
+    given = call.args.get(None, "n_classes")
+    width = 5 if given is None else int_value(given)
+    origin = f"make_multilabel_classification(n_classes={width})"
+    return _dataset(ev, call, LabelVal(LabelEncoding.MULTI_HOT, origin, ev.ref(call.node), width, width))
+
+
+@function("sklearn.model_selection.train_test_split")
+def train_test_split(ev: Evaluator, call: Call) -> Value:
+    """(a_train, a_test, b_train, b_test, …): each array keeps what is known of it."""
+    if call.args.has_star or not call.args.positional:
+        return UNKNOWN
+    out: list[Value] = []
+    for array in call.args.positional:
+        out += [array, array]
+    return SeqVal(out, True)
