@@ -198,6 +198,8 @@ def _labels_fact(y: Any, np: Any) -> LabelsFact | None:
     if array.ndim == 1 or (array.ndim == 2 and width == 1):
         if integral and low is not None and low >= 0:
             encoding = "binary" if high is not None and high <= 1 else "integer"
+        elif not integral and array.dtype.kind == "f":
+            encoding = "continuous"  # real values observed: a regression's targets
     elif (
         array.ndim == 2
         and width

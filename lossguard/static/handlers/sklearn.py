@@ -57,28 +57,24 @@ def _dataset(ev: Evaluator, call: Call, labels: LabelVal) -> Value:
     return SeqVal([ArrayVal(ev.ref(call.node)), labels], True)
 
 
-@function("sklearn.datasets.make_classification")
-def make_classification(ev: Evaluator, call: Call) -> Value:
-    given = call.args.get(None, "n_classes")
-    classes = 2 if given is None else int_value(given)
+def _classes(ev: Evaluator, call: Call, given: Value | None, default: int, origin: str) -> Value:
+    """(X, y) of a toy classification dataset with ``given`` (or ``default``) classes."""
+    unset = given is None or (isinstance(given, Const) and given.value is None)
+    classes = default if unset else int_value(given)
     if classes is None:
         return UNKNOWN
     encoding = LabelEncoding.BINARY if classes == 2 else LabelEncoding.INTEGER
-    return _dataset(
-        ev, call, LabelVal(encoding, f"make_classification(n_classes={classes})", ev.ref(call.node), classes)
-    )
+    return _dataset(ev, call, LabelVal(encoding, origin.format(classes), ev.ref(call.node), classes))
+
+
+@function("sklearn.datasets.make_classification")
+def make_classification(ev: Evaluator, call: Call) -> Value:
+    return _classes(ev, call, call.args.get(None, "n_classes"), 2, "make_classification(n_classes={})")
 
 
 @function("sklearn.datasets.make_blobs")
 def make_blobs(ev: Evaluator, call: Call) -> Value:
-    given = call.args.get(2, "centers")
-    classes = 3 if given is None or (isinstance(given, Const) and given.value is None) else int_value(given)
-    if classes is None:
-        return UNKNOWN
-    encoding = LabelEncoding.BINARY if classes == 2 else LabelEncoding.INTEGER
-    return _dataset(
-        ev, call, LabelVal(encoding, f"make_blobs(centers={classes})", ev.ref(call.node), classes)
-    )
+    return _classes(ev, call, call.args.get(2, "centers"), 3, "make_blobs(centers={})")
 
 
 @function("sklearn.datasets.make_multilabel_classification")
