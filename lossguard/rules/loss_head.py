@@ -67,6 +67,22 @@ def sigmoid_with_categorical_crossentropy(setup: TrainingSetup) -> Iterator[Find
         return
     if loss.kind not in (LossKind.CATEGORICAL_CE, LossKind.SPARSE_CATEGORICAL_CE):
         return
+    if head.units == 1 and loss.kind is LossKind.CATEGORICAL_CE:
+        severity = Severity.ERROR
+        consequence = (
+            "categorical cross-entropy divides the outputs by their sum, and one output divided "
+            "by itself is 1: the loss is exactly 0 at every step and nothing is learned"
+        )
+    elif head.units == 1:
+        severity = Severity.ERROR
+        consequence = "a sparse categorical loss needs one output per class; one unit has only class 0"
+    else:
+        severity = Severity.WARNING
+        consequence = (
+            "categorical cross-entropy divides the outputs by their sum, so the model still "
+            "trains, but its predictions are independent sigmoid scores that need not sum to 1: "
+            "probabilities and thresholds read from predict() mean nothing"
+        )
     if head.units == 1:
         fix = "use loss='binary_crossentropy' with the Dense(1, activation='sigmoid') output"
     else:
@@ -76,15 +92,9 @@ def sigmoid_with_categorical_crossentropy(setup: TrainingSetup) -> Iterator[Find
         )
     yield finding(
         "LG002",
-        (
-            "sigmoid ",
-            _head_text(setup),
-            " is trained with ",
-            _loss_text(setup),
-            ": categorical cross-entropy assumes the outputs sum to 1, independent sigmoid units "
-            "do not, so training pushes every unit up and accuracy stalls",
-        ),
+        ("sigmoid ", _head_text(setup), " is trained with ", _loss_text(setup), f": {consequence}"),
         loss.location,
+        severity=severity,
         fix=fix,
         related=[(head.location, "sigmoid output layer")],
     )
