@@ -137,11 +137,12 @@ def run_rules(facts: ModuleFacts, enabled: Callable[[str], bool]) -> Iterator[Fi
 class Gate:
     """The byte prefilter and the method-pruning pattern derived from the enabled rules' needs.
 
-    ``patterns`` holds each distinct regex once; ``static`` lists, per enabled rule, the index
-    of its anchor pattern and of each of its words, so a file is searched at most once per regex.
+    ``sources`` holds each distinct regex once, compiled when a file passes its literal check;
+    ``static`` lists, per enabled rule, the index of its anchor pattern and of each of its
+    words, so a file is searched at most once per regex.
     """
 
-    patterns: tuple[re.Pattern[bytes], ...]
+    sources: tuple[str, ...]  # each distinct regex, lower-case, compiled on first real use
     literals: tuple[tuple[bytes, ...] | None, ...]  # per pattern: one of these must occur
     static: tuple[tuple[int, tuple[int, ...]], ...]
     library: int
@@ -158,7 +159,7 @@ class Gate:
             if hit is None:
                 needed = self.literals[index]
                 possible = needed is None or any(literal in lowered for literal in needed)
-                hit = seen[index] = possible and self.patterns[index].search(lowered) is not None
+                hit = seen[index] = possible and self.pattern(index).search(lowered) is not None
             return hit
 
         return has(self.library) and any(
@@ -170,7 +171,10 @@ class Gate:
         if self.runtime is None:
             return False
         lowered = data.lower()
-        return all(self.patterns[i].search(lowered) is not None for i in (self.library, self.runtime))
+        return all(self.pattern(i).search(lowered) is not None for i in (self.library, self.runtime))
+
+    def pattern(self, index: int) -> re.Pattern[bytes]:
+        return _compiled(self.sources[index])
 
 
 def _lower(pattern: str) -> str:
@@ -210,10 +214,15 @@ def gate_for(enabled_codes: frozenset[str]) -> Gate:
     method = (
         re.compile("|".join(f"(?:{a})" for a in dict.fromkeys(anchors)), re.IGNORECASE) if anchors else None
     )
-    compiled = tuple(re.compile(_lower(p).encode()) for p in patterns)
+    sources = tuple(_lower(p) for p in patterns)
     return Gate(
-        compiled, tuple(literals[i] for i in range(len(compiled))), tuple(static), library, training, method
+        sources, tuple(literals[i] for i in range(len(sources))), tuple(static), library, training, method
     )
+
+
+@cache
+def _compiled(source: str) -> re.Pattern[bytes]:
+    return re.compile(source.encode())
 
 
 _META = set(".^$*+?{}[]()|\\")
