@@ -39,9 +39,10 @@ def units_label_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
             )
             fix = f"use Dense({classes}, activation='softmax') with sparse_categorical_crossentropy"
     elif labels.encoding is LabelEncoding.BINARY and units == 2:
-        if loss is None or loss.kind in (LossKind.SPARSE_CATEGORICAL_CE, LossKind.UNKNOWN):
-            return  # 0/1 labels with 2 softmax units and sparse CCE is correct
-        if loss.kind is LossKind.OTHER or loss.kind is LossKind.AUTO_CE:
+        # Only a binary or categorical cross-entropy makes this a question of classes: 0/1
+        # labels with 2 softmax units and a sparse loss are right, and mse on 0/1 targets
+        # (a toy, a test) broadcasts the column over both units by design.
+        if loss is None or loss.kind not in (LossKind.BINARY_CE, LossKind.CATEGORICAL_CE):
             return
         problem = "the labels are a single 0/1 column but the output has 2 units"
         fix = (
