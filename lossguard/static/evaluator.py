@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 
 import libcst as cst
 
-from lossguard.facts import LabelEncoding
 from lossguard.keras.names import keras_name
 from lossguard.static import handlers
 from lossguard.static.calls import NO_ARGS, Args, Call
@@ -24,13 +23,11 @@ from lossguard.static.subclass import subclass_layers
 from lossguard.static.values import (
     UNKNOWN,
     ApiRef,
-    ArrayVal,
     ClassVal,
     Const,
     DictVal,
     FuncVal,
     InstanceVal,
-    LabelVal,
     LambdaVal,
     LayerVal,
     MethodVal,
@@ -303,28 +300,12 @@ class Evaluator:
             self.store_item(target, value)
 
     def store_item(self, target: cst.Subscript, value: Value) -> None:
-        """``y[mask] = 0``, ``y[y > 6] -= 2``: labels changed in place are no longer known; but
-        ``onehot[np.arange(n), y] = 1`` into a 2-D array of zeros builds a one-hot encoding."""
+        """``y[mask] = 0``: the library of the stored-into value says what it becomes."""
         assert isinstance(target.value, cst.Name)
         name = target.value.value
-        base = self.lookup(name)
-        if not isinstance(base, LabelVal | ArrayVal):
-            return
-        shape = base.shape if isinstance(base, ArrayVal) else None
-        if (
-            shape is not None
-            and len(shape) == 2
-            and isinstance(base, ArrayVal)
-            and base.fill == 0
-            and len(target.slice) == 2
-            and isinstance(value, Const)
-            and value.value == 1
-        ):
-            width = shape[1]
-            origin = "a one-hot array built by indexing"
-            self.frame.env[name] = LabelVal(LabelEncoding.ONE_HOT, origin, self.ref(target), width, width)
-            return
-        self.frame.env[name] = UNKNOWN
+        store = handlers.store_for(self.lookup(name))
+        if store is not None:
+            self.frame.env[name] = store(self, self.lookup(name), value, target)
 
     def lookup(self, name: str) -> Value:
         if name in self.frame.env:

@@ -8,7 +8,13 @@ from lossguard.keras.names import keras_name
 from lossguard.static.handlers import argparse, keras, numpy, pandas, python, sklearn, tensorflow
 from lossguard.static.handlers.keras import apply_layer, data_instance
 from lossguard.static.handlers.python import BUILTINS
-from lossguard.static.handlers.registry import attribute_for, function_for, method_for, subscript_for
+from lossguard.static.handlers.registry import (
+    attribute_for,
+    function_for,
+    method_for,
+    store_for,
+    subscript_for,
+)
 
 _STAR_CATEGORIES = {
     "Sequential": ("models", ""),
@@ -69,6 +75,7 @@ __all__ = [
     "python",
     "sklearn",
     "star_module_for",
+    "store_for",
     "subscript_for",
     "tensorflow",
 ]

@@ -9,7 +9,7 @@ import libcst as cst
 
 from lossguard.facts import LabelEncoding
 from lossguard.static.calls import Call
-from lossguard.static.handlers.registry import attributes, function, methods, subscripts
+from lossguard.static.handlers.registry import attributes, function, methods, stores, subscripts
 from lossguard.static.values import (
     UNKNOWN,
     ArrayVal,
@@ -115,6 +115,27 @@ def rows(ev: Evaluator, base: LabelVal | ArrayVal, index: Value, node: Any) -> V
         return base  # y[:1000]: the same labels, fewer rows
     # y[mask], y[idx]: the rows kept may not hold every class; the columns stay what they were
     return replace(base, num_classes=None) if base.encoding is not LabelEncoding.ONE_HOT else base
+
+
+@stores(LabelVal, ArrayVal)
+def stored_into(ev: Evaluator, base: LabelVal | ArrayVal, value: Value, target: Any) -> Value:
+    """``y[y > 6] -= 2``: labels changed in place are no longer known; but
+    ``onehot[np.arange(n), y] = 1`` into a 2-D array of zeros builds a one-hot encoding."""
+    shape = base.shape if isinstance(base, ArrayVal) else None
+    if (
+        isinstance(base, ArrayVal)
+        and shape is not None
+        and len(shape) == 2
+        and base.fill == 0
+        and len(target.slice) == 2
+        and isinstance(value, Const)
+        and value.value == 1
+    ):
+        width = shape[1]
+        return LabelVal(
+            LabelEncoding.ONE_HOT, "a one-hot array built by indexing", ev.ref(target), width, width
+        )
+    return UNKNOWN
 
 
 @methods(LabelVal)

@@ -29,6 +29,7 @@ FUNCTIONS: dict[str, FunctionHandler] = {}
 METHODS: dict[type, MethodHandler] = {}
 ATTRIBUTES: dict[type, AttributeHandler] = {}
 SUBSCRIPTS: dict[type, SubscriptHandler] = {}
+STORES: dict[type, SubscriptHandler] = {}  # x[i] = v: what x becomes
 H = TypeVar("H")
 
 
@@ -50,6 +51,7 @@ function = _registrar(FUNCTIONS)  # @function("numpy.eye", "keras:layers.*")
 methods = _registrar(METHODS)  # @methods(ModelVal)
 attributes = _registrar(ATTRIBUTES)  # @attributes(DataVal)
 subscripts = _registrar(SUBSCRIPTS)  # @subscripts(EyeVal)
+stores = _registrar(STORES)  # @stores(ArrayVal)
 
 
 def candidate_names(path: str) -> list[str]:
@@ -88,3 +90,7 @@ def attribute_for(obj: Value) -> AttributeHandler | None:
 
 def subscript_for(obj: Value) -> SubscriptHandler | None:
     return SUBSCRIPTS.get(type(obj))
+
+
+def store_for(obj: Value) -> SubscriptHandler | None:
+    return STORES.get(type(obj))
