@@ -21,7 +21,11 @@ RULE_DOCS = ROOT / "rules"
 
 
 def check(
-    source: str, keras: str = "3", path: str = "train.py", report_unused_ignores: bool = False, **settings: object
+    source: str,
+    keras: str = "3",
+    path: str = "train.py",
+    report_unused_ignores: bool = False,
+    **settings: object,
 ) -> list[Finding]:
     """Findings for a snippet; fails the test when lossguard skipped the file or broke on it."""
     options = CheckOptions(

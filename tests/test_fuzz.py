@@ -42,7 +42,9 @@ def test_generated_python(source: str) -> None:
     assert_answers("gen.py", ("import keras\nmodel.compile(loss='bce')\n" + source).encode())
 
 
-mutation = st.tuples(st.integers(0, 10**9), st.integers(0, 40), st.binary(max_size=12), st.sampled_from(SEEDS))
+mutation = st.tuples(
+    st.integers(0, 10**9), st.integers(0, 40), st.binary(max_size=12), st.sampled_from(SEEDS)
+)
 
 
 @FUZZ
@@ -57,7 +59,12 @@ def test_mutated_fixtures_and_notebooks(edits: list) -> None:
 
 
 @settings(max_examples=12, deadline=None, derandomize=True, database=None)
-@given(st.sampled_from(SEEDS), st.integers(0, 10**9), st.binary(min_size=1, max_size=8), st.sampled_from(["json", "sarif"]))
+@given(
+    st.sampled_from(SEEDS),
+    st.integers(0, 10**9),
+    st.binary(min_size=1, max_size=8),
+    st.sampled_from(["json", "sarif"]),
+)
 def test_cli_output_is_always_valid(tmp_path_factory, seed: Path, at: int, insert: bytes, fmt: str) -> None:
     folder = tmp_path_factory.mktemp("fuzz")
     data = bytearray(seed.read_bytes())

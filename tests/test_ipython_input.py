@@ -147,6 +147,9 @@ IPYTHON_LINES = [
 
 
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(PYTHON_LINES + IPYTHON_LINES), min_size=1, max_size=8), st.sampled_from(["", "  ", "\t"]))
+@given(
+    st.lists(st.sampled_from(PYTHON_LINES + IPYTHON_LINES), min_size=1, max_size=8),
+    st.sampled_from(["", "  ", "\t"]),
+)
 def test_generated_cells_are_transformed_as_ipython_does(lines: list[str], indent: str) -> None:
     assert_same_as_ipython(indent + "\n".join(lines) + "\n")

@@ -39,6 +39,7 @@ from lossguard.keras.vocabulary import activation_from_name, loss_kind_from_name
 from lossguard.probe.protocol import VERSION, HarnessResult
 
 PROBE_FIX = "make the script runnable without its data (or with a small sample), or run without --probe"
+SETUP_FIX = "the probe failed before your script ran: check its TensorFlow/Keras install and --probe-device"
 
 
 def _rescaled_probabilities(
@@ -352,7 +353,8 @@ def _probe_failed(path: str, result: Mapping[str, Any], script: str | None = Non
     message = f"the probe could not reach fit(): {error or 'unknown reason'}"
     if tail:
         message += " | " + " / ".join(t.strip() for t in tail)
-    return Diagnostic("LG901", message, Location(path, line, 1, line, 1), PROBE_FIX)
+    fix = SETUP_FIX if result.get("stage") == "import" else PROBE_FIX
+    return Diagnostic("LG901", message, Location(path, line, 1, line, 1), fix)
 
 
 def observed(path: str, result: HarnessResult, text: str = "", script: str | None = None) -> Observed:

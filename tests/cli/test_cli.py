@@ -135,13 +135,21 @@ def test_odd_files_get_clear_messages(tmp_path: Path) -> None:
     (tmp_path / "empty.py").write_bytes(b"")
     generated = "import keras\n" + "".join(f"value_{i} = {i}\n" for i in range(400_000))
     (tmp_path / "generated.py").write_text(generated)
-    (tmp_path / "pep263.py").write_bytes("# -*- coding: latin-1 -*-\n# caf\xe9\nimport keras\n".encode("latin-1"))
+    (tmp_path / "pep263.py").write_bytes(
+        "# -*- coding: latin-1 -*-\n# caf\xe9\nimport keras\n".encode("latin-1")
+    )
     result = run_cli("check", str(tmp_path), "--no-cache")
     assert result.returncode == 1, result.stdout + result.stderr  # a file not read is never a pass
     assert "Traceback" not in result.stdout + result.stderr
     assert "binary.py:1:1: LG903 [file-not-checked] this file was not checked: binary file" in result.stdout
-    assert "latin1.py:1:1: LG903 [file-not-checked] this file was not checked: not UTF-8 and no PEP 263" in result.stdout
-    assert "generated.py:1:1: LG903 [file-not-checked] this file was not checked: file too large" in result.stdout
+    assert (
+        "latin1.py:1:1: LG903 [file-not-checked] this file was not checked: not UTF-8 and no PEP 263"
+        in result.stdout
+    )
+    assert (
+        "generated.py:1:1: LG903 [file-not-checked] this file was not checked: file too large"
+        in result.stdout
+    )
     assert "pep263.py" not in result.stdout  # decoded as Python decodes it
     assert "3 not checked (LG903)" in result.stdout
 

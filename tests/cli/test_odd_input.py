@@ -87,9 +87,13 @@ def test_an_internal_error_exits_2_even_with_exit_zero(tmp_path: Path) -> None:
 
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
     env.pop("LOSSGUARD_DEBUG", None)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
     assert result.returncode == 2
-    assert "LG903" in result.stdout and "internal error, please report it: RuntimeError: boom" in result.stdout
+    assert (
+        "LG903" in result.stdout and "internal error, please report it: RuntimeError: boom" in result.stdout
+    )
     assert "Traceback" not in result.stderr
 
 
@@ -111,7 +115,9 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path) -> None:
     import sys
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
     data = json.loads(result.stdout)
     by_file = {(Path(d["path"]).name, d["code"]) for d in data}
     assert ("bad3.py", "LG903") in by_file
@@ -159,7 +165,9 @@ def test_an_edit_that_keeps_size_and_mtime_is_seen(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["json", "sarif"])
 def test_output_stays_valid_json_with_odd_files(tmp_path: Path, fmt: str) -> None:
-    (tmp_path / "deep.py").write_text("import keras\nmodel.compile(loss='bce')\nx = " + "+".join(["a"] * 8000) + "\n")
+    (tmp_path / "deep.py").write_text(
+        "import keras\nmodel.compile(loss='bce')\nx = " + "+".join(["a"] * 8000) + "\n"
+    )
     (tmp_path / "broken.ipynb").write_text("{not json")
     (tmp_path / "bad.py").write_bytes(BUGGY.read_bytes())
     result = run_cli("check", str(tmp_path), "--no-cache", "-f", fmt)

@@ -167,6 +167,41 @@ def test_probe_device_cpu_runs_the_step_on_the_cpu(tmp_path: Path) -> None:
     assert result["timing"]["done"] - result["timing"]["fit"] < 10
 
 
+GPU_VISIBLE = Path("/dev/nvidia0").exists() and os.environ.get("CUDA_VISIBLE_DEVICES") != "-1"
+
+
+@pytest.mark.skipif(GPU_VISIBLE, reason="a GPU is visible here")
+def test_probe_device_gpu_without_a_gpu_says_so() -> None:
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "-1"}
+    (finding,) = probe(SCRIPTS / "clean_binary.py", "--probe-device", "gpu", env=env)
+    assert finding["code"] == "LG901"
+    assert "--probe-device gpu: TensorFlow sees no GPU here" in finding["message"]
+    assert "--probe-device" in finding["fix"] and "without its data" not in finding["fix"]
+
+
+@pytest.mark.skipif(not GPU_VISIBLE, reason="no GPU visible (runs on a device machine)")
+def test_probe_device_gpu_runs_the_step_on_the_gpu_within_a_memory_cap(tmp_path: Path) -> None:
+    output = tmp_path / "result.json"
+    env = {
+        **os.environ,
+        "LOSSGUARD_PROBE_DEVICE": "gpu",
+        "LOSSGUARD_PROBE_GPU_MEMORY_MB": "512",
+        "PYTHONPATH": str(ROOT),
+    }
+    subprocess.run(
+        [sys.executable, "-m", "lossguard.probe.harness", str(SCRIPTS / "clean_binary.py"), str(output)],
+        env=env,
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
+    result = json.loads(output.read_text())
+    assert result["status"] == "ok", result
+    assert result["device"].startswith("GPU")
+    # and through the whole contained pipeline (namespaces must still see the card)
+    assert found(probe(SCRIPTS / "config_sigmoid_cce.py", "--probe-device", "gpu")) == {("LG002", "runtime")}
+
+
 def test_without_tensorflow_probe_is_a_usage_error(tmp_path: Path) -> None:
     code = (
         "import importlib.util as u\n"
