@@ -36,6 +36,11 @@ _OTHER_ACTIVATIONS = {
     "log_sigmoid",
     "sparsemax",
 }
+# Outputs that are neither probabilities nor logits a loss can squash (LG008). The rest are, or
+# map to, probabilities (hard_sigmoid, log_softmax, log_sigmoid, sparsemax), or halve the width (glu).
+NON_PROBABILITY_ACTIVATIONS = frozenset(
+    _OTHER_ACTIVATIONS - {"hard_sigmoid", "log_softmax", "log_sigmoid", "sparsemax", "glu"}
+)
 
 
 def activation_from_name(name: str | None) -> Activation:

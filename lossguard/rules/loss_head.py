@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from lossguard.facts import Activation, LabelEncoding, LossKind, TrainingSetup
 from lossguard.findings import Finding, Part, Severity
 from lossguard.keras.semantics import tensorflow_compensates_from_logits
+from lossguard.keras.vocabulary import NON_PROBABILITY_ACTIVATIONS
 from lossguard.rules import words as w
 from lossguard.rules.registry import MODEL_CALL, Needs, at, finding, rule
 
@@ -190,37 +191,15 @@ def missing_from_logits(setup: TrainingSetup) -> Iterator[Finding]:
     )
 
 
-# Outputs that are neither probabilities nor usable logits (log_softmax, hard_sigmoid, sparsemax,
-# log_sigmoid are left alone: they are, or map to, probabilities).
-NEITHER = {
-    "relu",
-    "relu6",
-    "elu",
-    "selu",
-    "softplus",
-    "softsign",
-    "tanh",
-    "exponential",
-    "swish",
-    "silu",
-    "gelu",
-    "leaky_relu",
-    "mish",
-    "celu",
-    "hard_silu",
-    "hard_swish",
-    "squareplus",
-    "sparse_plus",
-}
-
-
 @rule("LG008", Needs(words=(w.CROSSENTROPY_LOSS, w.NEITHER_ACTIVATION)))
 def non_probability_output(setup: TrainingSetup) -> Iterator[Finding]:
     head, loss = setup.head, setup.loss
     if head is None or loss is None or head.activation is not Activation.OTHER:
         return
     name = (head.activation_name or "").lower()
-    if name not in NEITHER or not (loss.kind.is_crossentropy or loss.kind is LossKind.AUTO_CE):
+    if name not in NON_PROBABILITY_ACTIVATIONS or not (
+        loss.kind.is_crossentropy or loss.kind is LossKind.AUTO_CE
+    ):
         return
     if loss.from_logits is True and name in ("tanh", "softsign"):
         consequence = (

@@ -151,17 +151,20 @@ def test_saving_is_a_no_op() -> None:
     assert not Path(str(target) + ".weights.h5").exists()
 
 
-def test_probe_device_cpu_runs_the_step_on_the_cpu(tmp_path: Path) -> None:
-    output = tmp_path / "result.json"
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "-1", "PYTHONPATH": str(ROOT)}
+def run_harness(script: Path, output: Path, **env: str) -> dict:
+    """The harness alone (no containment), for what only its result JSON says."""
     subprocess.run(
-        [sys.executable, "-m", "lossguard.probe.harness", str(SCRIPTS / "clean_binary.py"), str(output)],
-        env=env,
+        [sys.executable, "-m", "lossguard.probe.harness", str(script), str(output)],
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
         capture_output=True,
         timeout=300,
         check=True,
     )
-    result = json.loads(output.read_text())
+    return json.loads(output.read_text())
+
+
+def test_probe_device_cpu_runs_the_step_on_the_cpu(tmp_path: Path) -> None:
+    result = run_harness(SCRIPTS / "clean_binary.py", tmp_path / "result.json", CUDA_VISIBLE_DEVICES="-1")
     assert result["status"] == "ok" and result["device"] == "CPU"
     assert result["metrics_resolved"][0]["class"] == "BinaryAccuracy"
     assert result["timing"]["done"] - result["timing"]["fit"] < 10
@@ -181,21 +184,12 @@ def test_probe_device_gpu_without_a_gpu_says_so() -> None:
 
 @pytest.mark.skipif(not GPU_VISIBLE, reason="no GPU visible (runs on a device machine)")
 def test_probe_device_gpu_runs_the_step_on_the_gpu_within_a_memory_cap(tmp_path: Path) -> None:
-    output = tmp_path / "result.json"
-    env = {
-        **os.environ,
-        "LOSSGUARD_PROBE_DEVICE": "gpu",
-        "LOSSGUARD_PROBE_GPU_MEMORY_MB": "512",
-        "PYTHONPATH": str(ROOT),
-    }
-    subprocess.run(
-        [sys.executable, "-m", "lossguard.probe.harness", str(SCRIPTS / "clean_binary.py"), str(output)],
-        env=env,
-        capture_output=True,
-        timeout=300,
-        check=True,
+    result = run_harness(
+        SCRIPTS / "clean_binary.py",
+        tmp_path / "result.json",
+        LOSSGUARD_PROBE_DEVICE="gpu",
+        LOSSGUARD_PROBE_GPU_MEMORY_MB="512",
     )
-    result = json.loads(output.read_text())
     assert result["status"] == "ok", result
     assert result["device"].startswith("GPU")
     # and through the whole contained pipeline (namespaces must still see the card)

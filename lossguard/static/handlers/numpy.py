@@ -51,9 +51,6 @@ def argmax(ev: Evaluator, call: Call) -> Value:
     return UNKNOWN
 
 
-_RANDOM_REALS = {"random", "rand", "randn", "uniform", "normal", "standard_normal"}
-
-
 @function(
     "numpy.zeros",
     "numpy.ones",
@@ -65,7 +62,7 @@ def filled(ev: Evaluator, call: Call) -> Value:
     name = call.path.rsplit(".", 1)[-1]
     fill = {"zeros": 0, "ones": 1}.get(name)
     shape = shape_of(call.args.get(0, "shape")) if written else None
-    return ArrayVal(ev.ref(call.node), shape, fill, continuous=name in _RANDOM_REALS)
+    return ArrayVal(ev.ref(call.node), shape, fill, continuous=call.path.startswith("numpy.random."))
 
 
 @function("numpy.random.uniform", "numpy.random.normal", "numpy.random.standard_normal")
@@ -121,17 +118,16 @@ def rows(ev: Evaluator, base: LabelVal | ArrayVal, index: Value, node: Any) -> V
 def stored_into(ev: Evaluator, base: LabelVal | ArrayVal, value: Value, target: Any) -> Value:
     """``y[y > 6] -= 2``: labels changed in place are no longer known; but
     ``onehot[np.arange(n), y] = 1`` into a 2-D array of zeros builds a one-hot encoding."""
-    shape = base.shape if isinstance(base, ArrayVal) else None
     if (
         isinstance(base, ArrayVal)
-        and shape is not None
-        and len(shape) == 2
+        and base.shape is not None
+        and len(base.shape) == 2
         and base.fill == 0
         and len(target.slice) == 2
         and isinstance(value, Const)
         and value.value == 1
     ):
-        width = shape[1]
+        width = base.shape[1]
         return LabelVal(
             LabelEncoding.ONE_HOT, "a one-hot array built by indexing", ev.ref(target), width, width
         )
