@@ -59,11 +59,6 @@ def keras_name(path: str) -> KerasName | None:
     return KerasName(category, rest[-1])
 
 
-def is_keras_module(path: str) -> bool:
-    found = keras_name(path)
-    return found is not None and found.name == ""
-
-
 # Other modules whose functions make labels or tensors we understand.
 NUMPY = "numpy"
 TENSORFLOW = "tensorflow"
