@@ -1,10 +1,11 @@
 """Result cache in ``.lossguard_cache/`` (like ``.ruff_cache``).
 
 One index per (lossguard version, Keras target, effective settings): path → the file's content
-hash, size and mtime, when it was checked, and its findings. The content hash is the key: a
-file is re-checked whenever its bytes changed. Size + mtime only let a run skip hashing, and only
-for a file that was already that old when it was checked (by more than the filesystem's mtime
-granularity), so an edit in the same clock tick, or one that keeps size and mtime, is still
+hash, size and mtime, when it was checked, the hashes of the project modules it imports
+(``project.py``), and its findings. The content hashes are the key: a file is re-checked
+whenever its bytes, or those of a module it imports, changed. Size + mtime only let a run skip
+hashing, and only for a file that was already that old when it was checked (by more than the
+filesystem's mtime granularity), so an edit in the same clock tick, or one that keeps size and mtime, is still
 seen. A malformed index or entry is a miss, never a crash.
 """
 
@@ -61,11 +62,26 @@ class Cache:
                 return None
             if digest != entry.get("sha"):
                 return None
+        if not self._dependencies_unchanged(entry.get("dependencies", {})):
+            return None
         try:
             result = result_from_dict(entry["result"])
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
         return result if result.path == path else None
+
+    @staticmethod
+    def _dependencies_unchanged(dependencies: object) -> bool:
+        """The project modules the result was made with still hold the same bytes."""
+        if not isinstance(dependencies, dict):
+            return False
+        for dependency, sha in dependencies.items():
+            try:
+                if hashlib.sha256(read_bytes(str(dependency))).hexdigest() != sha:
+                    return False
+            except SourceError:
+                return False
+        return True
 
     def store(self, path: str, result: FileResult) -> None:
         """Remember a checked file's result under the hash of the bytes that were checked."""
@@ -77,6 +93,7 @@ class Cache:
             "mtime": stat[1],
             "checked_at": time.time_ns(),
             "sha": result.digest,
+            "dependencies": result.dependencies,
             "result": result_to_dict(result),
         }
         self.dirty = True

@@ -167,6 +167,14 @@ def check(
     stdin_filename: Annotated[str | None, typer.Option(help="The name to report for '-' (stdin).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
     jobs: Annotated[int | None, typer.Option(help="Worker processes (default: CPU count).")] = None,
+    follow_imports: Annotated[
+        bool | None,
+        typer.Option(
+            "--follow-imports/--no-follow-imports",
+            help="Read the project modules a file imports (a model built in model.py). Default: on.",
+            show_default=False,
+        ),
+    ] = None,
     force_exclude: Annotated[
         bool, typer.Option("--force-exclude", help="Apply 'exclude' to files named on the command line too.")
     ] = False,
@@ -180,6 +188,8 @@ def check(
         if (codes := _codes(ignore, "--ignore")) is not None:
             settings.ignore = settings.ignore + codes
         target = resolve_target(keras_version, settings.keras_version)
+        if follow_imports is not None:
+            settings.follow_imports = follow_imports
     except (ConfigError, VersionError) as exc:
         raise _error(str(exc)) from None
     use_probe = settings.probe if probe is None else probe

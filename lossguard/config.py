@@ -25,6 +25,7 @@ KNOWN_KEYS = {
     "per-file-ignores",
     "exclude",
     "extend-exclude",
+    "follow-imports",
     "keras-version",
     "probe",
     "probe-timeout",
@@ -111,6 +112,10 @@ def settings_from(path: Path | None, table: dict[str, Any] | None, known_codes: 
         if not isinstance(value, str | int | float):
             raise ConfigError(f"{where}: 'keras-version' must be a string such as \"2.3\"")
         settings.keras_version = str(value)
+    if "follow-imports" in table:
+        if not isinstance(table["follow-imports"], bool):
+            raise ConfigError(f"{where}: 'follow-imports' must be true or false")
+        settings.follow_imports = table["follow-imports"]
     if "probe" in table:
         if not isinstance(table["probe"], bool):
             raise ConfigError(f"{where}: 'probe' must be true or false")

@@ -20,7 +20,8 @@ from lossguard.facts import Diagnostic, KerasTarget, Location, ModuleFacts, Obse
 from lossguard.findings import FileResult, Finding, Report
 from lossguard.keras.semantics import same_resolution
 from lossguard.merge import merge
-from lossguard.rules import RULES, Gate, finding, gate_for, run_rules
+from lossguard.project import Project
+from lossguard.rules import RULES, Gate, finding, gate_for, makes_setups, run_rules
 from lossguard.settings import Settings
 from lossguard.sources import (
     SKIPPED_DIRS,
@@ -90,6 +91,14 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
     if b"\x00" in data[:4]:  # UTF-16/32: the words are matched in the decoded text
         data = source.text.encode("utf-8")
     static = gate.static_candidate(data)
+    project = None
+    if options.settings.follow_imports and makes_setups(data):
+        code = source.text.encode("utf-8", "surrogatepass") if source.cells is not None else data
+        project = Project.around(path, code)  # a notebook's imports are in its cells' text
+    if project is not None and project.files:
+        result.dependencies = project.digests()
+        # The model may live in an imported module: its words count for the prefilter too.
+        static = static or gate.static_candidate(data + b"\n" + project.joined())
     runtime = options.probe is not None and gate.runtime_candidate(data) and not skipped_cells
     if options.probe is not None and static and not runtime and not skipped_cells:
         result.notes.append("probe not run: no fit(), fit_generator() or train_on_batch() call in this file")
@@ -101,7 +110,7 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
         from lossguard.static.extract import NotAnalysable, ParseFailure  # libcst: only for candidates
 
         try:
-            found = _static_findings(source, options, gate)
+            found = _static_findings(source, options, gate, project)
         except ParseFailure as exc:
             return _finish(result, source, options, [_parse_error(path, str(exc), exc.line, exc.column)])
         except NotAnalysable as exc:
@@ -120,12 +129,16 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
     return _finish(result, source, options, found)
 
 
-def _static_findings(source: SourceText, options: CheckOptions, gate: Gate) -> list[Finding]:
+def _static_findings(
+    source: SourceText, options: CheckOptions, gate: Gate, project: Project | None
+) -> list[Finding]:
     from lossguard.static.extract import extract
 
-    extraction = extract(source.text, source.path, options.target, gate.method_anchor)
+    loader = project.load if project is not None and project.files else None
+    extraction = extract(source.text, source.path, options.target, gate.method_anchor, loader)
     raw = _rules(extraction.facts, source.path, options)
-    return [f.relocated(extraction.resolver.resolve) for f in raw]
+    # A mismatch wholly inside an imported module is reported when that module is checked.
+    return [f.relocated(extraction.resolver.resolve) for f in raw if f.location.path == source.path]
 
 
 def _runtime_findings(source: SourceText, options: CheckOptions, probe: ProbeOptions) -> list[Finding]:
@@ -190,6 +203,8 @@ def _finish(
         cells = source.cells
 
         def in_cell(location: Location) -> Location:
+            if location.path != result.path:
+                return location  # in a module the notebook imports
             spot = cells.locate(location.line)
             return replace(location, cell=spot[0], cell_line=spot[1]) if spot else location
 

@@ -99,11 +99,16 @@ class Location:
     def resolved(self) -> bool:
         return self.line > 0
 
-    def where(self) -> str:
-        """'line 12', or 'cell 3, line 2' in a notebook: how a message names this place."""
+    def where(self, seen_from: str | None = None) -> str:
+        """'line 12', or 'cell 3, line 2' in a notebook: how a message names this place; a place
+        in another file than ``seen_from`` (a model imported from the project) names that file."""
         if self.cell is not None:
             return f"cell {self.cell}, line {self.cell_line}"
-        return f"line {self.line}" if self.resolved else "an unknown line"
+        if not self.resolved:
+            return "an unknown line"
+        if seen_from is not None and self.path != seen_from:
+            return f"line {self.line} of {self.path}"
+        return f"line {self.line}"
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,9 @@ def parts(*pieces: Message) -> tuple[Part, ...]:
     return tuple(out)
 
 
-def render(message: Iterable[Part]) -> str:
-    return "".join(p if isinstance(p, str) else p.where() for p in message)
+def render(message: Iterable[Part], path: str | None = None) -> str:
+    """The message's text, places named as seen from ``path`` (the finding's file)."""
+    return "".join(p if isinstance(p, str) else p.where(path) for p in message)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Finding:
 
     @property
     def message(self) -> str:
-        return render(self.parts)
+        return render(self.parts, self.location.path)
 
     @property
     def path(self) -> str:
@@ -105,6 +106,7 @@ class FileResult:
     unused_ignores: list[tuple[int, str]] = field(default_factory=list)
     internal_error: bool = False  # lossguard itself failed on the file (exit status 2)
     digest: str | None = None  # sha256 of the bytes that were checked (the cache's key)
+    dependencies: dict[str, str] = field(default_factory=dict)  # project modules read → sha256
     notes: list[str] = field(default_factory=list)  # said on stderr (why the probe did not run, …)
 
 

@@ -25,6 +25,7 @@ class Settings:
     keras_version: str | None = None
     probe: bool = False
     probe_timeout: float = 120.0
+    follow_imports: bool = True  # read the project modules a checked file imports
     severity: dict[str, str] = field(default_factory=dict)
     root: str = "."  # the folder relative paths and globs are taken from
     config_file: str | None = None

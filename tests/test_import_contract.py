@@ -22,6 +22,7 @@ LAYERS = {
     "lossguard.__main__": "face",
     "lossguard.engine": "engine",
     "lossguard.cache": "engine",
+    "lossguard.project": "engine",
     "lossguard.suppressions": "engine",
     "lossguard.merge": "engine",
     "lossguard.static": "static",

@@ -9,6 +9,7 @@ from lossguard.rules.registry import (
     build_registry,
     finding,
     gate_for,
+    makes_setups,
     run_rules,
 )
 
@@ -24,6 +25,7 @@ __all__ = [
     "gate_for",
     "labels",
     "loss_head",
+    "makes_setups",
     "metrics",
     "run_rules",
     "runtime",

@@ -133,6 +133,11 @@ def run_rules(facts: ModuleFacts, enabled: Callable[[str], bool]) -> Iterator[Fi
             yield from info.func(facts)
 
 
+def makes_setups(data: bytes) -> bool:
+    """The file compiles or trains a model: its setups may need a model from another module."""
+    return _compiled(MODEL_CALL.lower()).search(data.lower()) is not None
+
+
 @dataclass(frozen=True)
 class Gate:
     """The byte prefilter and the method-pruning pattern derived from the enabled rules' needs.

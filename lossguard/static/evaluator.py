@@ -17,6 +17,8 @@ from lossguard.keras.names import keras_name
 from lossguard.static import handlers
 from lossguard.static.calls import NO_ARGS, Args, Call
 from lossguard.static.expressions import evaluate
+from lossguard.static.modules import MAX_IMPORT_DEPTH, Loader, Origin
+from lossguard.static.parsing import ParsedModule, parse_dependency
 from lossguard.static.recorder import Recorder
 from lossguard.static.state import fork, same_value
 from lossguard.static.subclass import subclass_layers
@@ -32,6 +34,7 @@ from lossguard.static.values import (
     LayerVal,
     MethodVal,
     ModelVal,
+    ModuleVal,
     SeqVal,
     Value,
 )
@@ -45,20 +48,25 @@ class BudgetExceeded(Exception):
 
 
 class Frame:
-    def __init__(self, env: dict[str, Value], stmt: int) -> None:
+    def __init__(self, env: dict[str, Value], stmt: int, origin: int = 0) -> None:
         self.env = env
-        self.stmt = stmt
+        self.stmt = stmt  # the top-level statement of its module being executed
+        self.origin = origin  # which module the code comes from (index in ``Evaluator.origins``)
         self.returns: list[Value] = []
 
 
 class Evaluator:
-    def __init__(self, module: cst.Module, generators: dict[str, bool | None] | None = None) -> None:
-        self.module = module
-        self.generators = generators  # function name → yields? (from ast); None: not known
+    def __init__(self, parsed: ParsedModule, loader: Loader | None = None) -> None:
+        self.module = parsed.module
+        self.loader = loader
         self.refs: list[tuple[int, cst.CSTNode | None, cst.CSTNode]] = []
+        self.ref_origins: list[int] = []  # per ref: the module its node belongs to
         self.statement: cst.CSTNode | None = None  # the statement being executed
         self.globals: dict[str, Value] = {"__name__": Const("__main__")}
+        self.origins = [Origin(parsed, self.globals)]
+        self.loaded: dict[str, dict[str, Value] | None] = {}  # project module path → its globals
         self.star_modules: list[str] = []
+        self.loading: list[str] = []  # project modules being run (import depth, cycles)
         self.functions: list[FuncVal] = []
         self.budget = STATEMENT_BUDGET
         self.depth = 0
@@ -71,6 +79,7 @@ class Evaluator:
 
     def ref(self, node: cst.CSTNode) -> int:
         self.refs.append((self.frame.stmt, self.statement, node))
+        self.ref_origins.append(self.frame.origin)
         return len(self.refs) - 1
 
     def text(self, node: cst.CSTNode, limit: int = 80) -> str:
@@ -151,10 +160,16 @@ class Evaluator:
                     self.bind(item.asname.name, UNKNOWN)
             self.exec_block(stmt.body)
         elif isinstance(stmt, cst.FunctionDef):
+            origin = self.frame.origin
             func = FuncVal(
-                stmt, self.frame.stmt, is_method=self.class_depth > 0, globals_at_def=dict(self.globals)
+                stmt,
+                self.frame.stmt,
+                is_method=self.class_depth > 0,
+                globals_at_def=dict(self.globals) if origin == 0 else None,
+                origin=origin,
             )
-            self.functions.append(func)
+            if origin == 0:  # a project module's unused functions are that module's business
+                self.functions.append(func)
             if self.class_depth == 0:
                 self.frame.env[stmt.name.value] = func
         elif isinstance(stmt, cst.ClassDef):
@@ -176,7 +191,9 @@ class Evaluator:
             elif isinstance(value, ClassVal):
                 is_model = is_model or value.is_model
                 is_data = is_data or value.is_data
-        made = ClassVal(stmt.name.value, is_model, is_data, stmt)
+        made = ClassVal(
+            stmt.name.value, is_model, is_data, stmt, stmt=self.frame.stmt, origin=self.frame.origin
+        )
         self.frame.env[stmt.name.value] = made
         self.class_depth += 1
         try:
@@ -239,30 +256,73 @@ class Evaluator:
         elif isinstance(small, cst.Import):
             for alias in small.names:
                 dotted = dotted_name(alias.name)
+                top = dotted.split(".")[0]
+                namespace = self.load(dotted, 0) if alias.asname is not None or dotted == top else None
                 if alias.asname is not None:
-                    self.bind(alias.asname.name, ApiRef(dotted))
+                    self.bind(
+                        alias.asname.name, ModuleVal(namespace) if namespace is not None else ApiRef(dotted)
+                    )
                 else:
-                    top = dotted.split(".")[0]
-                    self.frame.env[top] = ApiRef(top)
+                    self.frame.env[top] = ModuleVal(namespace) if namespace is not None else ApiRef(top)
         elif isinstance(small, cst.ImportFrom):
             self.exec_import_from(small)
         elif isinstance(small, cst.Del):
             self.bind(small.target, UNKNOWN)
 
     def exec_import_from(self, small: cst.ImportFrom) -> None:
-        module = "" if small.relative or small.module is None else dotted_name(small.module)
+        level = len(small.relative)
+        module = dotted_name(small.module) if small.module is not None else ""
+        namespace = self.load(module, level) if module or level else None
         if isinstance(small.names, cst.ImportStar):
-            if module:
+            if namespace is not None:
+                self.frame.env.update({k: v for k, v in namespace.items() if not k.startswith("_")})
+            elif module and not level:
                 self.star_modules.append(module)
             return
         for alias in small.names:
             name = dotted_name(alias.name)
             target = alias.asname.name if alias.asname is not None else None
-            value: Value = ApiRef(f"{module}.{name}") if module else UNKNOWN
+            value: Value = ApiRef(f"{module}.{name}") if module and not level else UNKNOWN
+            if namespace is not None:
+                value = namespace.get(name, UNKNOWN)
+            if value is UNKNOWN and (module or level):  # `from pkg import model`: a submodule
+                submodule = self.load(f"{module}.{name}" if module else name, level)
+                value = ModuleVal(submodule) if submodule is not None else value
             if target is not None:
                 self.bind(target, value)
             else:
                 self.frame.env[name.split(".")[0]] = value
+
+    def load(self, module: str, level: int) -> dict[str, Value] | None:
+        """The globals of a project module, run once (None: not a project file, a cycle, or
+        deeper than ``MAX_IMPORT_DEPTH``)."""
+        if self.loader is None or len(self.loading) >= MAX_IMPORT_DEPTH:
+            return None
+        found = self.loader(self.origins[self.frame.origin].path, module, level)
+        if found is None:
+            return None
+        path, text = found
+        if path in self.loaded:
+            return self.loaded[path]  # None while it is still running: an import cycle
+        self.loaded[path] = None
+        parsed = parse_dependency(path, text)
+        if parsed is None:
+            return None
+        namespace: dict[str, Value] = {"__name__": Const(module or path)}
+        self.origins.append(Origin(parsed, namespace))
+        saved, saved_statement = self.frame, self.statement
+        self.frame = Frame(namespace, 0, len(self.origins) - 1)
+        self.loading.append(path)
+        try:
+            for index, stmt in enumerate(parsed.module.body):
+                self.frame.stmt = index
+                self.statement = None
+                self.exec_stmt(stmt)
+        finally:
+            self.loading.pop()
+            self.frame, self.statement = saved, saved_statement
+        self.loaded[path] = namespace
+        return namespace
 
     def eval(self, node: cst.BaseExpression | None) -> Value:
         return evaluate(self, node)
@@ -310,8 +370,9 @@ class Evaluator:
     def lookup(self, name: str) -> Value:
         if name in self.frame.env:
             return self.frame.env[name]
-        if name in self.globals:
-            return self.globals[name]
+        scope = self.globals if self.frame.origin == 0 else self.origins[self.frame.origin].globals
+        if name in scope:
+            return scope[name]
         if name in ("True", "False", "None"):
             return Const({"True": True, "False": False, "None": None}[name])
         if self.star_modules:
@@ -397,7 +458,8 @@ class Evaluator:
         self, func: FuncVal, args: Args, unknown_params: bool = False, self_value: Value | None = None
     ) -> Value:
         func.called = True
-        generator = self.generators.get(func.node.name.value, False) if self.generators is not None else False
+        generators = self.origins[func.origin].parsed.generators
+        generator = generators.get(func.node.name.value, False) if generators is not None else False
         if generator is None:
             return UNKNOWN  # several functions of that name disagree
         if generator:
@@ -407,7 +469,7 @@ class Evaluator:
         node: cst.FunctionDef = func.node
         env: dict[str, Value] = {}
         saved, saved_statement = self.frame, self.statement
-        self.frame = Frame(env, func.stmt)
+        self.frame = Frame(env, func.stmt, func.origin)
         self.statement = None
         self.depth += 1
         try:

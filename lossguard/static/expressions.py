@@ -20,6 +20,7 @@ from lossguard.static.values import (
     DictVal,
     InstanceVal,
     LambdaVal,
+    ModuleVal,
     QuotientVal,
     SeqVal,
     Value,
@@ -217,6 +218,8 @@ def _attribute(ev: Evaluator, node: cst.Attribute) -> Value:
         return ApiRef(f"{base.path}.{attr}")
     if isinstance(base, InstanceVal) and attr in base.attrs:
         return base.attrs[attr]
+    if isinstance(base, ModuleVal):
+        return base.namespace.get(attr, UNKNOWN)
     attribute = handlers.attribute_for(base)
     return attribute(ev, base, attr) if attribute is not None else UNKNOWN
 

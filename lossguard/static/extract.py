@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-import libcst as cst
-
 from lossguard.facts import (
     CallArgument,
     CallbackSpec,
@@ -35,9 +33,11 @@ from lossguard.keras.heads import LayerInfo, head_from_chain
 from lossguard.keras.names import keras_name
 from lossguard.keras.semantics import for_script, history_key
 from lossguard.static.evaluator import Evaluator
+from lossguard.static.modules import Loader
 from lossguard.static.outputs import output_chains
-from lossguard.static.positions import PositionResolver
-from lossguard.static.prune import NotAnalysable, ParseFailure, prune_methods
+from lossguard.static.parsing import parse_file
+from lossguard.static.positions import ProjectPositions
+from lossguard.static.prune import NotAnalysable, ParseFailure
 from lossguard.static.recorder import FitEvent
 from lossguard.static.values import (
     UNKNOWN,
@@ -59,52 +59,26 @@ from lossguard.static.values import (
 )
 
 
-def parse(text: str) -> cst.Module:
-    """libcst's tree of a file CPython accepted; tab-indented code is retried with the tabs
-    expanded as CPython's tokenizer reads them (libcst's tokenizer rejects some mixes)."""
-    try:
-        return cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        expanded = expand_indent_tabs(text)
-        if expanded != text:
-            try:
-                return cst.parse_module(expanded)
-            except cst.ParserSyntaxError:
-                pass
-        message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
-        raise NotAnalysable(f"lossguard's parser (libcst) cannot read this valid Python: {message}") from None
-    except RecursionError:
-        raise NotAnalysable("nested too deeply for lossguard's parser") from None
-
-
-def expand_indent_tabs(text: str) -> str:
-    """Leading tabs to spaces at multiples of 8 columns, as CPython's tokenizer counts them."""
-    lines = text.split("\n")
-    for index, line in enumerate(lines):
-        stripped = line.lstrip(" \t")
-        indent = line[: len(line) - len(stripped)]
-        if "\t" in indent:
-            lines[index] = indent.expandtabs(8) + stripped
-    return "\n".join(lines)
-
-
 @dataclass
 class Extraction:
     """The facts of one module, and the means to place them."""
 
     facts: ModuleFacts
-    resolver: PositionResolver
+    resolver: ProjectPositions
 
 
 def extract(
-    text: str, path: str, target: KerasTarget, method_anchor: re.Pattern[str] | None = None
+    text: str,
+    path: str,
+    target: KerasTarget,
+    method_anchor: re.Pattern[str] | None = None,
+    loader: Loader | None = None,
 ) -> Extraction:
-    reduced, spans, generators = prune_methods(text, method_anchor)
-    module = parse(reduced)
-    evaluator = Evaluator(module, generators)
+    """``loader`` finds the project modules the file imports (none when not given)."""
+    evaluator = Evaluator(parse_file(path, text, method_anchor), loader)
     evaluator.run()
     facts = _SetupBuilder(evaluator, path, for_script(target, text)).build()
-    return Extraction(facts, PositionResolver(module, evaluator.refs, reduced, spans))
+    return Extraction(facts, ProjectPositions(evaluator.origins, evaluator.refs, evaluator.ref_origins))
 
 
 class _SetupBuilder:
@@ -114,7 +88,10 @@ class _SetupBuilder:
         self.target = target
 
     def loc(self, ref: int | None) -> Location:
-        return Location(self.path, ref=ref)
+        """The place of a node: in the checked file, or in a project module it imports."""
+        if ref is None:
+            return Location(self.path)
+        return Location(self.it.origins[self.it.ref_origins[ref]].path, ref=ref)
 
     def build(self) -> ModuleFacts:
         setups: list[TrainingSetup] = []
@@ -321,4 +298,4 @@ class _SetupBuilder:
         return FitSpec(event.method, self.loc(event.ref), event.has_validation, tuple(callbacks))
 
 
-__all__ = ["Extraction", "NotAnalysable", "ParseFailure", "extract", "parse"]
+__all__ = ["Extraction", "NotAnalysable", "ParseFailure", "extract"]

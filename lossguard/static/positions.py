@@ -15,6 +15,33 @@ from dataclasses import replace
 import libcst as cst
 
 from lossguard.facts import Location
+from lossguard.static.modules import Origin
+
+
+class ProjectPositions:
+    """Resolves locations in the checked file and in the project modules it imported."""
+
+    def __init__(
+        self,
+        origins: list[Origin],
+        refs: list[tuple[int, cst.CSTNode | None, cst.CSTNode]],
+        ref_origins: list[int],
+    ) -> None:
+        self.origins = origins
+        self.refs = refs
+        self.ref_origins = ref_origins
+        self._resolvers: dict[int, PositionResolver] = {}
+
+    def resolve(self, location: Location) -> Location:
+        if location.ref is None or location.resolved:
+            return location
+        origin = self.ref_origins[location.ref]
+        resolver = self._resolvers.get(origin)
+        if resolver is None:
+            parsed = self.origins[origin].parsed
+            resolver = PositionResolver(parsed.module, self.refs, parsed.text, parsed.spans)
+            self._resolvers[origin] = resolver
+        return resolver.resolve(location)
 
 
 class PositionResolver:

@@ -29,7 +29,7 @@ def subclass_layers(ev: Evaluator, cls: ClassVal, args: Args) -> list[Value] | N
     if init is None or call is None:
         return None
     instance = InstanceVal(cls)
-    ev.call_function(FuncVal(init, ev.frame.stmt, is_method=True), args, self_value=instance)
+    ev.call_function(FuncVal(init, cls.stmt, is_method=True, origin=cls.origin), args, self_value=instance)
     chain = _straight_chain(call)
     if chain is None:
         return None

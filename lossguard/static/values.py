@@ -189,6 +189,7 @@ class FuncVal:
     called: bool = False
     is_method: bool = False
     globals_at_def: dict[str, Value] | None = None  # the module's bindings when it was defined
+    origin: int = 0  # the module it was defined in (0: the checked file; see static/modules.py)
 
 
 @dataclass(eq=False)
@@ -198,6 +199,8 @@ class ClassVal:
     is_data: bool = False
     node: Any = None  # libcst.ClassDef
     attrs: dict[str, Value] = field(default_factory=dict)  # class-level assignments (config defaults)
+    stmt: int = 0  # the top-level statement of its module that defines it
+    origin: int = 0  # the module it was defined in (0: the checked file)
 
 
 @dataclass(eq=False)
@@ -220,6 +223,13 @@ class ParserVal:
     """An ``argparse.ArgumentParser``: its arguments' defaults by destination."""
 
     defaults: dict[str, Value]
+
+
+@dataclass(eq=False)
+class ModuleVal:
+    """A module of the project (``import model``): the globals it defined."""
+
+    namespace: dict[str, Value]
 
 
 @dataclass(eq=False)
@@ -260,6 +270,7 @@ Value = Union[  # noqa: UP007
     MethodVal,
     EncoderVal,
     ParserVal,
+    ModuleVal,
 ]
 
 

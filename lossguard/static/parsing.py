@@ -1,0 +1,78 @@
+"""From a file's text to the libcst tree the evaluator runs: ``ast`` first (CPython's verdict,
+method pruning, generator functions), then libcst on the pruned text."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+import libcst as cst
+
+from lossguard.static.prune import NotAnalysable, ParseFailure, Spans, prune_methods
+
+_DEPENDENCY_MEMO_SIZE = 64
+
+
+@dataclass(frozen=True)
+class ParsedModule:
+    """A parsed module and what placing its nodes needs (the text libcst read, statement spans)."""
+
+    path: str
+    module: cst.Module
+    text: str
+    spans: Spans | None
+    generators: dict[str, bool | None] | None  # function name → yields? (None: names disagree)
+
+
+def parse_file(path: str, text: str, method_anchor: re.Pattern[str] | None = None) -> ParsedModule:
+    """Raises ``ParseFailure`` (not Python) or ``NotAnalysable`` (Python libcst cannot take)."""
+    reduced, spans, generators = prune_methods(text, method_anchor)
+    return ParsedModule(path, parse(reduced), reduced, spans, generators)
+
+
+_dependencies: dict[tuple[str, str], ParsedModule | None] = {}
+
+
+def parse_dependency(path: str, text: str) -> ParsedModule | None:
+    """A module the checked file imports, parsed once per process for the same content;
+    None when it cannot be parsed (its facts are then unknown, never an error of the importer)."""
+    key = (path, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+    if key not in _dependencies:
+        try:
+            parsed: ParsedModule | None = parse_file(path, text)
+        except (ParseFailure, NotAnalysable):
+            parsed = None
+        if len(_dependencies) >= _DEPENDENCY_MEMO_SIZE:
+            _dependencies.pop(next(iter(_dependencies)))
+        _dependencies[key] = parsed
+    return _dependencies[key]
+
+
+def parse(text: str) -> cst.Module:
+    """libcst's tree of a file CPython accepted; tab-indented code is retried with the tabs
+    expanded as CPython's tokenizer reads them (libcst's tokenizer rejects some mixes)."""
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        expanded = expand_indent_tabs(text)
+        if expanded != text:
+            try:
+                return cst.parse_module(expanded)
+            except cst.ParserSyntaxError:
+                pass
+        message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
+        raise NotAnalysable(f"lossguard's parser (libcst) cannot read this valid Python: {message}") from None
+    except RecursionError:
+        raise NotAnalysable("nested too deeply for lossguard's parser") from None
+
+
+def expand_indent_tabs(text: str) -> str:
+    """Leading tabs to spaces at multiples of 8 columns, as CPython's tokenizer counts them."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        stripped = line.lstrip(" \t")
+        indent = line[: len(line) - len(stripped)]
+        if "\t" in indent:
+            lines[index] = indent.expandtabs(8) + stripped
+    return "\n".join(lines)
