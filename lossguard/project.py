@@ -47,7 +47,7 @@ def module_file(importer: str, module: str, level: int) -> str | None:
     for root in roots:
         stem = os.path.join(root, *parts)
         for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
-            if os.path.isfile(candidate) and not _same_file(candidate, importer):
+            if os.path.isfile(candidate):
                 return candidate if os.path.isabs(importer) else os.path.relpath(candidate)
     return None
 
@@ -63,13 +63,6 @@ def _above_top_package(folder: str) -> str:
             return current
         current = parent
     return current
-
-
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def imported_modules(data: bytes) -> list[tuple[str, int]]:
@@ -103,17 +96,27 @@ class Project:
 
     files: dict[str, bytes] = field(default_factory=dict)  # path → bytes, in the order found
     _texts: dict[str, str] = field(default_factory=dict)
+    _found: dict[tuple[str, str, int], str | None] = field(default_factory=dict)
+
+    def module_file(self, importer: str, module: str, level: int) -> str | None:
+        """``module_file``, remembered for this file's check (the loader asks again)."""
+        key = (os.path.dirname(importer), module, level)
+        if key not in self._found:
+            self._found[key] = module_file(importer, module, level)
+        found = self._found[key]
+        return None if found is not None and os.path.abspath(found) == os.path.abspath(importer) else found
 
     @classmethod
     def around(cls, path: str, data: bytes) -> Project:
         project = cls()
+        checked = os.path.abspath(path)
         frontier = [(path, data)]
         for _ in range(MAX_DEPTH):
             following: list[tuple[str, bytes]] = []
             for importer, content in frontier:
                 for module, level in imported_modules(content):
-                    found = module_file(importer, module, level)
-                    if found is None or found in project.files or _same_file(found, path):
+                    found = project.module_file(importer, module, level)
+                    if found is None or found in project.files or os.path.abspath(found) == checked:
                         continue
                     if len(project.files) >= MAX_MODULES:
                         return project
@@ -134,7 +137,7 @@ class Project:
     def load(self, importer: str, module: str, level: int) -> tuple[str, str] | None:
         """The static extractor's ``Loader``: only the files read here, so the result depends
         on exactly the content the cache keys it on."""
-        found = module_file(importer, module, level)
+        found = self.module_file(importer, module, level)
         if found is None or found not in self.files:
             return None
         if found not in self._texts:
