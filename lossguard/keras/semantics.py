@@ -217,3 +217,17 @@ def for_script(target: KerasTarget, text: str) -> KerasTarget:
         assumed=True,
         uncertain=True,
     )
+
+
+def for_snippet(target: KerasTarget) -> KerasTarget:
+    """A snippet without imports could have been written for any Keras: uncertain unless the
+    user named the version."""
+    if not target.assumed:
+        return target
+    return KerasTarget(
+        target.line,
+        target.version,
+        "an unknown Keras (a snippet without imports; set --keras-version)",
+        assumed=True,
+        uncertain=True,
+    )

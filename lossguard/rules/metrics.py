@@ -63,7 +63,7 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
         elif (
             actual in (MetricKind.CATEGORICAL_ACCURACY, MetricKind.SPARSE_CATEGORICAL_ACCURACY)
             and multi_label_head
-            and labels not in (LabelEncoding.ONE_HOT, LabelEncoding.INTEGER)
+            and labels in (None, LabelEncoding.MULTI_HOT, LabelEncoding.UNKNOWN)  # not single-label
         ):
             threshold = "threshold=0.0" if logits else ""
             yield finding(

@@ -23,7 +23,16 @@ SetupRule = Callable[[TrainingSetup], Iterable[Finding]]
 ModuleRule = Callable[[ModuleFacts], Iterable[Finding]]
 
 # Every rule is about Keras: a file that never says so cannot hold one of its mistakes.
-LIBRARY = r"keras"
+# Keras is named (an import, tf.keras), or a snippet calls a bare Keras builder (static/snippets.py).
+LIBRARY = "|".join(
+    [
+        "keras",
+        *(
+            rf"(?<![\w.]){name}\s*\("
+            for name in ("sequential", "dense", "conv[123]d", "lstm", "gru", "embedding")
+        ),
+    ]
+)
 # Where a training setup's facts are made: the loss and metrics at compile, the labels and
 # callbacks at the training call; a model's head is read at either.
 COMPILE_CALL = r"(?<!\bre)\.compile\s*\("  # not re.compile(

@@ -67,6 +67,7 @@ class Evaluator:
         self.loaded: dict[str, dict[str, Value] | None] = {}  # project module path → its globals
         self.star_modules: list[str] = []
         self.loading: list[str] = []  # project modules being run (import depth, cycles)
+        self.free_names: dict[str, str] = {}  # a snippet's unbound Keras names → their paths
         self.functions: list[FuncVal] = []
         self.budget = STATEMENT_BUDGET
         self.depth = 0
@@ -381,6 +382,8 @@ class Evaluator:
                 return ApiRef(f"{module}.{name}")
         if name in handlers.BUILTINS:
             return ApiRef(f"builtins.{name}")
+        if name in self.free_names and self.frame.origin == 0:
+            return ApiRef(self.free_names[name])  # a snippet without imports (snippets.py)
         return UNKNOWN
 
     # ----- calls --------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from lossguard.facts import (
 from lossguard.keras import vocabulary as api
 from lossguard.keras.heads import LayerInfo, head_from_chain
 from lossguard.keras.names import keras_name
-from lossguard.keras.semantics import for_script, history_key
+from lossguard.keras.semantics import for_script, for_snippet, history_key
 from lossguard.static.evaluator import Evaluator
 from lossguard.static.modules import Loader
 from lossguard.static.outputs import output_chains
@@ -39,6 +39,7 @@ from lossguard.static.parsing import parse_file
 from lossguard.static.positions import ProjectPositions
 from lossguard.static.prune import NotAnalysable, ParseFailure
 from lossguard.static.recorder import FitEvent
+from lossguard.static.snippets import free_keras_names
 from lossguard.static.values import (
     UNKNOWN,
     ApiRef,
@@ -76,8 +77,10 @@ def extract(
 ) -> Extraction:
     """``loader`` finds the project modules the file imports (none when not given)."""
     evaluator = Evaluator(parse_file(path, text, method_anchor), loader)
+    evaluator.free_names = free_keras_names(text)
     evaluator.run()
-    facts = _SetupBuilder(evaluator, path, for_script(target, text)).build()
+    script_target = for_snippet(target) if evaluator.free_names else for_script(target, text)
+    facts = _SetupBuilder(evaluator, path, script_target).build()
     return Extraction(facts, ProjectPositions(evaluator.origins, evaluator.refs, evaluator.ref_origins))
 
 

@@ -38,6 +38,17 @@ def same_array(ev: Evaluator, call: Call) -> Value:
     return first if isinstance(first, LabelVal | ArrayVal) else UNKNOWN
 
 
+@function("numpy.expand_dims")
+def expand_dims(ev: Evaluator, call: Call) -> Value:
+    """``np.expand_dims(y, -1)``: class indices as one column, (n,) → (n, 1); the same labels."""
+    first, axis = call.args.get(0, "a"), call.args.get(1, "axis")
+    column = isinstance(axis, Const) and axis.value in (1, -1)
+    if column and isinstance(first, LabelVal) and first.width is None:
+        single = first.encoding in (LabelEncoding.INTEGER, LabelEncoding.BINARY)
+        return replace(first, width=1) if single else UNKNOWN
+    return UNKNOWN
+
+
 @function("numpy.argmax")
 def argmax(ev: Evaluator, call: Call) -> Value:
     first = call.args.get(0, "N")
