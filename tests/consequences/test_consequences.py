@@ -1,0 +1,265 @@
+"""Each rule's message states a consequence; here it is measured with real Keras (Keras 3 and
+tf_keras, CPU in CI) on the rule's bad example and its fix. If a Keras release changes what
+happens, the test fails instead of the message silently lying.
+
+The claims asserted are the ones the messages and the rule docs' "Measured" lines make
+(``python -m tests.consequences.cases`` prints the numbers).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from functools import cache
+
+import pytest
+
+from tests.consequences.cases import CASES, SAMPLES, YB
+from tests.consequences.harness import FLAVOURS, Run
+
+pytestmark = [
+    pytest.mark.probe,
+    pytest.mark.skipif(os.environ.get("LOSSGUARD_SKIP_PROBE") == "1", reason="LOSSGUARD_SKIP_PROBE=1"),
+]
+
+
+@cache
+def measured(name: str, flavour: str) -> tuple[Run, Run]:
+    chosen = CASES[name]
+    return chosen.bad(flavour), chosen.good(flavour)
+
+
+def bad_good(name: str, flavour: str) -> tuple[Run, Run]:
+    bad, good = measured(name, flavour)
+    assert good.error is None, f"the fix must train: {good.error}"
+    return bad, good
+
+
+def majority_share() -> float:
+    return max(float(YB.mean()), 1 - float(YB.mean()))
+
+
+flavours = pytest.mark.parametrize("flavour", FLAVOURS)
+
+
+@flavours
+def test_lg001_trains_but_on_a_one_vs_all_objective(flavour) -> None:
+    """LG001 (warning): softmax + binary cross-entropy still learns — not as well — and its loss
+    is not the categorical one (it starts near the mean of five yes/no losses, not log 5)."""
+    bad, good = bad_good("LG001", flavour)
+    assert bad.true_accuracy is not None and good.true_accuracy is not None
+    assert bad.true_accuracy >= 0.8
+    assert bad.true_accuracy <= good.true_accuracy
+    assert bad.losses[0] < good.losses[0] / 2
+
+
+@flavours
+def test_lg002_several_sigmoid_units_train_but_rows_are_not_distributions(flavour) -> None:
+    bad, good = bad_good("LG002/several-units", flavour)
+    assert bad.true_accuracy is not None and bad.true_accuracy >= 0.9
+    assert bad.row_sums is not None and bad.row_sums[1] > 1.3  # predict() rows need not sum to 1
+    assert good.row_sums is not None and abs(good.row_sums[1] - 1) < 1e-3
+
+
+@flavours
+def test_lg002_one_sigmoid_unit_has_a_loss_of_exactly_zero_and_learns_nothing(flavour) -> None:
+    bad, good = bad_good("LG002/one-unit", flavour)
+    assert bad.losses and all(loss == 0.0 for loss in bad.losses)
+    assert bad.true_accuracy is not None and bad.true_accuracy <= majority_share() + 0.05
+    assert good.true_accuracy is not None and good.true_accuracy >= 0.95
+
+
+@flavours
+def test_lg003_one_softmax_unit_predicts_one_for_every_input(flavour) -> None:
+    """Whatever the loss does, predict() is 1.0 everywhere: accuracy is the majority share."""
+    bad, good = bad_good("LG003", flavour)
+    assert bad.output_range == (1.0, 1.0)
+    assert bad.true_accuracy is not None and bad.true_accuracy <= majority_share() + 1e-6
+    assert good.true_accuracy is not None and good.true_accuracy >= 0.95
+
+
+@flavours
+def test_lg004_tensorflow_warns_and_uses_the_pre_softmax_values(flavour) -> None:
+    """On the TensorFlow backend: a warning, and the very training of the fix."""
+    bad, good = bad_good("LG004", flavour)
+    assert bad.warned("from_logits=True", "softmax")
+    assert bad.losses == pytest.approx(good.losses, rel=1e-4)
+
+
+@flavours
+@pytest.mark.parametrize("variant", ["categorical", "sparse"])
+def test_lg005_logits_into_a_categorical_loss_fail_to_train(flavour, variant) -> None:
+    bad, good = bad_good(f"LG005/{variant}", flavour)
+    assert bad.true_accuracy is not None and good.true_accuracy is not None
+    assert bad.true_accuracy <= 0.7 and good.true_accuracy >= 0.95
+
+
+@flavours
+def test_lg005_logits_into_binary_crossentropy_are_clipped_not_probabilities(flavour) -> None:
+    """The clipped loss still separates easy classes, but the outputs are no probabilities."""
+    bad, _ = bad_good("LG005/binary", flavour)
+    assert bad.output_range is not None and (bad.output_range[0] < -1 or bad.output_range[1] > 2)
+
+
+@flavours
+def test_lg006_a_normalisation_after_softmax_breaks_the_probabilities_and_training(flavour) -> None:
+    bad, good = bad_good("LG006", flavour)
+    assert bad.output_range is not None and (bad.output_range[0] < 0 or bad.output_range[1] > 1)
+    assert bad.row_sums is not None and abs(bad.row_sums[0] - 1) > 0.05
+    assert bad.true_accuracy is not None and good.true_accuracy is not None
+    assert bad.true_accuracy <= good.true_accuracy - 0.1
+
+
+@flavours
+def test_lg007_learns_but_binary_accuracy_is_inflated(flavour) -> None:
+    bad, _good = bad_good("LG007", flavour)
+    assert bad.true_accuracy is not None and bad.true_accuracy >= 0.8
+    assert bad.row_sums is not None and (bad.row_sums[0] < 0.9 or bad.row_sums[1] > 1.1)
+    noise, _ = bad_good("LG007/no-signal", flavour)
+    reported = noise.reported("binary_accuracy")
+    assert reported is not None and noise.true_accuracy is not None
+    assert reported >= 0.78 and reported - noise.true_accuracy >= 0.25
+
+
+@flavours
+@pytest.mark.parametrize("variant", ["relu-categorical", "relu-sparse", "relu-logits"])
+def test_lg008_a_relu_output_with_a_categorical_loss_fails(flavour, variant) -> None:
+    bad, good = bad_good(f"LG008/{variant}", flavour)
+    assert good.true_accuracy is not None and good.true_accuracy >= 0.95
+    failed = any(math.isnan(loss) for loss in bad.losses) or (bad.true_accuracy or 0) <= 0.85
+    assert failed, bad
+
+
+@flavours
+def test_lg008_relu_with_categorical_crossentropy_gives_a_nan_loss(flavour) -> None:
+    bad, _ = bad_good("LG008/relu-categorical", flavour)
+    assert all(math.isnan(loss) for loss in bad.losses)
+
+
+@flavours
+@pytest.mark.parametrize("variant", ["relu-binary", "tanh-logits"])
+def test_lg008_with_binary_crossentropy_it_learns_but_never_gives_probabilities(flavour, variant) -> None:
+    bad, good = bad_good(f"LG008/{variant}", flavour)
+    assert bad.true_accuracy is not None and bad.true_accuracy >= 0.85
+    if variant == "relu-binary":
+        assert bad.output_range is not None and bad.output_range[1] > 1.5  # not probabilities
+    else:  # tanh keeps logits in [-1, 1]: sigmoid(1) = 0.73, never confident; the loss stays high
+        assert bad.output_range is not None and bad.output_range[0] >= -1 and bad.output_range[1] <= 1
+        assert bad.losses[-1] > 4 * good.losses[-1]
+
+
+@flavours
+def test_lg010_labels_beyond_the_units_stop_training_at_the_first_step(flavour) -> None:
+    bad, _ = bad_good("LG010", flavour)
+    assert bad.error is not None and bad.error.startswith("InvalidArgumentError")
+
+
+@flavours
+@pytest.mark.parametrize("variant", ["sparse-one-hot", "categorical-indices"])
+def test_lg011_the_wrong_label_encoding_is_a_shape_error(flavour, variant) -> None:
+    bad, _ = bad_good(f"LG011/{variant}", flavour)
+    assert bad.error is not None and bad.error.startswith("ValueError")
+
+
+@flavours
+def test_lg020_bare_accuracy_on_multi_label_reports_argmax_accuracy(flavour) -> None:
+    bad, good = bad_good("LG020/multi-label", flavour)
+    reported = bad.reported("accuracy")
+    assert reported is not None and bad.true_accuracy is not None
+    assert reported <= 0.6 and bad.true_accuracy >= 0.9
+    binary = good.reported("binary_accuracy")
+    assert binary is not None and abs(binary - good.true_accuracy) <= 0.05  # type: ignore[operator]
+
+
+@flavours
+def test_lg020_softmax_bce_accuracy_is_resolved_from_shapes_in_these_versions(flavour) -> None:
+    """Keras 3 and tf_keras 2.21 resolve it to categorical accuracy (only Keras ≤ 2.3 /
+    tf.keras ≤ 2.1 took binary_accuracy from the loss: read in their source, keras/semantics.py)."""
+    bad, good = bad_good("LG020/softmax-bce", flavour)
+    assert bad.reported("accuracy") == pytest.approx(good.reported("categorical_accuracy"))
+
+
+@flavours
+def test_lg021_accuracy_on_a_regression_is_zero(flavour) -> None:
+    bad, _ = bad_good("LG021/regression", flavour)
+    assert bad.reported("accuracy") is not None and bad.reported("accuracy") <= 0.01  # type: ignore[operator]
+
+
+@flavours
+def test_lg021_binary_accuracy_on_single_label_classes_counts_the_zeros(flavour) -> None:
+    bad, _good = bad_good("LG021/binary-accuracy-multiclass", flavour)
+    reported = bad.reported("binary_accuracy")
+    assert reported is not None and bad.true_accuracy is not None
+    assert reported >= 0.78 and reported - bad.true_accuracy >= 0.25
+
+
+def test_lg022_keras3_refuses_an_unknown_key_with_mode_auto() -> None:
+    bad, _ = bad_good("LG022/auto", "keras")
+    assert bad.error is not None and "val_acc" in bad.error
+
+
+@flavours
+def test_lg022_with_a_mode_the_unknown_key_silently_disables_the_callback(flavour) -> None:
+    checkpoint, good_checkpoint = bad_good("LG022/checkpoint", flavour)
+    assert checkpoint.warned("val_acc")
+    # save_best_only never finds its key: Keras 3 then saves every epoch, tf_keras never saves.
+    assert checkpoint.checkpoints in (0, checkpoint.epochs_run)
+    assert checkpoint.checkpoints != good_checkpoint.checkpoints
+    stopping, good_stopping = bad_good("LG022/early-stopping", flavour)
+    assert stopping.warned("val_acc")
+    assert stopping.epochs_run == 10 and good_stopping.epochs_run < 10  # never stops early
+
+
+@flavours
+def test_lg023_mode_min_on_accuracy_keeps_the_worst_model_and_stops_while_it_improves(flavour) -> None:
+    checkpoint, good_checkpoint = bad_good("LG023/checkpoint", flavour)
+    assert checkpoint.checkpoints <= 2 < good_checkpoint.checkpoints
+    stopping, good_stopping = bad_good("LG023/early-stopping", flavour)
+    assert stopping.epochs_run <= 4 < good_stopping.epochs_run
+    assert stopping.reported("val_accuracy") < good_stopping.reported("val_accuracy")  # type: ignore[operator]
+
+
+@flavours
+def test_lg024_binary_accuracy_thresholds_logits_at_half(flavour) -> None:
+    """It compares logits with 0.5, so it can only count fewer positives than the logit 0.0
+    boundary: the reported value is lower than the fixed metric's, never higher."""
+    bad, good = bad_good("LG024", flavour)
+    assert bad.reported("binary_accuracy") <= good.reported("binary_accuracy")  # type: ignore[operator]
+    assert bad.losses == pytest.approx(good.losses)
+
+
+@flavours
+def test_lg031_nan_inputs_give_a_nan_loss_from_the_first_epoch(flavour) -> None:
+    bad, good = bad_good("LG031", flavour)
+    assert bad.losses and all(math.isnan(loss) for loss in bad.losses)
+    assert not any(math.isnan(loss) for loss in good.losses)
+
+
+@flavours
+def test_lg032_values_outside_0_1_into_a_probability_loss_fail_to_train(flavour) -> None:
+    bad, _good = bad_good("LG032", flavour)
+    assert bad.true_accuracy is not None and bad.true_accuracy <= 0.5
+    assert bad.losses[-1] > bad.losses[0]
+
+
+@flavours
+def test_lg040_the_string_false_means_shuffle(flavour) -> None:
+    bad, good = bad_good("LG040", flavour)
+    shuffled = measured("LG002/one-unit", flavour)[1]  # the same model and data, shuffle=True
+    assert bad.losses == pytest.approx(shuffled.losses)
+    assert bad.losses != pytest.approx(good.losses)
+
+
+@flavours
+def test_lg041_class_weight_auto_fails_with_an_attribute_error(flavour) -> None:
+    bad, _ = bad_good("LG041", flavour)
+    assert bad.error is not None and bad.error.startswith("AttributeError")
+
+
+@flavours
+def test_lg042_steps_counted_in_samples_make_each_epoch_batch_size_times_longer(flavour) -> None:
+    bad, good = bad_good("LG042", flavour)
+    assert good.batches_drawn is not None and bad.batches_drawn is not None
+    # One epoch draws steps_per_epoch batches (and a few more the input pipeline prefetches).
+    assert bad.batches_drawn >= SAMPLES  # 512 batches of 32: the data 32 times over
+    assert good.batches_drawn <= SAMPLES // 32 + 4
