@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterator
 
 from lossguard.facts import CallbackSpec, TrainingSetup
-from lossguard.findings import Finding
+from lossguard.findings import Finding, Severity
 from lossguard.rules import words as w
-from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule
+from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule, sentence
 
 _ALWAYS_LOGGED = {"loss", "lr", "learning_rate"}
 _HIGHER_IS_BETTER = re.compile(r"acc|auc|precision|recall|f1|fbeta|iou|dice|r2|top_k", re.I)
@@ -51,31 +51,28 @@ def _check_monitor(setup: TrainingSetup, callback: CallbackSpec, keys: set[str] 
     validation = monitor.startswith("val_")
     base = monitor[4:] if validation else monitor
     where = f"{callback.kind}(monitor='{monitor}')"
-    effect = {
-        "EarlyStopping": "so training never stops early",
-        "ModelCheckpoint": "so no best model is ever saved",
-        "ReduceLROnPlateau": "so the learning rate is never reduced",
-    }.get(callback.kind, "so the callback never acts")
+    silent = _silent_effect(setup, callback)
     if keys is not None and not _base_matches(base, keys):
+        effect = _missing_key_effect(setup, callback, base, silent)
         prefix = "val_" if validation else ""
         if base == "acc" and "accuracy" in keys:
             message = (
                 f"{where} watches a key that is never logged: under {setup.keras.label} the "
-                f"metric written 'accuracy' is logged as '{prefix}accuracy', not '{monitor}', "
-                f"{effect} (Keras 3 may raise at the first epoch end instead)"
+                f"metric written 'accuracy' is logged as '{prefix}accuracy', not '{monitor}'. "
+                f"{effect}"
             )
             fix = f"monitor='{prefix}accuracy' (or write metrics=['acc'])"
         elif base == "accuracy" and "acc" in keys:
             message = (
                 f"{where} watches a key that is never logged: under {setup.keras.label} the "
-                f"accuracy metric is logged as '{prefix}acc', {effect}"
+                f"accuracy metric is logged as '{prefix}acc'. {effect}"
             )
             fix = f"monitor='{prefix}acc'"
         else:
             logged = ", ".join(sorted(k for k in keys if k not in ("lr", "learning_rate")))
             message = (
                 f"{where} watches a key that is never logged: the compiled metrics log only "
-                f"{logged} (and their val_ forms), {effect}"
+                f"{logged} (and their val_ forms). {effect}"
             )
             fix = f"monitor one of the logged keys, e.g. monitor='{prefix}loss'"
         yield finding(
@@ -92,12 +89,48 @@ def _check_monitor(setup: TrainingSetup, callback: CallbackSpec, keys: set[str] 
             (
                 f"{where} watches a validation key, but {setup.fit.method}() at ",
                 at(setup.fit.location),
-                f" gets no validation data: '{monitor}' is never logged, {effect}",
+                f" gets no validation data: '{monitor}' is never logged. {silent}",
             ),
             callback.location,
             fix=f"pass validation_data=… or validation_split=… to fit(), or monitor '{base}' (training data)",
             related=[(setup.fit.location, f"{setup.fit.method}() without validation data")],
         )
+
+
+def _silent_effect(setup: TrainingSetup, callback: CallbackSpec) -> str:
+    """What the callback does when its key never comes (Keras only warns, every epoch)."""
+    if callback.kind == "EarlyStopping":
+        return "Training never stops early; Keras only warns, every epoch"
+    if callback.kind == "ModelCheckpoint":
+        if setup.keras.line == "keras3":
+            return (
+                "save_best_only never finds its key, so Keras 3 saves the model after every epoch, "
+                "not the best one"
+            )
+        if setup.keras.uncertain:
+            return (
+                "save_best_only never finds its key: Keras 2 never saves a model, Keras 3 saves "
+                "one after every epoch, never picking the best"
+            )
+        return "save_best_only never finds its key, so no model is ever saved; Keras only warns"
+    if callback.kind == "ReduceLROnPlateau":
+        return "The learning rate is never reduced; Keras only warns, every epoch"
+    return "The callback never acts"
+
+
+def _missing_key_effect(setup: TrainingSetup, callback: CallbackSpec, base: str, silent: str) -> str:
+    """Keras 3 refuses a key it cannot tell the direction of when mode is 'auto'."""
+    if callback.mode_explicit or base == "loss":
+        return silent
+    refusal = (
+        "fit() stops before the first epoch with a ValueError: Keras 3 cannot tell whether the "
+        "key should rise or fall"
+    )
+    if setup.keras.line == "keras3":
+        return sentence(refusal)
+    if setup.keras.uncertain:
+        return f"{silent} (under Keras 3, {refusal})"
+    return silent
 
 
 @rule("LG023", Needs(anchors=(TRAINING_CALL,), words=(w.CALLBACK, w.MODE)))
@@ -113,11 +146,17 @@ def monitor_mode_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
         wanted = "max" if higher else "min" if lower else None
         if wanted is None or wanted == callback.mode:
             continue
+        consequence = {
+            "EarlyStopping": "training stops once it has improved for `patience` epochs",
+            "ModelCheckpoint": "save_best_only keeps the model of the worst epoch seen",
+            "ReduceLROnPlateau": "the learning rate is cut while training improves",
+        }.get(callback.kind, "the callback acts on the wrong epochs")
         yield finding(
             "LG023",
             f"{callback.kind}(monitor='{callback.monitor}', mode='{callback.mode}'): "
-            f"'{callback.monitor}' gets better as it {'rises' if higher else 'falls'}, so "
-            f"mode='{callback.mode}' treats every improvement as getting worse",
+            f"'{callback.monitor}' gets better as it {'rises' if higher else 'falls'}. "
+            f"mode='{callback.mode}' treats every improvement as getting worse: {consequence}",
             callback.location,
+            severity=Severity.WARNING if callback.kind == "ReduceLROnPlateau" else Severity.ERROR,
             fix=f"mode='{wanted}' (or mode='auto')",
         )

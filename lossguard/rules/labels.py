@@ -24,10 +24,12 @@ def units_label_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     units = head.units
     problem = None
     fix = None
+    consequence = ""
     if labels.encoding in (LabelEncoding.ONE_HOT, LabelEncoding.MULTI_HOT, LabelEncoding.UNKNOWN):
         width = labels.width
         if width is not None and width != units and units > 1 and width > 1:
             problem = f"the labels have {width} columns but the output has {units} units"
+            consequence = "Training stops at the first step with a shape error"
             fix = f"make the output layer Dense({width}, …) or encode the labels with {units} classes"
     elif labels.encoding is LabelEncoding.INTEGER:
         classes = labels.num_classes
@@ -35,7 +37,11 @@ def units_label_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
         if classifying and classes is not None and classes > 2 and units < classes:
             problem = (
                 f"the labels take {classes} integer values but the output has only {units} "
-                f"unit{'s' if units != 1 else ''} (labels ≥ {units} crash on CPU and give NaN on GPU)"
+                f"unit{'s' if units != 1 else ''}"
+            )
+            consequence = (
+                f"Labels ≥ {units} stop training at the first step with an InvalidArgumentError on "
+                "CPU; on GPU the loss can turn NaN instead"
             )
             fix = f"use Dense({classes}, activation='softmax') with sparse_categorical_crossentropy"
     elif labels.encoding is LabelEncoding.BINARY and units == 2:
@@ -45,6 +51,7 @@ def units_label_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
         if loss is None or loss.kind not in (LossKind.BINARY_CE, LossKind.CATEGORICAL_CE):
             return
         problem = "the labels are a single 0/1 column but the output has 2 units"
+        consequence = "Training stops at the first step with a shape error"
         fix = (
             "use Dense(1, activation='sigmoid') with binary_crossentropy, or "
             "class_mode='categorical' / label_mode='categorical' for two one-hot columns"
@@ -58,6 +65,7 @@ def units_label_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
             at(head.location),
             ", labels from ",
             _labels_text(setup),
+            f". {consequence}",
         ),
         head.location,
         fix=fix,
@@ -87,8 +95,7 @@ def label_encoding_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
                 at(loss.location),
                 f") expects integer class labels, but the labels are {labels.encoding.value} (",
                 _labels_text(setup),
-                "): training fails with a shape error or, where the shapes happen to fit, learns "
-                "the wrong targets",
+                "). Training stops at the first step with a shape error",
             ),
             loss.location,
             fix="use loss='categorical_crossentropy' for one-hot labels, or pass the integer labels",
@@ -108,7 +115,7 @@ def label_encoding_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
                 at(loss.location),
                 ") expects one-hot labels, but the labels are integer class indices (",
                 _labels_text(setup),
-                ")",
+                "). Training stops at the first step with a shape error",
             ),
             loss.location,
             fix=(
@@ -132,7 +139,7 @@ def label_encoding_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
                 at(head.location),
                 " predicts one probability, but the labels are one-hot (",
                 _labels_text(setup),
-                ")",
+                "). Training stops at the first step with a shape error",
             ),
             head.location,
             fix=(

@@ -9,7 +9,7 @@ from lossguard.findings import Finding, Part, Severity
 from lossguard.keras.semantics import tensorflow_compensates_from_logits
 from lossguard.keras.vocabulary import NON_PROBABILITY_ACTIVATIONS
 from lossguard.rules import words as w
-from lossguard.rules.registry import MODEL_CALL, Needs, at, finding, rule
+from lossguard.rules.registry import MODEL_CALL, Needs, at, finding, rule, sentence
 
 
 def _head_text(setup: TrainingSetup) -> tuple[Part, ...]:
@@ -32,10 +32,10 @@ def softmax_with_binary_crossentropy(setup: TrainingSetup) -> Iterator[Finding]:
         return
     if head.units == 1:
         return  # LG003 says what is wrong there
-    severity = Severity.ERROR if head.units is not None and head.units > 2 else Severity.WARNING
     detail = (
-        "binary cross-entropy scores every unit as its own yes/no question, but softmax makes "
-        "the units compete; the model trains on the wrong objective"
+        "binary cross-entropy scores each unit as its own yes/no question while softmax makes "
+        "them compete: the model still learns, but less well, and its loss is not the "
+        "categorical one"
     )
     if head.units == 2:
         detail = (
@@ -49,9 +49,8 @@ def softmax_with_binary_crossentropy(setup: TrainingSetup) -> Iterator[Finding]:
         )
     yield finding(
         "LG001",
-        ("softmax ", _head_text(setup), " is trained with ", _loss_text(setup), f": {detail}"),
+        ("softmax ", _head_text(setup), " is trained with ", _loss_text(setup), f". {sentence(detail)}"),
         loss.location,
-        severity=severity,
         fix=(
             "use loss='categorical_crossentropy' (one-hot labels) or "
             "'sparse_categorical_crossentropy' (integer labels); for two classes, "
@@ -71,18 +70,22 @@ def sigmoid_with_categorical_crossentropy(setup: TrainingSetup) -> Iterator[Find
     if head.units == 1 and loss.kind is LossKind.CATEGORICAL_CE:
         severity = Severity.ERROR
         consequence = (
-            "categorical cross-entropy divides the outputs by their sum, and one output divided "
+            "Categorical cross-entropy divides the outputs by their sum, and one output divided "
             "by itself is 1: the loss is exactly 0 at every step and nothing is learned"
         )
     elif head.units == 1:
         severity = Severity.ERROR
-        consequence = "a sparse categorical loss needs one output per class; one unit has only class 0"
+        consequence = (
+            "A sparse categorical loss needs one output per class: with one unit, label 1 is out "
+            "of range and training stops at the first step (InvalidArgumentError on CPU; on GPU "
+            "the loss can turn NaN instead)"
+        )
     else:
         severity = Severity.WARNING
         consequence = (
-            "categorical cross-entropy divides the outputs by their sum, so the model still "
-            "trains, but its predictions are independent sigmoid scores that need not sum to 1: "
-            "probabilities and thresholds read from predict() mean nothing"
+            "Categorical cross-entropy divides the outputs by their sum, so the model still "
+            "trains, but predict() returns independent sigmoid scores whose rows need not sum "
+            "to 1: probabilities and thresholds read from them mean nothing"
         )
     if head.units == 1:
         fix = "use loss='binary_crossentropy' with the Dense(1, activation='sigmoid') output"
@@ -93,7 +96,7 @@ def sigmoid_with_categorical_crossentropy(setup: TrainingSetup) -> Iterator[Find
         )
     yield finding(
         "LG002",
-        ("sigmoid ", _head_text(setup), " is trained with ", _loss_text(setup), f": {consequence}"),
+        ("sigmoid ", _head_text(setup), " is trained with ", _loss_text(setup), f". {consequence}"),
         loss.location,
         severity=severity,
         fix=fix,
@@ -110,8 +113,9 @@ def single_unit_softmax(setup: TrainingSetup) -> Iterator[Finding]:
         "LG003",
         (
             _head_text(setup),
-            " applies softmax to a single unit: softmax over one value is always 1.0, so the "
-            "model predicts the same class for every input and never learns",
+            " applies softmax to a single unit. Softmax over one value is always 1.0: predict() "
+            "returns 1.0 for every input, so the model predicts the same class whatever it "
+            "learned: accuracy stays at that class's share, whatever the loss shows",
         ),
         head.activation_location or head.location,
         fix=(
@@ -130,8 +134,9 @@ def from_logits_on_probabilities(setup: TrainingSetup) -> Iterator[Finding]:
     if not head.activation.is_probability or head.after:
         return
     backend = (
-        "only the TensorFlow backend warns and quietly uses the pre-activation values; the JAX "
-        "and PyTorch backends apply the loss to probabilities as if they were logits"
+        "the TensorFlow backend warns and quietly uses the pre-activation values (training is "
+        "unchanged); the JAX and PyTorch backends apply the loss to the probabilities as if "
+        "they were logits, which flattens the gradients"
         if not tensorflow_compensates_from_logits(setup.keras)
         else "TensorFlow warns and uses the cached pre-activation values, other code paths "
         "(custom training loops, exported models) squash the probabilities a second time"
@@ -142,7 +147,7 @@ def from_logits_on_probabilities(setup: TrainingSetup) -> Iterator[Finding]:
             _loss_text(setup),
             f" sets from_logits=True, but the {head.activation.value} ",
             _head_text(setup),
-            f" already outputs probabilities: {backend}",
+            f" already outputs probabilities. {sentence(backend)}",
         ),
         loss.location,
         fix=(
@@ -174,16 +179,29 @@ def missing_from_logits(setup: TrainingSetup) -> Iterator[Finding]:
         LossKind.SPARSE_CATEGORICAL_CE: "SparseCategoricalCrossentropy",
         LossKind.AUTO_CE: "CategoricalCrossentropy",
     }[loss.kind]
+    if loss.kind is LossKind.BINARY_CE:
+        severity = Severity.WARNING
+        consequence = (
+            "Keras clips the raw values into [0, 1] for the loss, so outputs beyond it get no "
+            "gradient: the model can still separate easy classes, but predict() returns no "
+            "probabilities and the loss it reports says little"
+        )
+    else:
+        severity = Severity.ERROR
+        consequence = (
+            "Keras reads the raw values as probabilities (divided by their sum or clipped into "
+            "[0, 1]), so the loss no longer measures the logits and the model fails to learn"
+        )
     yield finding(
         "LG005",
         (
             _head_text(setup),
             " has no activation, so it outputs logits, but ",
             _loss_text(setup),
-            " expects probabilities (from_logits is False): Keras clips the raw values into "
-            "[0, 1] and the gradients vanish",
+            f" expects probabilities (from_logits is False). {consequence}",
         ),
         loss.location,
+        severity=severity,
         fix=(
             f"loss=keras.losses.{cls}(from_logits=True), or add activation='{activation}' to the output layer"
         ),
@@ -201,27 +219,37 @@ def non_probability_output(setup: TrainingSetup) -> Iterator[Finding]:
         loss.kind.is_crossentropy or loss.kind is LossKind.AUTO_CE
     ):
         return
+    binary = loss.kind is LossKind.BINARY_CE
+    severity = Severity.WARNING if binary else Severity.ERROR
     if loss.from_logits is True and name in ("tanh", "softsign"):
         consequence = (
-            f"it reads the outputs as logits, but {name} keeps them within [-1, 1]: no prediction "
+            f"It reads the outputs as logits, but {name} keeps them within [-1, 1]: no prediction "
             "can become confident, so the loss cannot get small"
         )
     elif loss.from_logits is True:
         consequence = (
-            f"it reads the outputs as logits, but {name} keeps them (almost) non-negative: the "
-            "probability of a class never falls much below its neighbours', a sigmoid's never below 0.5"
+            f"It reads the outputs as logits, but {name} keeps them (almost) non-negative: the "
+            "probability of a class never falls much below its neighbours', a sigmoid's never "
+            "below 0.5" + ("" if binary else ", and the model learns poorly")
+        )
+    elif binary:
+        consequence = (
+            f"It expects probabilities in [0, 1], but {name} outputs other values: Keras clips "
+            "them for the loss, so the model can learn, but predict() returns no probabilities. "
+            "from_logits=True cannot fix it: they are no logits either"
         )
     else:
         consequence = (
-            f"it expects probabilities in [0, 1], but {name} outputs other values; Keras clips them "
-            "and the gradient of the clipped part is 0. from_logits=True cannot fix it: they are "
-            "no logits either"
+            f"It expects probabilities, but {name} outputs other values: Keras divides them by "
+            "their sum (0 when every unit is 0, so the loss turns NaN) or clips them, and the "
+            "model fails to learn. from_logits=True cannot fix it: they are no logits either"
         )
     one = head.units == 1
     yield finding(
         "LG008",
-        (_head_text(setup), f" ends in {name} and is trained with ", _loss_text(setup), f": {consequence}"),
+        (_head_text(setup), f" ends in {name} and is trained with ", _loss_text(setup), f". {consequence}"),
         loss.location,
+        severity=severity,
         fix=(
             "end the model with activation='sigmoid'"
             + (" (one unit, two classes)" if one else "")
@@ -242,8 +270,8 @@ def layer_after_output_activation(setup: TrainingSetup) -> Iterator[Finding]:
         (
             f"{layers} comes after the {head.activation.value} output ({head.describe()} at ",
             at(head.location),
-            "): it rescales the probabilities, so the model no longer outputs values in [0, 1] "
-            "and the loss and accuracy are computed on the wrong numbers",
+            "). It rescales the probabilities: the outputs leave [0, 1] and their rows stop "
+            "summing to 1, so the loss is computed on the wrong numbers and training degrades",
         ),
         head.after_location or head.location,
         fix=(
@@ -274,8 +302,9 @@ def binary_crossentropy_on_multiclass(setup: TrainingSetup) -> Iterator[Finding]
             f" trains {head.units} independent yes/no outputs on one-hot single-label targets "
             f"({labels.origin}, ",
             at(labels.location),
-            "): a one-vs-all objective that learns poorly, and any binary accuracy is inflated "
-            "by the many easy zeros",
+            "). The model still learns, but on a one-vs-all objective: its predict() rows need "
+            "not sum to 1, and binary accuracy counts the many easy zeros (about 0.8 even at "
+            "chance with five classes)",
         ),
         loss.location,
         fix=(

@@ -53,8 +53,8 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
             yield finding(
                 "LG020",
                 f"under {target}, metrics=[{metric.written}] with {loss.name} resolves to "
-                f"binary_accuracy: it scores each of the {head.units} outputs separately, so it "
-                "reports 90 %+ at chance level on a single-label task",
+                f"binary_accuracy. It scores each of the {head.units} outputs separately, so on a "
+                f"single-label task it reports {_zeros_share(head.units)} at chance level",
                 metric.location,
                 severity=Severity.ERROR,
                 fix="write metrics=['categorical_accuracy'] (and use categorical_crossentropy)",
@@ -72,9 +72,9 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
                     f"under {target}, metrics=[{metric.written}] on the multi-label "
                     f"{head.describe()} output (",
                     at(head.location),
-                    f") with {loss.name} resolves to {actual.value}: it compares only the arg-max "
+                    f") with {loss.name} resolves to {actual.value}. It compares only the arg-max "
                     f"of the {head.units} outputs, which is meaningless when several labels can "
-                    "be true",
+                    "be true: it reads far below the per-label accuracy",
                 ),
                 metric.location,
                 fix=(
@@ -123,9 +123,11 @@ def metric_task_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     for metric in metrics:
         message = fix = None
         if metric.kind is MetricKind.BINARY_ACCURACY and _single_label_multiclass(setup):
+            units = head_units or 0
+            share = f" ({_zeros_share(units)} at chance)" if units > 2 else ""
             message = (
-                f"{metric.written} on a single-label multi-class task scores every class "
-                "output separately and is inflated by the many correct zeros"
+                f"{metric.written} on a single-label multi-class task. It scores every class "
+                f"output separately, so the many correct zeros inflate it{share}"
             )
             fix = "use 'accuracy' or 'categorical_accuracy' (sparse_categorical_accuracy for integer labels)"
         elif (
@@ -135,13 +137,13 @@ def metric_task_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
         ):
             message = (
                 f"{metric.written} expects one-hot labels, but the labels are integer class "
-                "indices: it compares the arg-max with the arg-max of a single number and "
+                "indices. It compares the arg-max with the arg-max of a single number and "
                 "reports a wrong value"
             )
             fix = "use 'sparse_categorical_accuracy' (or 'accuracy')"
         elif metric.kind is MetricKind.SPARSE_CATEGORICAL_ACCURACY and one_hot_labels and not integer_labels:
             message = (
-                f"{metric.written} expects integer labels, but the labels are one-hot and it "
+                f"{metric.written} expects integer labels, but the labels are one-hot. It "
                 "reports a wrong value"
             )
             fix = "use 'categorical_accuracy' (or 'accuracy')"
@@ -152,9 +154,9 @@ def metric_task_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
             and _regression(setup)
         ):
             message = (
-                f"{metric.written} with the regression loss {loss.name} counts exact matches "
-                "between predicted and true values (near 0, or thresholded at 0.5): it says "
-                "nothing about a regression"
+                f"{metric.written} with the regression loss {loss.name}. It counts exact matches "
+                "between predicted and true values, so it stays near 0 and says nothing about "
+                "a regression"
             )
             fix = "use a regression metric: metrics=['mae'] or keras.metrics.RootMeanSquaredError()"
         if message:
@@ -210,13 +212,19 @@ def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
                 at(head.location),
                 ") gives logits (from_logits=True at ",
                 at(loss.location),
-                "): the probability 0.5 is the logit 0.0, so the metric counts the wrong side of "
-                "the boundary",
+                "). The probability 0.5 is the logit 0.0: the metric uses another decision "
+                "boundary than the model, and samples whose logit lies between the two are "
+                "counted on the wrong side",
             ),
             metric.location,
             fix=f"use {fix}",
             related=[(head.location, "linear output layer"), (loss.location, "from_logits=True")],
         )
+
+
+def _zeros_share(units: int) -> str:
+    """What a per-output binary accuracy reads on one-hot rows when every output says 0."""
+    return f"about {round(100 * (1 - 1 / units))} %"
 
 
 def _default_threshold(threshold: float | None) -> bool:

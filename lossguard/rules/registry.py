@@ -142,6 +142,11 @@ def run_rules(facts: ModuleFacts, enabled: Callable[[str], bool]) -> Iterator[Fi
             yield from info.func(facts)
 
 
+def sentence(text: str) -> str:
+    """A clause made the start of a sentence: messages read 'what is wrong. What it does.'"""
+    return text[:1].upper() + text[1:]
+
+
 def makes_setups(data: bytes) -> bool:
     """The file compiles or trains a model: its setups may need a model from another module."""
     return _compiled(MODEL_CALL.lower()).search(data.lower()) is not None

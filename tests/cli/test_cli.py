@@ -33,10 +33,10 @@ def test_findings_exit_one_and_text_lines() -> None:
         f"{BUGGY}:25:20: LG001 [softmax-binary-crossentropy] softmax output (Dense(10, softmax) at line 24)"
     )
     assert first.endswith(
-        "the model trains on the wrong objective. Fix: use loss='categorical_crossentropy' (one-hot labels) or 'sparse_categorical_crossentropy' (integer labels); for two classes, Dense(1, activation='sigmoid') with 'binary_crossentropy'"
+        "its loss is not the categorical one. Fix: use loss='categorical_crossentropy' (one-hot labels) or 'sparse_categorical_crossentropy' (integer labels); for two classes, Dense(1, activation='sigmoid') with 'binary_crossentropy'"
     )
     assert len(result.stdout.splitlines()) == 2  # one line per finding, then the summary
-    assert "Found 1 problem (1 error, 0 warnings) in 1 file" in result.stdout
+    assert "Found 1 problem (0 errors, 1 warning) in 1 file" in result.stdout
 
 
 def test_exit_zero_select_ignore() -> None:

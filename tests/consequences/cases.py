@@ -101,6 +101,11 @@ pair(
     ),
 )
 pair(
+    "LG002/one-unit-sparse",
+    lambda f: train(f, compiled(dense(1, "sigmoid"), "sparse_categorical_crossentropy"), XB, YB),
+    lambda f: train(f, compiled(dense(1, "sigmoid"), "binary_crossentropy"), XB, YB.astype("float32")),
+)
+pair(
     "LG002/one-unit",
     lambda f: train(
         f,
@@ -310,6 +315,34 @@ pair(
     ),
 )
 
+pair(
+    "LG010/one-hot-width",
+    lambda f: train(
+        f, compiled(dense(3, "softmax"), "categorical_crossentropy", ["accuracy"]), X, one_hot(Y)
+    ),
+    lambda f: train(
+        f, compiled(dense(CLASSES, "softmax"), "categorical_crossentropy", ["accuracy"]), X, one_hot(Y)
+    ),
+)
+pair(
+    "LG010/binary-column-bce",
+    lambda f: train(
+        f, compiled(dense(2, "sigmoid"), "binary_crossentropy", ["accuracy"]), XH2, YH2, epochs=3
+    ),
+    lambda f: train(
+        f, compiled(dense(1, "sigmoid"), "binary_crossentropy", ["accuracy"]), XH2, YH2, epochs=3
+    ),
+)
+pair(
+    "LG010/binary-column-cce",
+    lambda f: train(
+        f, compiled(dense(2, "softmax"), "categorical_crossentropy", ["accuracy"]), XH2, YH2, epochs=3
+    ),
+    lambda f: train(
+        f, compiled(dense(2, "softmax"), "sparse_categorical_crossentropy", ["accuracy"]), XH2, YH2, epochs=3
+    ),
+)
+
 # LG011: a sparse loss given one-hot labels, and a categorical loss given class indices.
 pair(
     "LG011/sparse-one-hot",
@@ -320,6 +353,20 @@ pair(
     "LG011/categorical-indices",
     lambda f: train(f, compiled(dense(CLASSES, "softmax"), "categorical_crossentropy"), X, Y),
     lambda f: train(f, compiled(dense(CLASSES, "softmax"), "sparse_categorical_crossentropy"), X, Y),
+)
+
+pair(
+    "LG011/one-probability-one-hot",
+    lambda f: train(
+        f,
+        compiled(dense(1, "sigmoid"), "binary_crossentropy", ["accuracy"]),
+        XH2,
+        one_hot(YH2.astype("int64"), 2),
+        epochs=3,
+    ),
+    lambda f: train(
+        f, compiled(dense(1, "sigmoid"), "binary_crossentropy", ["accuracy"]), XH2, YH2, epochs=3
+    ),
 )
 
 # LG020: a bare 'accuracy' on a multi-label sigmoid output (and softmax + BCE, by version).
@@ -427,11 +474,29 @@ pair(
     _with_validation(_early_stopping("val_accuracy", "max")),
 )
 
+
+def _reduce_lr(monitor: str, mode: str) -> Callable[[ModuleType, Path], list[Any]]:
+    return lambda keras, scratch: [
+        keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode=mode, patience=1, factor=0.5, min_delta=0.0)
+    ]
+
+
+pair(
+    "LG022/reduce-lr",
+    _with_validation(_reduce_lr("val_acc", "max"), epochs=12, hard=True),
+    _with_validation(_reduce_lr("val_accuracy", "max"), epochs=12, hard=True),
+)
+
 # LG023: mode='min' on an accuracy.
 pair(
     "LG023/checkpoint",
     _with_validation(_checkpoint("val_accuracy", "min"), epochs=12, hard=True),
     _with_validation(_checkpoint("val_accuracy", "max"), epochs=12, hard=True),
+)
+pair(
+    "LG023/reduce-lr",
+    _with_validation(_reduce_lr("val_accuracy", "min"), epochs=12, hard=True),
+    _with_validation(_reduce_lr("val_accuracy", "max"), epochs=12, hard=True),
 )
 pair(
     "LG023/early-stopping",

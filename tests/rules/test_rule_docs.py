@@ -62,3 +62,15 @@ def test_runtime_docs_are_silent_statically() -> None:
         for heading in ("Example", "Use instead"):
             (source,) = doc.examples(heading)
             assert codes(source) == [], f"{doc.code} {heading}"
+
+
+@pytest.mark.parametrize("doc", [d for d in DOCS.values() if d.kind != "tool"], ids=lambda d: d.code)
+def test_every_rule_states_a_measured_consequence_with_a_harness_case(doc) -> None:
+    """#13: the doc's Why says what Keras was measured to do, and tests/consequences has the
+    pair that measures it (and asserts the claim)."""
+    from tests.consequences.cases import CASES
+
+    assert "**Measured**" in doc.sections["Why is this a problem?"], doc.code
+    assert any(name.split("/")[0] == doc.code for name in CASES) or (
+        doc.code == "LG030" and "LG010" in CASES  # labels beyond the units: the same pair
+    ), doc.code
