@@ -33,7 +33,7 @@ def string_boolean_argument(facts: ModuleFacts) -> Iterator[Finding]:
             yield finding(
                 "LG040",
                 f"{arg.callee}({arg.param}={arg.text}) passes a string where Keras expects an "
-                "int: it is compared and tested as a string, not as the number you meant",
+                f"int. {_string_verbosity(number)}",
                 arg.location,
                 fix=f"{arg.param}={number if number.isdigit() else 1}",
             )
@@ -70,3 +70,12 @@ def steps_are_samples(facts: ModuleFacts) -> Iterator[Finding]:
             steps.location,
             fix=f"{steps.param}={steps.text} // batch_size, or leave it out and let Keras use len(generator)",
         )
+
+
+def _string_verbosity(number: str) -> str:
+    """What Keras' progress logger does with a string: it tests ``verbose == 1`` and truthiness."""
+    if number == "0":
+        return "A non-empty string is not 0: Keras prints a line every epoch instead of nothing"
+    if number == "1":
+        return "It is not 1: Keras prints one line per epoch instead of the progress bar"
+    return "Keras treats every value but 0 and 1 as 2 (a line per epoch), so it works by accident only"

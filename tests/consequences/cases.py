@@ -536,6 +536,17 @@ def linear(loss: str) -> Callable[[ModuleType], Any]:
     return build
 
 
+# LG030: binary cross-entropy labels outside [0, 1] (class indices 0, 1, 2 given to one sigmoid).
+pair(
+    "LG030/binary-labels",
+    lambda f: train(
+        f, compiled(dense(1, "sigmoid"), "binary_crossentropy"), X, (Y % 3).astype("float32"), truth="none"
+    ),
+    lambda f: train(
+        f, compiled(dense(1, "sigmoid"), "binary_crossentropy"), XB, YB.astype("float32"), truth="none"
+    ),
+)
+
 # LG031: NaN in the inputs.
 pair(
     "LG031",
@@ -573,6 +584,7 @@ def _binary(fit: dict[str, Any]) -> Callable[[str], Run]:
 
 # LG040: a string where Keras wants a boolean.
 pair("LG040", _binary({"shuffle": "False"}), _binary({"shuffle": False}))
+pair("LG040/verbose", _binary({"verbose": "0"}), _binary({"verbose": 0}))
 # LG041: a value Keras removed.
 pair("LG041", _binary({"class_weight": "auto"}), _binary({}))
 

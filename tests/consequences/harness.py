@@ -54,6 +54,7 @@ class Run:
     epochs_run: int = 0
     weights_changed: bool | None = None
     batches_drawn: int | None = None  # from a generator (set by the case that counts them)
+    printed: int = 0  # lines fit() printed (progress bars, epoch summaries)
 
     def reported(self, name: str) -> float | None:
         """The last value Keras logged for a metric (accepting old and new key spellings)."""
@@ -113,13 +114,12 @@ class _Collect(logging.Handler):
 
 
 @contextlib.contextmanager
-def _captured(sink: list[str]) -> Iterator[None]:
+def _captured(sink: list[str], printed: io.StringIO) -> Iterator[None]:
     """Keras 3 warns with ``warnings``, tf_keras through TensorFlow's logger, and both print."""
     handler = _Collect(sink)
     loggers = [logging.getLogger(name) for name in ("", "tensorflow", "absl", "keras")]
     for logger in loggers:
         logger.addHandler(handler)
-    printed = io.StringIO()
     try:
         with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(printed):
             warnings.simplefilter("always")
@@ -152,24 +152,24 @@ def train(
     keras = load(flavour)
     run = Run(flavour, f"{flavour} {keras.__version__}")
     keras.utils.set_random_seed(SEED)
-    with tempfile.TemporaryDirectory(prefix="lossguard-consequence-") as scratch, _captured(run.warnings):
+    printed = io.StringIO()
+    with (
+        tempfile.TemporaryDirectory(prefix="lossguard-consequence-") as scratch,
+        _captured(run.warnings, printed),
+    ):
         try:
             model = build(keras)
             before = [w.copy() for w in model.get_weights()]
-            history = model.fit(
-                x,
-                y,
-                epochs=epochs,
-                batch_size=32,
-                verbose=0,
-                callbacks=callbacks(keras, Path(scratch)) if callbacks else None,
-                **(fit or {}),
-            )
+            arguments: dict[str, Any] = {"epochs": epochs, "batch_size": 32, "verbose": 0, **(fit or {})}
+            if callbacks:
+                arguments["callbacks"] = callbacks(keras, Path(scratch))
+            history = model.fit(x, y, **arguments)
         except Exception as exc:  # the consequence may be an error: that is a measurement
             run.error = (
                 f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
             )
             return run
+        run.printed = len(printed.getvalue().splitlines())
         run.history = {k: [float(v) for v in vs] for k, vs in history.history.items()}
         run.losses = run.history.get("loss", [])
         run.epochs_run = len(run.losses)
@@ -217,6 +217,8 @@ def summary(run: Run) -> str:
     parts.append(
         f"epochs {run.epochs_run}, checkpoints {run.checkpoints}, weights changed {run.weights_changed}"
     )
+    if run.printed:
+        parts.append(f"printed {run.printed} lines")
     if run.batches_drawn is not None:
         parts.append(f"batches drawn {run.batches_drawn}")
     if run.warnings:

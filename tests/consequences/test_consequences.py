@@ -271,6 +271,18 @@ def test_lg040_the_string_false_means_shuffle(flavour) -> None:
 
 
 @flavours
+def test_lg040_the_string_zero_is_not_quiet(flavour) -> None:
+    bad, good = bad_good("LG040/verbose", flavour)
+    assert bad.printed == bad.epochs_run > 0 and good.printed == 0
+
+
+@flavours
+def test_lg030_binary_labels_beyond_one_drive_the_loss_negative(flavour) -> None:
+    bad, _ = bad_good("LG030/binary-labels", flavour)
+    assert bad.losses[-1] < bad.losses[0] < 0 and bad.losses[-1] < -10
+
+
+@flavours
 def test_lg041_class_weight_auto_fails_with_an_attribute_error(flavour) -> None:
     bad, _ = bad_good("LG041", flavour)
     assert bad.error is not None and bad.error.startswith("AttributeError")
