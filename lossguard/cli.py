@@ -10,9 +10,10 @@ import json
 import os
 import shlex
 import sys
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated
 
 import typer
 
@@ -36,6 +37,7 @@ from lossguard.engine import (
     ensure_probe_available,
 )
 from lossguard.findings import Report
+from lossguard.fix_cli import FixRequest, fixed_line, list_fixes, run_fixes
 from lossguard.keras.semantics import VersionError, resolve_target
 from lossguard.rules import RULES
 
@@ -178,6 +180,23 @@ def check(
     force_exclude: Annotated[
         bool, typer.Option("--force-exclude", help="Apply 'exclude' to files named on the command line too.")
     ] = False,
+    fix: Annotated[
+        bool | None,
+        typer.Option("--fix/--no-fix", help="Apply the safe fixes and write the files.", show_default=False),
+    ] = None,
+    unsafe_fixes: Annotated[
+        bool | None,
+        typer.Option(
+            "--unsafe-fixes/--no-unsafe-fixes",
+            help="Also apply fixes that change a modelling choice (see each rule's Fix line).",
+            show_default=False,
+        ),
+    ] = None,
+    diff: Annotated[
+        bool,
+        typer.Option("--diff", help="Print what --fix would change as a unified diff; write nothing."),
+    ] = False,
+    show_fixes: Annotated[bool, typer.Option("--show-fixes", help="List what --fix fixed.")] = False,
 ) -> None:
     """Check Keras training scripts and notebooks."""
     arguments = paths or ["."]
@@ -217,6 +236,29 @@ def check(
         jobs=jobs,
         probe=probe_options,
     )
+    fixing = FixRequest(
+        settings.fix if fix is None else fix,
+        settings.unsafe_fixes if unsafe_fixes is None else unsafe_fixes,
+        diff,
+        show_fixes,
+    )
+    if fixing.active:
+        try:
+            report, stream = run_fixes(arguments, options, fixing, stdin_filename, force_exclude)
+        except UsageError as exc:
+            raise _error(str(exc)) from None
+        text = (output_format or OutputFormat.text) is OutputFormat.text and output_file is None
+        listing = stream or (sys.stdout if text else sys.stderr)
+        try:
+            _finish_report(
+                report, options, output_format, output_file, show_source, statistics, quiet, exit_zero, stream
+            )
+        finally:
+            if fixing.show:
+                list_fixes(report, listing)
+            elif not quiet and report.fixed:
+                listing.write(fixed_line(report.fixed) + "\n")
+        return
     try:
         if arguments == ["-"]:
             name = stdin_filename or "-"
@@ -239,10 +281,39 @@ def check(
             report = check_paths(files, options, cache)
     except UsageError as exc:
         raise _error(str(exc)) from None
+    report.unsafe_fixes = fixing.unsafe
+    _finish_report(report, options, output_format, output_file, show_source, statistics, quiet, exit_zero)
+
+
+def _finish_report(
+    report: Report,
+    options: CheckOptions,
+    output_format: OutputFormat | None,
+    output_file: Path | None,
+    show_source: bool,
+    statistics: bool,
+    quiet: bool,
+    exit_zero: bool,
+    stream: IO[str] | None = None,
+) -> None:
+    """Emit the report, the notes, and exit with the status the findings give."""
+    for result in report.results:  # fixes excluded by `fixable`/`unfixable` are not offered
+        result.findings = [
+            f if f.autofix is None or options.settings.fix_enabled(f.code) else replace(f, autofix=None)
+            for f in result.findings
+        ]
     chosen = output_format or (
         OutputFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else OutputFormat.text
     )
-    _emit(report, chosen, output_file, show_source=show_source, statistics=statistics, quiet=quiet)
+    _emit(
+        report,
+        chosen,
+        output_file,
+        show_source=show_source,
+        statistics=statistics,
+        quiet=quiet,
+        stream=stream,
+    )
     for result in report.results:
         for note in result.notes:
             sys.stderr.write(f"lossguard: {result.path}: {note}\n")
@@ -264,9 +335,11 @@ def _emit(
     show_source: bool,
     statistics: bool,
     quiet: bool,
+    stream: IO[str] | None = None,
 ) -> None:
     from lossguard.report import text as text_report
 
+    out = stream or sys.stdout
     if fmt is OutputFormat.text:
         if output_file is not None:
             buffer = io.StringIO()
@@ -279,7 +352,7 @@ def _emit(
             )
             _write(output_file, buffer.getvalue())
         else:
-            writer = text_report.Writer(sys.stdout, colour=text_report.wants_colour(sys.stdout))
+            writer = text_report.Writer(out, colour=text_report.wants_colour(out))
             text_report.render(writer, report, show_source=show_source, statistics=statistics, quiet=quiet)
         return
     if fmt is OutputFormat.json:
@@ -297,7 +370,7 @@ def _emit(
     if output_file is not None:
         _write(output_file, content)
     else:
-        sys.stdout.write(content)
+        out.write(content)
     if statistics and fmt is not OutputFormat.json and not quiet:
         sys.stderr.write(text_report.summary(report) + "\n")
 
@@ -314,7 +387,7 @@ def _write(path: Path, content: str) -> None:
 def list_rules(
     output_format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
 ) -> None:
-    """List every rule: code, name, severity, summary."""
+    """List every rule: code, name, severity, what --fix can do, summary."""
     from lossguard.docs import load_docs
 
     docs = load_docs()
@@ -327,6 +400,7 @@ def list_rules(
                 "name": info.name,
                 "severity": info.severity.value,
                 "summary": doc.summary if doc else "",
+                "fix": doc.fix if doc else "never",
             }
         )
     if output_format == "json":
@@ -340,7 +414,8 @@ def list_rules(
     console = Console(highlight=False, soft_wrap=True)
     for row in rows:
         console.print(
-            f"[bold]{row['code']}[/]  {row['name']:<36} {row['severity']:<8} {escape(row['summary'])}"
+            f"[bold]{row['code']}[/]  {row['name']:<36} {row['severity']:<8} "
+            f"{'fix: ' + row['fix']:<23} {escape(row['summary'])}"
         )
 
 
@@ -357,7 +432,7 @@ def explain(code: Annotated[str, typer.Argument(help="A rule code, e.g. LG001.")
         doc = docs.get(matches[0]) if matches else None
     if doc is None:
         raise _error(f"unknown rule {code!r}; `lossguard rules` lists them")
-    typer.echo(f"# {doc.code} {doc.name} ({doc.severity})\n\n{doc.summary}\n\n{doc.body}\n")
+    typer.echo(f"# {doc.code} {doc.name} ({doc.severity}; fix: {doc.fix})\n\n{doc.summary}\n\n{doc.body}\n")
 
 
 def main() -> None:

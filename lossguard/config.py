@@ -26,6 +26,10 @@ KNOWN_KEYS = {
     "exclude",
     "extend-exclude",
     "follow-imports",
+    "fix",
+    "unsafe-fixes",
+    "fixable",
+    "unfixable",
     "keras-version",
     "probe",
     "probe-timeout",
@@ -112,6 +116,15 @@ def settings_from(path: Path | None, table: dict[str, Any] | None, known_codes: 
         if not isinstance(value, str | int | float):
             raise ConfigError(f"{where}: 'keras-version' must be a string such as \"2.3\"")
         settings.keras_version = str(value)
+    for key, attribute in (("fix", "fix"), ("unsafe-fixes", "unsafe_fixes")):
+        if key in table:
+            if not isinstance(table[key], bool):
+                raise ConfigError(f"{where}: '{key}' must be true or false")
+            setattr(settings, attribute, table[key])
+    if "fixable" in table:
+        settings.fixable = codes("fixable", table["fixable"])
+    if "unfixable" in table:
+        settings.unfixable = codes("unfixable", table["unfixable"])
     if "follow-imports" in table:
         if not isinstance(table["follow-imports"], bool):
             raise ConfigError(f"{where}: 'follow-imports' must be true or false")

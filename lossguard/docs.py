@@ -21,6 +21,7 @@ class RuleDoc:
     severity: str
     summary: str
     since: str
+    fix: str  # "never", or "sometimes, safe" / "sometimes, unsafe" / "always, safe": what --fix can do
     kind: str  # "rule", or "tool" for the codes the engine reports itself (LG900–LG902)
     body: str  # Markdown after the front matter
     path: Path
@@ -62,6 +63,7 @@ def _parse(path: Path) -> RuleDoc:
         severity=meta["severity"],
         summary=meta["summary"],
         since=meta.get("since", ""),
+        fix=meta.get("fix", "never"),
         kind=meta.get("kind", "rule"),
         body=body.strip(),
         path=path,

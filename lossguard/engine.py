@@ -18,6 +18,7 @@ from pathlib import Path
 from lossguard.cache import Cache
 from lossguard.facts import Diagnostic, KerasTarget, Location, ModuleFacts, Observed, Source
 from lossguard.findings import FileResult, Finding, Report
+from lossguard.fix.edits import Text, concrete
 from lossguard.keras.semantics import same_resolution
 from lossguard.merge import merge
 from lossguard.project import Project
@@ -199,6 +200,9 @@ def _finish(
     if options.report_unused_ignores:
         result.unused_ignores = suppressions.unused()
         kept += _select(result.path, _unused(result.path, suppressions), options)
+    if any(f.autofix is not None for f in kept):
+        text = Text(source.text)
+        kept = [_concrete_fix(f, text, result.path) for f in kept]
     if source.cells is not None:
         cells = source.cells
 
@@ -212,6 +216,14 @@ def _finish(
     kept.sort(key=Finding.sort_key)
     result.findings = kept
     return result
+
+
+def _concrete_fix(found: Finding, text: Text, path: str) -> Finding:
+    """The rule's edits checked against the text and made exact; a fix that does not fit is
+    dropped (the finding keeps its fix in words)."""
+    if found.autofix is None:
+        return found
+    return replace(found, autofix=concrete(found.autofix, text, path))
 
 
 def _unused(path: str, suppressions: Suppressions) -> list[Finding]:

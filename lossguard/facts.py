@@ -177,6 +177,8 @@ class CallbackSpec:
     monitor_explicit: bool = True
     mode_explicit: bool = False
     source: Source = Source.STATIC
+    monitor_location: Location | None = None  # the literal written for monitor= (static only)
+    mode_location: Location | None = None  # the literal written for mode=
 
 
 @dataclass(frozen=True)
@@ -248,6 +250,7 @@ class TrainingSetup:
     compile_location: Location | None = None
     observation: RuntimeObservation | None = None
     source: Source = Source.STATIC
+    keras_alias: str | None = None  # how the script names the keras module ("keras", "tf.keras")
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,44 @@ class Related:
     message: str
 
 
+class Applicability(StrEnum):
+    """As ruff: a safe fix keeps every correct program correct; an unsafe one changes a choice
+    the author may have made on purpose; display-only is a suggestion in words."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    DISPLAY_ONLY = "display-only"
+
+
+class EditKind(StrEnum):
+    REPLACE = "replace"  # the range becomes ``content``
+    STRING = "string"  # the range must be a plain string literal; its text becomes ``content``, quotes kept
+    LITERAL = "literal"  # the range must be a plain string literal; it becomes the code ``content``
+    RENAME = "rename"  # the one occurrence of the name ``old`` in the range becomes ``content``
+    KEYWORD = "keyword"  # the range must be a call without keyword ``old``; ``content`` is added to it
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change to the source: rules describe it (``kind``), the engine makes it concrete
+    (a REPLACE of exact text) once the file's text and positions are known."""
+
+    location: Location
+    content: str
+    kind: EditKind = EditKind.REPLACE
+    old: str | None = None
+
+
+@dataclass(frozen=True)
+class Autofix:
+    applicability: Applicability
+    message: str  # what the fix does, e.g. "monitor='val_accuracy'"
+    edits: tuple[Edit, ...]
+
+    def relocated(self, move: Any) -> Autofix:
+        return replace(self, edits=tuple(replace(e, location=move(e.location)) for e in self.edits))
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str
@@ -57,6 +95,11 @@ class Finding:
     related: tuple[Related, ...] = ()
     fix: str | None = None
     source: Source = Source.STATIC
+    autofix: Autofix | None = None  # edits that make ``fix`` happen, when the facts allow exactly one
+
+    @property
+    def fixable(self) -> bool:
+        return self.autofix is not None and self.autofix.applicability is not Applicability.DISPLAY_ONLY
 
     @property
     def message(self) -> str:
@@ -86,6 +129,7 @@ class Finding:
             location=move(self.location),
             related=tuple(Related(move(r.location), r.message) for r in self.related),
             parts=tuple(move(p) if isinstance(p, Location) else p for p in self.parts),
+            autofix=self.autofix.relocated(move) if self.autofix is not None else None,
         )
 
     def sort_key(self) -> tuple[str, int, int, str]:
@@ -113,6 +157,15 @@ class FileResult:
 @dataclass
 class Report:
     results: list[FileResult] = field(default_factory=list)
+    unsafe_fixes: bool = False  # --unsafe-fixes: unsafe fixes count as applicable
+    fixed: list[Finding] = field(default_factory=list)  # what --fix fixed (for --show-fixes)
+
+    def applicable(self, finding: Finding) -> bool:
+        """A fix --fix would apply with this run's options."""
+        return finding.autofix is not None and (
+            finding.autofix.applicability is Applicability.SAFE
+            or (self.unsafe_fixes and finding.autofix.applicability is Applicability.UNSAFE)
+        )
 
     @property
     def findings(self) -> list[Finding]:
@@ -157,12 +210,55 @@ def finding_to_dict(finding: Finding) -> dict[str, object]:
         "end_column": loc.end_column or loc.column,
         "source": finding.source.value,
         "related": [{**_location_to_dict(r.location), "message": r.message} for r in finding.related],
-        "fix": finding.fix,
+        "fix": _fix_to_dict(finding),
     }
     if loc.cell is not None:
         data["cell"] = loc.cell
         data["cell_line"] = loc.cell_line
     return data
+
+
+def _fix_to_dict(finding: Finding) -> dict[str, Any] | None:
+    """ruff's shape: applicability, message, edits (content, location, end_location)."""
+    if finding.fix is None and finding.autofix is None:
+        return None
+    autofix = finding.autofix
+    edits = [
+        {
+            "content": edit.content,
+            "location": {"row": edit.location.line, "column": edit.location.column},
+            "end_location": {"row": edit.location.end_line, "column": edit.location.end_column},
+        }
+        for edit in (autofix.edits if autofix else ())
+    ]
+    return {
+        "applicability": (autofix.applicability if autofix else Applicability.DISPLAY_ONLY).value,
+        "message": finding.fix or (autofix.message if autofix else ""),
+        "edits": edits,
+    }
+
+
+def _fix_from_dict(data: Any, path: str) -> tuple[str | None, Autofix | None]:
+    if isinstance(data, str) or data is None:
+        return data, None
+    applicability = Applicability(data["applicability"])
+    edits = tuple(
+        Edit(
+            Location(
+                path,
+                int(e["location"]["row"]),
+                int(e["location"]["column"]),
+                int(e["end_location"]["row"]),
+                int(e["end_location"]["column"]),
+            ),
+            str(e["content"]),
+        )
+        for e in data.get("edits", [])
+    )
+    message = str(data.get("message", ""))
+    if applicability is Applicability.DISPLAY_ONLY:
+        return message or None, None
+    return message or None, Autofix(applicability, message, edits)
 
 
 def _location_from_dict(data: dict[str, Any], **extra: int) -> Location:
@@ -172,6 +268,7 @@ def _location_from_dict(data: dict[str, Any], **extra: int) -> Location:
 
 
 def finding_from_dict(data: dict[str, Any]) -> Finding:
+    fix, autofix = _fix_from_dict(data.get("fix"), data["path"])
     return Finding(
         code=data["code"],
         name=data["name"],
@@ -181,8 +278,9 @@ def finding_from_dict(data: dict[str, Any]) -> Finding:
             data, column=data["column"], end_line=data["end_line"], end_column=data["end_column"]
         ),
         related=tuple(Related(_location_from_dict(r), r["message"]) for r in data.get("related", [])),
-        fix=data.get("fix"),
+        fix=fix,
         source=Source(data.get("source", "static")),
+        autofix=autofix,
     )
 
 

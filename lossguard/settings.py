@@ -26,6 +26,10 @@ class Settings:
     probe: bool = False
     probe_timeout: float = 120.0
     follow_imports: bool = True  # read the project modules a checked file imports
+    fix: bool = False  # --fix by default (config `fix = true`)
+    unsafe_fixes: bool = False
+    fixable: list[str] = field(default_factory=lambda: ["ALL"])  # codes --fix may fix
+    unfixable: list[str] = field(default_factory=list)  # codes it never fixes
     severity: dict[str, str] = field(default_factory=dict)
     root: str = "."  # the folder relative paths and globs are taken from
     config_file: str | None = None
@@ -39,6 +43,9 @@ class Settings:
                 if _glob(relative, pattern) and _matches(code, codes):
                     return False
         return True
+
+    def fix_enabled(self, code: str, path: str | None = None) -> bool:
+        return _matches(code, self.fixable) and not _matches(code, self.unfixable)
 
     def relative(self, path: str) -> str:
         try:

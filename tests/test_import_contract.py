@@ -18,15 +18,18 @@ PACKAGE = ROOT / "lossguard"
 # Layer of a module: the longest matching prefix.
 LAYERS = {
     "lossguard.cli": "face",
+    "lossguard.fix_cli": "face",
     "lossguard.config": "face",
     "lossguard.__main__": "face",
     "lossguard.engine": "engine",
     "lossguard.cache": "engine",
     "lossguard.project": "engine",
+    "lossguard.fixer": "engine",
     "lossguard.suppressions": "engine",
     "lossguard.merge": "engine",
     "lossguard.static": "static",
     "lossguard.probe": "probe",
+    "lossguard.fix": "fix",
     "lossguard.rules": "rules",
     "lossguard.report": "report",
     "lossguard.facts": "facts",
@@ -41,7 +44,8 @@ LAYERS = {
 SHARED = {"facts", "keras", "sources", "version"}  # everyone may use these
 ALLOWED = {
     "face": {"face", "engine", "report", "rules", "findings", "settings", "docs"},
-    "engine": {"engine", "static", "probe", "rules", "findings", "settings"},
+    "engine": {"engine", "static", "probe", "fix", "rules", "findings", "settings"},
+    "fix": {"fix", "findings"},
     "static": {"static"},
     "probe": {"probe"},
     "rules": {"rules", "findings", "docs"},

@@ -26,7 +26,8 @@ def annotation(finding: Finding) -> str:
             props.append(f"endLine={loc.end_line}")
         if loc.end_column and loc.end_line == loc.line:
             props.append(f"endColumn={loc.end_column}")
-    props.append(f"title={escape_property(f'{finding.code} {finding.name}')}")
+    fixable = " (fixable)" if finding.fixable else ""
+    props.append(f"title={escape_property(f'{finding.code} {finding.name}{fixable}')}")
     if finding.fix:
         message += f"\nFix: {finding.fix}"
     return f"::{level} {','.join(props)}::{escape_data(message)}"

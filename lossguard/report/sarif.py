@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from lossguard import __version__
 from lossguard.docs import load_docs
-from lossguard.findings import Finding, Report, Severity
+from lossguard.findings import Autofix, Finding, Report, Severity
 from lossguard.sources import SourceError, read_source
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -117,7 +117,34 @@ def _result(finding: Finding, index: dict[str, int], lines: _Lines, seen: dict[s
             }
             for number, r in enumerate(finding.related)
         ]
+    if finding.fixable and finding.cell is None and finding.autofix is not None:
+        # A notebook's regions would be lines of its JSON: its fixes are applied with --fix only.
+        result["fixes"] = [_fix(finding.autofix, loc.path)]
     return result
+
+
+def _fix(autofix: Autofix, path: str) -> dict[str, Any]:
+    """SARIF's fix: one artifactChange of replacements (columns 1-based, end exclusive)."""
+    return {
+        "description": {"text": f"{autofix.message} ({autofix.applicability.value} fix)"},
+        "artifactChanges": [
+            {
+                "artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"},
+                "replacements": [
+                    {
+                        "deletedRegion": {
+                            "startLine": edit.location.line,
+                            "startColumn": edit.location.column,
+                            "endLine": edit.location.end_line,
+                            "endColumn": edit.location.end_column,
+                        },
+                        "insertedContent": {"text": edit.content},
+                    }
+                    for edit in autofix.edits
+                ],
+            }
+        ],
+    }
 
 
 def _invocation(report: Report) -> dict[str, Any]:

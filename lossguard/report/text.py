@@ -85,6 +85,7 @@ def render(out: Writer, report: Report, *, show_source: bool, statistics: bool, 
             (position(finding), "bold"),
             (": ", None),
             (finding.code, _style(finding.severity)),
+            (" [*]" if report.applicable(finding) else "", "cyan"),
             (f" [{finding.name}]", "dim"),
             (f" {finding.message}", None),
             (_SOURCE_NOTE[finding.source], "dim"),
@@ -101,6 +102,9 @@ def render(out: Writer, report: Report, *, show_source: bool, statistics: bool, 
             out.line((f"{count:>5}  {code}  {name}", None))
     if not quiet:
         out.line((summary(report), None))
+        fixable = fix_summary(report)
+        if fixable:
+            out.line((fixable, None))
 
 
 def _show_source(out: Writer, source: _Source, finding: Finding) -> None:
@@ -121,6 +125,18 @@ def _show_source(out: Writer, source: _Source, finding: Finding) -> None:
     if finding.fix:
         out.line(("  fix: ", "cyan"), (finding.fix, None))
     out.line(("", None))
+
+
+def fix_summary(report: Report) -> str | None:
+    """'[*] N fixable with --fix (M more with --unsafe-fixes).', as ruff says it."""
+    now = sum(1 for f in report.findings if report.applicable(f))
+    hidden = sum(1 for f in report.findings if f.fixable and not report.applicable(f))
+    if not now and not hidden:
+        return None
+    more = f" ({hidden} more with --unsafe-fixes)" if hidden else ""
+    if not now:
+        return f"No fixes available{more}."
+    return f"[*] {now} fixable with --fix{more}."
 
 
 def summary(report: Report) -> str:

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 from lossguard.facts import CallbackSpec, TrainingSetup
 from lossguard.findings import Finding, Severity
+from lossguard.rules import fixes
 from lossguard.rules import words as w
-from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule, sentence
+from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule, safe_fix, sentence
 
 _ALWAYS_LOGGED = {"loss", "lr", "learning_rate"}
 _HIGHER_IS_BETTER = re.compile(r"acc|auc|precision|recall|f1|fbeta|iou|dice|r2|top_k", re.I)
@@ -62,12 +63,18 @@ def _check_monitor(setup: TrainingSetup, callback: CallbackSpec, keys: set[str] 
                 f"{effect}"
             )
             fix = f"monitor='{prefix}accuracy' (or write metrics=['acc'])"
+            autofix = safe_fix(
+                f"monitor='{prefix}accuracy'", fixes.string(callback.monitor_location, f"{prefix}accuracy")
+            )
         elif base == "accuracy" and "acc" in keys:
             message = (
                 f"{where} watches a key that is never logged: under {setup.keras.label} the "
                 f"accuracy metric is logged as '{prefix}acc'. {effect}"
             )
             fix = f"monitor='{prefix}acc'"
+            autofix = safe_fix(
+                f"monitor='{prefix}acc'", fixes.string(callback.monitor_location, f"{prefix}acc")
+            )
         else:
             logged = ", ".join(sorted(k for k in keys if k not in ("lr", "learning_rate")))
             message = (
@@ -75,12 +82,14 @@ def _check_monitor(setup: TrainingSetup, callback: CallbackSpec, keys: set[str] 
                 f"{logged} (and their val_ forms). {effect}"
             )
             fix = f"monitor one of the logged keys, e.g. monitor='{prefix}loss'"
+            autofix = None
         yield finding(
             "LG022",
             message,
             callback.location,
             fix=fix,
             related=[(setup.compile_location, "compile() that defines the metrics")],
+            autofix=autofix,
         )
         return
     if validation and setup.fit.has_validation is False:
@@ -159,4 +168,5 @@ def monitor_mode_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
             callback.location,
             severity=Severity.WARNING if callback.kind == "ReduceLROnPlateau" else Severity.ERROR,
             fix=f"mode='{wanted}' (or mode='auto')",
+            autofix=safe_fix(f"mode='{wanted}'", fixes.string(callback.mode_location, wanted)),
         )

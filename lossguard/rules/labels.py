@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 from lossguard.facts import Activation, LabelEncoding, LossKind, TrainingSetup
 from lossguard.findings import Finding, Part
+from lossguard.rules import fixes
 from lossguard.rules import words as w
-from lossguard.rules.registry import COMPILE_CALL, TRAINING_CALL, Needs, at, finding, rule
+from lossguard.rules.registry import COMPILE_CALL, TRAINING_CALL, Needs, at, finding, rule, safe_fix
 
 
 def _labels_text(setup: TrainingSetup) -> tuple[Part, ...]:
@@ -100,6 +101,9 @@ def label_encoding_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
             loss.location,
             fix="use loss='categorical_crossentropy' for one-hot labels, or pass the integer labels",
             related=[(labels.location, f"{labels.encoding.value} labels")],
+            autofix=safe_fix("use categorical_crossentropy", fixes.switch_loss(loss, LossKind.CATEGORICAL_CE))
+            if labels.encoding is LabelEncoding.ONE_HOT
+            else None,
         )
         return
     if (
@@ -123,6 +127,9 @@ def label_encoding_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
                 "keras.utils.to_categorical(y, num_classes)"
             ),
             related=[(labels.location, "integer labels")],
+            autofix=safe_fix(
+                "use sparse_categorical_crossentropy", fixes.switch_loss(loss, LossKind.SPARSE_CATEGORICAL_CE)
+            ),
         )
         return
     if (

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lossguard.facts import Activation, LabelEncoding, LossKind, TrainingSetup
-from lossguard.findings import Finding, Part, Severity
+from lossguard.findings import Autofix, Finding, Part, Severity
 from lossguard.keras.semantics import tensorflow_compensates_from_logits
 from lossguard.keras.vocabulary import NON_PROBABILITY_ACTIVATIONS
+from lossguard.rules import fixes
 from lossguard.rules import words as w
-from lossguard.rules.registry import MODEL_CALL, Needs, at, finding, rule, sentence
+from lossguard.rules.registry import MODEL_CALL, Needs, at, finding, rule, sentence, unsafe_fix
 
 
 def _head_text(setup: TrainingSetup) -> tuple[Part, ...]:
@@ -57,7 +58,23 @@ def softmax_with_binary_crossentropy(setup: TrainingSetup) -> Iterator[Finding]:
             "Dense(1, activation='sigmoid') with 'binary_crossentropy'"
         ),
         related=[(head.location, "softmax output layer")],
+        autofix=_loss_for_labels(setup),
     )
+
+
+def _loss_for_labels(setup: TrainingSetup) -> Autofix | None:
+    """The categorical loss that fits the labels, when their encoding is known."""
+    assert setup.loss is not None
+    encoding = setup.labels.encoding if setup.labels is not None else None
+    kind = {
+        LabelEncoding.ONE_HOT: LossKind.CATEGORICAL_CE,
+        LabelEncoding.INTEGER: LossKind.SPARSE_CATEGORICAL_CE,
+        LabelEncoding.BINARY: LossKind.SPARSE_CATEGORICAL_CE,
+    }.get(encoding)  # type: ignore[arg-type]
+    if kind is None:
+        return None
+    name = fixes.LOSS_NAMES[kind][0]
+    return unsafe_fix(f"use {name} (the labels are {encoding})", fixes.switch_loss(setup.loss, kind))
 
 
 @rule("LG002", Needs(words=(w.SIGMOID_HEAD, w.CATEGORICAL_LOSS)))
@@ -87,8 +104,10 @@ def sigmoid_with_categorical_crossentropy(setup: TrainingSetup) -> Iterator[Find
             "trains, but predict() returns independent sigmoid scores whose rows need not sum "
             "to 1: probabilities and thresholds read from them mean nothing"
         )
+    autofix = None
     if head.units == 1:
         fix = "use loss='binary_crossentropy' with the Dense(1, activation='sigmoid') output"
+        autofix = unsafe_fix("use binary_crossentropy", fixes.switch_loss(loss, LossKind.BINARY_CE))
     else:
         fix = (
             "use activation='softmax' for one label per sample, or keep sigmoid with "
@@ -101,6 +120,7 @@ def sigmoid_with_categorical_crossentropy(setup: TrainingSetup) -> Iterator[Find
         severity=severity,
         fix=fix,
         related=[(head.location, "sigmoid output layer")],
+        autofix=autofix,
     )
 
 
@@ -123,7 +143,24 @@ def single_unit_softmax(setup: TrainingSetup) -> Iterator[Finding]:
             "Dense(2, activation='softmax') with a categorical loss"
         ),
         related=[(setup.loss.location if setup.loss else None, "loss")],
+        autofix=_single_unit_sigmoid(setup),
     )
+
+
+def _single_unit_sigmoid(setup: TrainingSetup) -> Autofix | None:
+    """Dense(1, softmax) → Dense(1, sigmoid), with binary cross-entropy when the loss was categorical."""
+    head, loss = setup.head, setup.loss
+    assert head is not None
+    activation = fixes.string(head.activation_location, "sigmoid")
+    if loss is None or loss.kind is LossKind.BINARY_CE:
+        return unsafe_fix("use activation='sigmoid'", activation) if loss is not None else None
+    if loss.kind in (LossKind.CATEGORICAL_CE, LossKind.SPARSE_CATEGORICAL_CE):
+        return unsafe_fix(
+            "use activation='sigmoid' with binary_crossentropy",
+            activation,
+            fixes.switch_loss(loss, LossKind.BINARY_CE),
+        )
+    return None
 
 
 @rule("LG004", Needs(words=(w.FROM_LOGITS, w.PROBABILITY_HEAD)))
@@ -206,7 +243,22 @@ def missing_from_logits(setup: TrainingSetup) -> Iterator[Finding]:
             f"loss=keras.losses.{cls}(from_logits=True), or add activation='{activation}' to the output layer"
         ),
         related=[(head.location, "linear output layer")],
+        autofix=_from_logits(setup, cls),
     )
+
+
+def _from_logits(setup: TrainingSetup, cls: str) -> Autofix | None:
+    """The loss told it gets logits: a loss object gains from_logits=True, a loss name becomes
+    the object (written with the keras name the script already uses)."""
+    loss = setup.loss
+    assert loss is not None
+    message = f"use keras.losses.{cls}(from_logits=True)"
+    if "(" in loss.name:
+        return unsafe_fix(message, fixes.keyword(loss.location, "from_logits", "True"))
+    if setup.keras_alias is None or loss.name.strip() != fixes.LOSS_NAMES.get(loss.kind, ("",))[0]:
+        return None
+    code = f"{setup.keras_alias}.losses.{cls}(from_logits=True)"
+    return unsafe_fix(message, fixes.literal_to_code(loss.location, code))
 
 
 @rule("LG008", Needs(words=(w.CROSSENTROPY_LOSS, w.NEITHER_ACTIVATION)))

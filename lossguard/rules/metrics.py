@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 
 from lossguard.facts import Activation, LabelEncoding, LossKind, MetricKind, MetricSpec, TrainingSetup
-from lossguard.findings import Finding, Severity
+from lossguard.findings import Autofix, Edit, EditKind, Finding, Severity
 from lossguard.keras.semantics import resolve_bare_accuracy
 from lossguard.keras.vocabulary import metric_kind_from_name
+from lossguard.rules import fixes
 from lossguard.rules import words as w
-from lossguard.rules.registry import Needs, at, finding, rule
+from lossguard.rules.registry import Needs, at, finding, rule, safe_fix, unsafe_fix
 
 
 def _single_label_multiclass(setup: TrainingSetup) -> bool:
@@ -59,6 +61,7 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
                 severity=Severity.ERROR,
                 fix="write metrics=['categorical_accuracy'] (and use categorical_crossentropy)",
                 related=[(loss.location, "binary cross-entropy loss")],
+                autofix=_bare(metric, "categorical_accuracy"),
             )
         elif (
             actual in (MetricKind.CATEGORICAL_ACCURACY, MetricKind.SPARSE_CATEGORICAL_ACCURACY)
@@ -82,6 +85,7 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
                     "keras.metrics.AUC(multi_label=True" + (", from_logits=True" if logits else "") + ")]"
                 ),
                 related=[(head.location, "multi-label output layer")],
+                autofix=None if logits else _bare(metric, "binary_accuracy"),
             )
 
 
@@ -122,6 +126,7 @@ def metric_task_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     head_units = setup.head.units if setup.head else None
     for metric in metrics:
         message = fix = None
+        autofix = None
         if metric.kind is MetricKind.BINARY_ACCURACY and _single_label_multiclass(setup):
             units = head_units or 0
             share = f" ({_zeros_share(units)} at chance)" if units > 2 else ""
@@ -130,6 +135,7 @@ def metric_task_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
                 f"output separately, so the many correct zeros inflate it{share}"
             )
             fix = "use 'accuracy' or 'categorical_accuracy' (sparse_categorical_accuracy for integer labels)"
+            autofix = _renamed_metric(metric, "accuracy", "Accuracy", safe=False)
         elif (
             metric.kind is MetricKind.CATEGORICAL_ACCURACY
             and integer_labels
@@ -141,12 +147,14 @@ def metric_task_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
                 "reports a wrong value"
             )
             fix = "use 'sparse_categorical_accuracy' (or 'accuracy')"
+            autofix = _renamed_metric(metric, "sparse_categorical_accuracy", "SparseCategoricalAccuracy")
         elif metric.kind is MetricKind.SPARSE_CATEGORICAL_ACCURACY and one_hot_labels and not integer_labels:
             message = (
                 f"{metric.written} expects integer labels, but the labels are one-hot. It "
                 "reports a wrong value"
             )
             fix = "use 'categorical_accuracy' (or 'accuracy')"
+            autofix = _renamed_metric(metric, "categorical_accuracy", "CategoricalAccuracy")
         elif (
             metric.kind is MetricKind.ACCURACY
             and loss is not None
@@ -159,6 +167,7 @@ def metric_task_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
                 "a regression"
             )
             fix = "use a regression metric: metrics=['mae'] or keras.metrics.RootMeanSquaredError()"
+            autofix = _bare(metric, "mae")
         if message:
             yield finding(
                 "LG021",
@@ -166,6 +175,7 @@ def metric_task_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
                 metric.location,
                 fix=fix,
                 related=[(loss.location if loss else None, "loss")],
+                autofix=autofix,
             )
 
 
@@ -181,6 +191,7 @@ def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
     labels = setup.labels.encoding if setup.labels else None
     for metric in metrics:
         fix = None
+        keyword: tuple[str, str] | None = None
         if metric.kind is MetricKind.ACCURACY:
             if setup.keras.uncertain and not metric.resolved and (head.units or 0) != 1:
                 continue
@@ -191,13 +202,16 @@ def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
                 fix = "metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)]"
         elif metric.kind is MetricKind.BINARY_ACCURACY and _default_threshold(metric.threshold):
             fix = "keras.metrics.BinaryAccuracy(threshold=0.0)"
+            keyword = ("threshold", "0.0")
         elif metric.kind in (MetricKind.PRECISION, MetricKind.RECALL) and _default_threshold(
             metric.threshold
         ):
             cls = "Precision" if metric.kind is MetricKind.PRECISION else "Recall"
             fix = f"keras.metrics.{cls}(thresholds=0.0)"
+            keyword = ("thresholds", "0.0")
         elif metric.kind is MetricKind.AUC and metric.from_logits is False:
             fix = "keras.metrics.AUC(from_logits=True)"
+            keyword = ("from_logits", "True")
         if fix is None:
             continue
         what = (
@@ -219,7 +233,30 @@ def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
             metric.location,
             fix=f"use {fix}",
             related=[(head.location, "linear output layer"), (loss.location, "from_logits=True")],
+            autofix=safe_fix(f"use {fix}", fixes.keyword(metric.location, *keyword)) if keyword else None,
         )
+
+
+def _bare(metric: MetricSpec, name: str) -> Autofix | None:
+    """A metric written as a string becomes another string (a modelling choice: unsafe)."""
+    if not _is_string(metric):
+        return None
+    return unsafe_fix(f"use metrics=['{name}']", fixes.string(metric.location, name))
+
+
+def _renamed_metric(metric: MetricSpec, name: str, cls: str, safe: bool = True) -> Autofix | None:
+    """The metric the labels need, in the form it was written (a string or a class)."""
+    if _is_string(metric):
+        edit = fixes.string(metric.location, name)
+    else:
+        old = re.search(r"(?<![\w])([A-Z]\w*Accuracy)\b", metric.written)
+        edit = Edit(metric.location, cls, EditKind.RENAME, old=old.group(1)) if old else None
+    make = safe_fix if safe else unsafe_fix
+    return make(f"use {name}", edit)
+
+
+def _is_string(metric: MetricSpec) -> bool:
+    return re.fullmatch(r"\w+", metric.written.strip("'\"")) is not None and "(" not in metric.written
 
 
 def _zeros_share(units: int) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 from lossguard.docs import RuleDoc, load_docs
 from lossguard.facts import Location, ModuleFacts, Source, TrainingSetup
-from lossguard.findings import Finding, Message, Related, Severity, parts
+from lossguard.findings import Applicability, Autofix, Edit, Finding, Message, Related, Severity, parts
 
 SetupRule = Callable[[TrainingSetup], Iterable[Finding]]
 ModuleRule = Callable[[ModuleFacts], Iterable[Finding]]
@@ -116,6 +116,7 @@ def finding(
     fix: str | None = None,
     related: Iterable[tuple[Location | None, str]] = (),
     source: Source = Source.STATIC,
+    autofix: Autofix | None = None,
 ) -> Finding:
     """The one constructor of findings: for rules and for the tool codes LG900–LG902 alike."""
     info = RULES[code]
@@ -128,7 +129,21 @@ def finding(
         related=tuple(Related(loc, msg) for loc, msg in related if loc is not None),
         fix=fix,
         source=source,
+        autofix=autofix,
     )
+
+
+def safe_fix(message: str, *edits: Edit | None) -> Autofix | None:
+    """A fix the facts leave no choice about (None when an edit cannot be described)."""
+    if not edits or any(e is None for e in edits):
+        return None
+    return Autofix(Applicability.SAFE, message, tuple(e for e in edits if e is not None))
+
+
+def unsafe_fix(message: str, *edits: Edit | None) -> Autofix | None:
+    """A fix that changes a modelling choice the author may have made on purpose."""
+    made = safe_fix(message, *edits)
+    return Autofix(Applicability.UNSAFE, made.message, made.edits) if made is not None else None
 
 
 def run_rules(facts: ModuleFacts, enabled: Callable[[str], bool]) -> Iterator[Finding]:

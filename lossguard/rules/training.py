@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from lossguard.facts import ModuleFacts, StepsUnit
 from lossguard.findings import Finding
 from lossguard.keras.vocabulary import BOOL_PARAMS, INT_PARAMS
+from lossguard.rules import fixes
 from lossguard.rules import words as w
-from lossguard.rules.registry import Needs, finding, rule
+from lossguard.rules.registry import Needs, finding, rule, safe_fix
 
 
 @rule("LG040", Needs(anchors=(w.STRING_FOR_BOOL,)), subject="module")
@@ -27,6 +28,7 @@ def string_boolean_argument(facts: ModuleFacts) -> Iterator[Finding]:
                 f"{'True' if arg.value else 'False'}",
                 arg.location,
                 fix=f"{arg.param}={value}",
+                autofix=safe_fix(f"{arg.param}={value}", fixes.literal_to_code(arg.location, value)),
             )
         elif arg.param in INT_PARAMS and arg.value not in INT_PARAMS[arg.param]:
             number = arg.value.strip()
@@ -36,6 +38,9 @@ def string_boolean_argument(facts: ModuleFacts) -> Iterator[Finding]:
                 f"int. {_string_verbosity(number)}",
                 arg.location,
                 fix=f"{arg.param}={number if number.isdigit() else 1}",
+                autofix=safe_fix(f"{arg.param}={number}", fixes.literal_to_code(arg.location, number))
+                if number.isdigit()
+                else None,
             )
 
 

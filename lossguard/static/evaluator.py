@@ -325,6 +325,16 @@ class Evaluator:
         self.loaded[path] = namespace
         return namespace
 
+    def keras_alias(self) -> str | None:
+        """How the script names the keras module, for code a fix writes (``keras.losses.…``)."""
+        for name, value in self.globals.items():
+            if isinstance(value, ApiRef) and value.path in ("keras", "tensorflow.keras", "tf_keras"):
+                return name
+        for name, value in self.globals.items():
+            if isinstance(value, ApiRef) and value.path == "tensorflow":
+                return f"{name}.keras"
+        return None
+
     def eval(self, node: cst.BaseExpression | None) -> Value:
         return evaluate(self, node)
 

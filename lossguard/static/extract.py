@@ -154,6 +154,7 @@ class _SetupBuilder:
                     path=self.path,
                     model_name=model.var_name,
                     keras=self.target,
+                    keras_alias=self.it.keras_alias(),
                     head=head,
                     loss=losses[index] if index < len(losses) else None,
                     metrics=metrics,
@@ -295,7 +296,14 @@ class _SetupBuilder:
                 continue
             callbacks.append(
                 CallbackSpec(
-                    cb.kind, cb.monitor, cb.mode, self.loc(cb.ref), cb.monitor_explicit, cb.mode_explicit
+                    cb.kind,
+                    cb.monitor,
+                    cb.mode,
+                    self.loc(cb.ref),
+                    cb.monitor_explicit,
+                    cb.mode_explicit,
+                    monitor_location=self.loc(cb.monitor_ref) if cb.monitor_ref is not None else None,
+                    mode_location=self.loc(cb.mode_ref) if cb.mode_ref is not None else None,
                 )
             )
         return FitSpec(event.method, self.loc(event.ref), event.has_validation, tuple(callbacks))

@@ -125,6 +125,8 @@ class CallbackVal:
     monitor_explicit: bool = False
     mode: str = "auto"
     mode_explicit: bool = False
+    monitor_ref: int | None = None
+    mode_ref: int | None = None
 
 
 @dataclass(eq=False)

@@ -35,7 +35,9 @@ def test_findings_exit_one_and_text_lines() -> None:
     assert first.endswith(
         "its loss is not the categorical one. Fix: use loss='categorical_crossentropy' (one-hot labels) or 'sparse_categorical_crossentropy' (integer labels); for two classes, Dense(1, activation='sigmoid') with 'binary_crossentropy'"
     )
-    assert len(result.stdout.splitlines()) == 2  # one line per finding, then the summary
+    # one line per finding, then the summary, then what --fix could do (LG001's fix is unsafe)
+    assert len(result.stdout.splitlines()) == 3
+    assert result.stdout.splitlines()[2] == "No fixes available (1 more with --unsafe-fixes)."
     assert "Found 1 problem (0 errors, 1 warning) in 1 file" in result.stdout
 
 

@@ -318,10 +318,12 @@ def callback(ev: Evaluator, call: Call) -> Value:
     elif isinstance(monitor, Const) and isinstance(monitor.value, str):
         made.monitor = monitor.value
         made.monitor_explicit = True
+        made.monitor_ref = ev.ref(args.node(index, "monitor"))  # type: ignore[arg-type]
     mode = args.get(None, "mode")
     if isinstance(mode, Const) and isinstance(mode.value, str):
         made.mode = mode.value
         made.mode_explicit = True
+        made.mode_ref = ev.ref(args.node(None, "mode"))  # type: ignore[arg-type]
     elif mode is not None or args.has_star:
         made.mode = "?"
     return made

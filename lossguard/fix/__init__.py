@@ -1,0 +1,1 @@
+"""Autofix: the edits rules describe, made concrete on a file's text and applied (``--fix``)."""

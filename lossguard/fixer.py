@@ -1,0 +1,112 @@
+"""--fix: apply the fixes the findings carry, check again, repeat — as ruff does.
+
+The engine has made every fix exact (``fix/edits.py``); here they are chosen (safe, or unsafe
+with --unsafe-fixes; ``fixable``/``unfixable``), applied together where they do not overlap,
+and the file is checked again until nothing more applies (at most ``MAX_FIX_ROUNDS``). A round
+that would leave code that does not parse is not taken. Scripts keep their encoding, BOM and
+line endings; notebooks change only in the fixed cells' source (``fix/notebook.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from lossguard.engine import CheckOptions, check_source
+from lossguard.findings import Applicability, FileResult, Finding
+from lossguard.fix.edits import apply as apply_fixes
+from lossguard.fix.notebook import apply_to_notebook
+from lossguard.sources import SourceError, parse_python, read_source
+
+MAX_FIX_ROUNDS = 10  # as ruff: fix, check again, until nothing more applies
+
+
+@dataclass
+class FixOutcome:
+    """What --fix did to one file: its bytes before and after, the findings it fixed, and the
+    check of the fixed bytes."""
+
+    path: str
+    original: bytes
+    fixed: bytes
+    applied: list[Finding]
+    result: FileResult
+    skipped: str | None = None  # why the fixes found could not be written (encoding, layout)
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed != self.original
+
+
+def fixable_now(found: Finding, options: CheckOptions, unsafe: bool) -> bool:
+    """A fix --fix applies: safe (or unsafe with --unsafe-fixes) and not excluded by config."""
+    if found.autofix is None or not found.fixable:
+        return False
+    if found.autofix.applicability is Applicability.UNSAFE and not unsafe:
+        return False
+    return options.settings.fix_enabled(found.code, found.path)
+
+
+def fix_source(path: str, data: bytes, options: CheckOptions, unsafe: bool = False) -> FixOutcome:
+    """Apply the fixes, check again, repeat (bounded); every round must leave valid Python."""
+    static_only = replace(options, probe=None, use_cache=False)
+    current = data
+    result = check_source(path, current, static_only)
+    applied: list[Finding] = []
+    skipped = None
+    for _ in range(MAX_FIX_ROUNDS):
+        wanted = [f for f in result.findings if fixable_now(f, static_only, unsafe)]
+        if not wanted:
+            break
+        fixed, done, skipped = _fix_round(path, current, wanted)
+        if fixed is None or not done:
+            break
+        current = fixed
+        applied.extend(done)
+        result = check_source(path, current, static_only)
+    return FixOutcome(path, data, current, applied, result, skipped)
+
+
+def _fix_round(
+    path: str, data: bytes, wanted: list[Finding]
+) -> tuple[bytes | None, list[Finding], str | None]:
+    try:
+        source = read_source(path, data)
+    except SourceError as exc:
+        return None, [], str(exc)
+    by_fix = {id(f.autofix): f for f in wanted}
+    fixes = [f.autofix for f in wanted if f.autofix is not None]
+    fixed_text, done = apply_fixes(source.text, fixes)
+    findings = [by_fix[id(fix)] for fix in done]
+    if not _parses(fixed_text):
+        return None, [], "a fix would leave code that does not parse; nothing was written"
+    if source.cells is not None:
+        edits = [edit for fix in done for edit in fix.edits]
+        notebook = apply_to_notebook(data, source.cells.lines, edits, source.text)
+        if notebook is None:
+            return None, [], "the notebook's cells or JSON layout could not be kept; nothing was written"
+        return notebook, findings, None
+    encoded = _encode_like(data, source.text, fixed_text)
+    if encoded is None:
+        return None, [], "only UTF-8 files are fixed; nothing was written"
+    return encoded, findings, None
+
+
+def _parses(text: str) -> bool:
+    try:
+        parse_python(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def _encode_like(data: bytes, text: str, fixed: str) -> bytes | None:
+    """The fixed text in the original's bytes: UTF-8, its BOM and its line endings kept."""
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    try:
+        original = data[len(bom) :].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    crlf = "\r\n" in original
+    if (original.replace("\r\n", "\n") if crlf else original) != text or "\r" in original.replace("\r\n", ""):
+        return None  # another encoding, lone CRs, or characters read differently: not rewritten
+    return bom + (fixed.replace("\n", "\r\n") if crlf else fixed).encode("utf-8")
