@@ -49,3 +49,47 @@ def test_pre_commit_refuses_the_buggy_script_and_passes_the_clean_one(tmp_path: 
     good = try_repo("train_good.py")
     assert good.returncode == 0, good.stdout + good.stderr
     assert "Passed" in good.stdout
+
+
+def test_pre_commit_with_fix_rewrites_the_file_and_fails_the_commit(tmp_path: Path) -> None:
+    """`args: [--fix]` as README shows: the hook fixes the staged file and, as formatters do,
+    fails so that the user reviews and stages the change."""
+    hooks = tmp_path / "hooks-repo"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(hooks)], check=True, capture_output=True)
+    rev = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=hooks, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    repo = tmp_path / "user-repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    git(repo, "config", "user.email", "ci@example.com")
+    git(repo, "config", "user.name", "CI")
+    before = ROOT / "tests" / "data" / "fixes" / "lg023_mode_min_accuracy.py"
+    shutil.copy(before, repo / "train.py")
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {hooks}\n    rev: {rev}\n    hooks:\n      - id: lossguard\n        args: [--fix]\n"
+    )
+    git(repo, "add", ".")
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS",)}
+    env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
+    env["NO_COLOR"] = "1"
+    run = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "--files", "train.py"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "files were modified by this hook" in run.stdout
+    assert (repo / "train.py").read_text() == before.with_name(before.stem + ".fixed.py").read_text()
+    again = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "--files", "train.py"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
