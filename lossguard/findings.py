@@ -223,19 +223,22 @@ def _fix_to_dict(finding: Finding) -> dict[str, Any] | None:
     if finding.fix is None and finding.autofix is None:
         return None
     autofix = finding.autofix
-    edits = [
-        {
-            "content": edit.content,
-            "location": {"row": edit.location.line, "column": edit.location.column},
-            "end_location": {"row": edit.location.end_line, "column": edit.location.end_column},
-        }
-        for edit in (autofix.edits if autofix else ())
-    ]
+    edits = [_edit_to_dict(edit) for edit in (autofix.edits if autofix else ())]
     return {
         "applicability": (autofix.applicability if autofix else Applicability.DISPLAY_ONLY).value,
         "message": finding.fix or (autofix.message if autofix else ""),
         "edits": edits,
     }
+
+
+def _edit_to_dict(edit: Edit) -> dict[str, Any]:
+    """Rows of the file; in a notebook, rows of the cell (as ruff), with the cell's number."""
+    loc = edit.location
+    start, end = {"row": loc.line, "column": loc.column}, {"row": loc.end_line, "column": loc.end_column}
+    if loc.cell is not None and loc.cell_line is not None:
+        start = {"row": loc.cell_line, "column": loc.column, "cell": loc.cell}
+        end = {"row": loc.cell_line + loc.end_line - loc.line, "column": loc.end_column, "cell": loc.cell}
+    return {"content": edit.content, "location": start, "end_location": end}
 
 
 def _fix_from_dict(data: Any, path: str) -> tuple[str | None, Autofix | None]:
@@ -250,6 +253,8 @@ def _fix_from_dict(data: Any, path: str) -> tuple[str | None, Autofix | None]:
                 int(e["location"]["column"]),
                 int(e["end_location"]["row"]),
                 int(e["end_location"]["column"]),
+                cell=e["location"].get("cell"),
+                cell_line=e["location"]["row"] if "cell" in e["location"] else None,
             ),
             str(e["content"]),
         )

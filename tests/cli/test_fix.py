@@ -255,3 +255,14 @@ def test_a_display_only_suggestion_is_not_an_edit(copy) -> None:
     target = copy(ROOT / "fixtures" / "bug_flow_from_directory_classes.py")
     (finding,) = findings(target)
     assert finding["fix"]["applicability"] == "display-only" and finding["fix"]["edits"] == []
+
+
+def test_notebook_edits_in_json_are_cell_rows(tmp_path) -> None:
+    notebook = tmp_path / "train.ipynb"
+    notebook.write_text(_notebook(NOTEBOOK_CELLS), encoding="utf-8")
+    for _ in range(2):  # the second run reads the cache: the same edit
+        result = run_cli("check", str(notebook), "--keras-version", "3", "-f", "json", cwd=tmp_path)
+        (finding,) = json.loads(result.stdout)
+        (edit,) = finding["fix"]["edits"]
+        assert edit["location"] == {"row": 3, "column": 67, "cell": 2}
+        assert edit["content"] == '"max"'
