@@ -73,23 +73,20 @@ def test_pre_commit_with_fix_rewrites_the_file_and_fails_the_commit(tmp_path: Pa
     env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS",)}
     env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
     env["NO_COLOR"] = "1"
-    run = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "run", "--files", "train.py"],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+
+    def pre_commit_run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "run", "--files", "train.py"],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+
+    run = pre_commit_run()
     assert run.returncode == 1, run.stdout + run.stderr
     assert "files were modified by this hook" in run.stdout
     assert (repo / "train.py").read_text() == before.with_name(before.stem + ".fixed.py").read_text()
-    again = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "run", "--files", "train.py"],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    again = pre_commit_run()  # the fixed file passes
     assert again.returncode == 0, again.stdout + again.stderr

@@ -67,6 +67,13 @@ def compiled(head: Callable[[ModuleType], list[Any]], loss: Any, metrics: Any = 
     return build
 
 
+def fits(
+    head: Callable[[ModuleType], list[Any]], loss: Any, metrics: Any, x: Any, y: Any, **options: Any
+) -> Callable[[str], Run]:
+    """A case: the model ``compiled(head, loss, metrics)`` trained on ``x``, ``y``."""
+    return lambda flavour: train(flavour, compiled(head, loss, metrics), x, y, **options)
+
+
 def dense(units: int, activation: str | None = None) -> Callable[[ModuleType], list[Any]]:
     return lambda keras: [keras.layers.Dense(units, activation=activation)]
 
@@ -74,114 +81,80 @@ def dense(units: int, activation: str | None = None) -> Callable[[ModuleType], l
 # LG001: softmax over five classes trained with binary cross-entropy (overlapping classes).
 pair(
     "LG001",
-    lambda f: train(
-        f,
-        compiled(dense(CLASSES, "softmax"), "binary_crossentropy", ["accuracy"]),
-        XH,
-        one_hot(YH),
-        epochs=10,
-    ),
-    lambda f: train(
-        f,
-        compiled(dense(CLASSES, "softmax"), "categorical_crossentropy", ["accuracy"]),
-        XH,
-        one_hot(YH),
-        epochs=10,
-    ),
+    fits(dense(CLASSES, "softmax"), "binary_crossentropy", ["accuracy"], XH, one_hot(YH), epochs=10),
+    fits(dense(CLASSES, "softmax"), "categorical_crossentropy", ["accuracy"], XH, one_hot(YH), epochs=10),
 )
 
 # LG002: sigmoid units trained with categorical cross-entropy; one unit is the extreme case.
 pair(
     "LG002/several-units",
-    lambda f: train(
-        f, compiled(dense(CLASSES, "sigmoid"), "categorical_crossentropy", ["accuracy"]), X, one_hot(Y)
-    ),
-    lambda f: train(
-        f, compiled(dense(CLASSES, "softmax"), "categorical_crossentropy", ["accuracy"]), X, one_hot(Y)
-    ),
+    fits(dense(CLASSES, "sigmoid"), "categorical_crossentropy", ["accuracy"], X, one_hot(Y)),
+    fits(dense(CLASSES, "softmax"), "categorical_crossentropy", ["accuracy"], X, one_hot(Y)),
 )
 pair(
     "LG002/one-unit-sparse",
-    lambda f: train(f, compiled(dense(1, "sigmoid"), "sparse_categorical_crossentropy"), XB, YB),
-    lambda f: train(f, compiled(dense(1, "sigmoid"), "binary_crossentropy"), XB, YB.astype("float32")),
+    fits(dense(1, "sigmoid"), "sparse_categorical_crossentropy", None, XB, YB),
+    fits(dense(1, "sigmoid"), "binary_crossentropy", None, XB, YB.astype("float32")),
 )
 pair(
     "LG002/one-unit",
-    lambda f: train(
-        f,
-        compiled(dense(1, "sigmoid"), "categorical_crossentropy", ["accuracy"]),
+    fits(
+        dense(1, "sigmoid"),
+        "categorical_crossentropy",
+        ["accuracy"],
         XB,
         YB.reshape(-1, 1).astype("float32"),
         truth="argmax",
     ),
-    lambda f: train(
-        f,
-        compiled(dense(1, "sigmoid"), "binary_crossentropy", ["accuracy"]),
-        XB,
-        YB.reshape(-1, 1).astype("float32"),
-    ),
+    fits(dense(1, "sigmoid"), "binary_crossentropy", ["accuracy"], XB, YB.reshape(-1, 1).astype("float32")),
 )
 
 # LG003: softmax over a single unit.
 pair(
     "LG003",
-    lambda f: train(
-        f, compiled(dense(1, "softmax"), "binary_crossentropy", ["accuracy"]), XB, YB.astype("float32")
-    ),
-    lambda f: train(
-        f, compiled(dense(1, "sigmoid"), "binary_crossentropy", ["accuracy"]), XB, YB.astype("float32")
-    ),
+    fits(dense(1, "softmax"), "binary_crossentropy", ["accuracy"], XB, YB.astype("float32")),
+    fits(dense(1, "sigmoid"), "binary_crossentropy", ["accuracy"], XB, YB.astype("float32")),
 )
 
 # LG004: from_logits=True on a softmax output.
 pair(
     "LG004",
-    lambda f: train(
-        f,
-        compiled(
-            dense(CLASSES, "softmax"),
-            lambda k: k.losses.CategoricalCrossentropy(from_logits=True),
-            ["accuracy"],
-        ),
+    fits(
+        dense(CLASSES, "softmax"),
+        lambda k: k.losses.CategoricalCrossentropy(from_logits=True),
+        ["accuracy"],
         X,
         one_hot(Y),
     ),
-    lambda f: train(
-        f, compiled(dense(CLASSES, "softmax"), "categorical_crossentropy", ["accuracy"]), X, one_hot(Y)
-    ),
+    fits(dense(CLASSES, "softmax"), "categorical_crossentropy", ["accuracy"], X, one_hot(Y)),
 )
 
 # LG005: a linear output (logits) with a loss that expects probabilities.
 pair(
     "LG005/categorical",
-    lambda f: train(f, compiled(dense(CLASSES), "categorical_crossentropy", ["accuracy"]), X, one_hot(Y)),
-    lambda f: train(
-        f,
-        compiled(dense(CLASSES), lambda k: k.losses.CategoricalCrossentropy(from_logits=True), ["accuracy"]),
+    fits(dense(CLASSES), "categorical_crossentropy", ["accuracy"], X, one_hot(Y)),
+    fits(
+        dense(CLASSES),
+        lambda k: k.losses.CategoricalCrossentropy(from_logits=True),
+        ["accuracy"],
         X,
         one_hot(Y),
     ),
 )
 pair(
     "LG005/sparse",
-    lambda f: train(f, compiled(dense(CLASSES), "sparse_categorical_crossentropy", ["accuracy"]), X, Y),
-    lambda f: train(
-        f,
-        compiled(
-            dense(CLASSES), lambda k: k.losses.SparseCategoricalCrossentropy(from_logits=True), ["accuracy"]
-        ),
-        X,
-        Y,
+    fits(dense(CLASSES), "sparse_categorical_crossentropy", ["accuracy"], X, Y),
+    fits(
+        dense(CLASSES), lambda k: k.losses.SparseCategoricalCrossentropy(from_logits=True), ["accuracy"], X, Y
     ),
 )
 pair(
     "LG005/binary",
-    lambda f: train(
-        f, compiled(dense(1), "binary_crossentropy"), XB, YB.astype("float32"), truth="logit-threshold"
-    ),
-    lambda f: train(
-        f,
-        compiled(dense(1), lambda k: k.losses.BinaryCrossentropy(from_logits=True)),
+    fits(dense(1), "binary_crossentropy", None, XB, YB.astype("float32"), truth="logit-threshold"),
+    fits(
+        dense(1),
+        lambda k: k.losses.BinaryCrossentropy(from_logits=True),
+        None,
         XB,
         YB.astype("float32"),
         truth="logit-threshold",
@@ -191,114 +164,84 @@ pair(
 # LG006: a normalisation layer after the softmax.
 pair(
     "LG006",
-    lambda f: train(
-        f,
-        compiled(
-            lambda k: [k.layers.Dense(CLASSES, activation="softmax"), k.layers.BatchNormalization()],
-            "categorical_crossentropy",
-            ["accuracy"],
-        ),
+    fits(
+        lambda k: [k.layers.Dense(CLASSES, activation="softmax"), k.layers.BatchNormalization()],
+        "categorical_crossentropy",
+        ["accuracy"],
         X,
         one_hot(Y),
     ),
-    lambda f: train(
-        f, compiled(dense(CLASSES, "softmax"), "categorical_crossentropy", ["accuracy"]), X, one_hot(Y)
-    ),
+    fits(dense(CLASSES, "softmax"), "categorical_crossentropy", ["accuracy"], X, one_hot(Y)),
 )
 
 # LG007: binary cross-entropy on one-hot single-label targets (sigmoid units); on overlapping
 # classes, and on labels that carry no signal (where any accuracy above chance is inflation).
 pair(
     "LG007",
-    lambda f: train(
-        f,
-        compiled(dense(CLASSES, "sigmoid"), "binary_crossentropy", ["accuracy", "binary_accuracy"]),
+    fits(
+        dense(CLASSES, "sigmoid"),
+        "binary_crossentropy",
+        ["accuracy", "binary_accuracy"],
         XH,
         one_hot(YH),
         epochs=10,
     ),
-    lambda f: train(
-        f,
-        compiled(dense(CLASSES, "softmax"), "categorical_crossentropy", ["accuracy"]),
-        XH,
-        one_hot(YH),
-        epochs=10,
-    ),
+    fits(dense(CLASSES, "softmax"), "categorical_crossentropy", ["accuracy"], XH, one_hot(YH), epochs=10),
 )
 pair(
     "LG007/no-signal",
-    lambda f: train(
-        f,
-        compiled(dense(CLASSES, "sigmoid"), "binary_crossentropy", ["binary_accuracy"]),
-        XN,
-        one_hot(YN),
-        epochs=10,
-    ),
-    lambda f: train(
-        f,
-        compiled(dense(CLASSES, "softmax"), "categorical_crossentropy", ["accuracy"]),
-        XN,
-        one_hot(YN),
-        epochs=10,
-    ),
+    fits(dense(CLASSES, "sigmoid"), "binary_crossentropy", ["binary_accuracy"], XN, one_hot(YN), epochs=10),
+    fits(dense(CLASSES, "softmax"), "categorical_crossentropy", ["accuracy"], XN, one_hot(YN), epochs=10),
 )
 
 # LG008: an output that is neither probabilities nor logits, trained with cross-entropy.
 pair(
     "LG008/relu-categorical",
-    lambda f: train(
-        f, compiled(dense(CLASSES, "relu"), "categorical_crossentropy", ["accuracy"]), X, one_hot(Y)
-    ),
-    lambda f: train(
-        f, compiled(dense(CLASSES, "softmax"), "categorical_crossentropy", ["accuracy"]), X, one_hot(Y)
-    ),
+    fits(dense(CLASSES, "relu"), "categorical_crossentropy", ["accuracy"], X, one_hot(Y)),
+    fits(dense(CLASSES, "softmax"), "categorical_crossentropy", ["accuracy"], X, one_hot(Y)),
 )
 pair(
     "LG008/relu-sparse",
-    lambda f: train(
-        f, compiled(dense(CLASSES, "relu"), "sparse_categorical_crossentropy", ["accuracy"]), X, Y
-    ),
-    lambda f: train(
-        f, compiled(dense(CLASSES, "softmax"), "sparse_categorical_crossentropy", ["accuracy"]), X, Y
-    ),
+    fits(dense(CLASSES, "relu"), "sparse_categorical_crossentropy", ["accuracy"], X, Y),
+    fits(dense(CLASSES, "softmax"), "sparse_categorical_crossentropy", ["accuracy"], X, Y),
 )
 pair(
     "LG008/relu-logits",
-    lambda f: train(
-        f,
-        compiled(
-            dense(CLASSES, "relu"), lambda k: k.losses.CategoricalCrossentropy(from_logits=True), ["accuracy"]
-        ),
+    fits(
+        dense(CLASSES, "relu"),
+        lambda k: k.losses.CategoricalCrossentropy(from_logits=True),
+        ["accuracy"],
         X,
         one_hot(Y),
     ),
-    lambda f: train(
-        f,
-        compiled(dense(CLASSES), lambda k: k.losses.CategoricalCrossentropy(from_logits=True), ["accuracy"]),
+    fits(
+        dense(CLASSES),
+        lambda k: k.losses.CategoricalCrossentropy(from_logits=True),
+        ["accuracy"],
         X,
         one_hot(Y),
     ),
 )
 pair(
     "LG008/relu-binary",
-    lambda f: train(f, compiled(dense(1, "relu"), "binary_crossentropy", ["accuracy"]), XH2, YH2, epochs=10),
-    lambda f: train(
-        f, compiled(dense(1, "sigmoid"), "binary_crossentropy", ["accuracy"]), XH2, YH2, epochs=10
-    ),
+    fits(dense(1, "relu"), "binary_crossentropy", ["accuracy"], XH2, YH2, epochs=10),
+    fits(dense(1, "sigmoid"), "binary_crossentropy", ["accuracy"], XH2, YH2, epochs=10),
 )
 pair(
     "LG008/tanh-logits",
-    lambda f: train(
-        f,
-        compiled(dense(1, "tanh"), lambda k: k.losses.BinaryCrossentropy(from_logits=True)),
+    fits(
+        dense(1, "tanh"),
+        lambda k: k.losses.BinaryCrossentropy(from_logits=True),
+        None,
         XH2,
         YH2,
         truth="logit-threshold",
         epochs=10,
     ),
-    lambda f: train(
-        f,
-        compiled(dense(1), lambda k: k.losses.BinaryCrossentropy(from_logits=True)),
+    fits(
+        dense(1),
+        lambda k: k.losses.BinaryCrossentropy(from_logits=True),
+        None,
         XH2,
         YH2,
         truth="logit-threshold",
@@ -309,108 +252,78 @@ pair(
 # LG010 / LG030: more classes in the labels than output units.
 pair(
     "LG010",
-    lambda f: train(f, compiled(dense(3, "softmax"), "sparse_categorical_crossentropy", ["accuracy"]), X, Y),
-    lambda f: train(
-        f, compiled(dense(CLASSES, "softmax"), "sparse_categorical_crossentropy", ["accuracy"]), X, Y
-    ),
+    fits(dense(3, "softmax"), "sparse_categorical_crossentropy", ["accuracy"], X, Y),
+    fits(dense(CLASSES, "softmax"), "sparse_categorical_crossentropy", ["accuracy"], X, Y),
 )
 
 pair(
     "LG010/one-hot-width",
-    lambda f: train(
-        f, compiled(dense(3, "softmax"), "categorical_crossentropy", ["accuracy"]), X, one_hot(Y)
-    ),
-    lambda f: train(
-        f, compiled(dense(CLASSES, "softmax"), "categorical_crossentropy", ["accuracy"]), X, one_hot(Y)
-    ),
+    fits(dense(3, "softmax"), "categorical_crossentropy", ["accuracy"], X, one_hot(Y)),
+    fits(dense(CLASSES, "softmax"), "categorical_crossentropy", ["accuracy"], X, one_hot(Y)),
 )
 pair(
     "LG010/binary-column-bce",
-    lambda f: train(
-        f, compiled(dense(2, "sigmoid"), "binary_crossentropy", ["accuracy"]), XH2, YH2, epochs=3
-    ),
-    lambda f: train(
-        f, compiled(dense(1, "sigmoid"), "binary_crossentropy", ["accuracy"]), XH2, YH2, epochs=3
-    ),
+    fits(dense(2, "sigmoid"), "binary_crossentropy", ["accuracy"], XH2, YH2, epochs=3),
+    fits(dense(1, "sigmoid"), "binary_crossentropy", ["accuracy"], XH2, YH2, epochs=3),
 )
 pair(
     "LG010/binary-column-cce",
-    lambda f: train(
-        f, compiled(dense(2, "softmax"), "categorical_crossentropy", ["accuracy"]), XH2, YH2, epochs=3
-    ),
-    lambda f: train(
-        f, compiled(dense(2, "softmax"), "sparse_categorical_crossentropy", ["accuracy"]), XH2, YH2, epochs=3
-    ),
+    fits(dense(2, "softmax"), "categorical_crossentropy", ["accuracy"], XH2, YH2, epochs=3),
+    fits(dense(2, "softmax"), "sparse_categorical_crossentropy", ["accuracy"], XH2, YH2, epochs=3),
 )
 
 # LG011: a sparse loss given one-hot labels, and a categorical loss given class indices.
 pair(
     "LG011/sparse-one-hot",
-    lambda f: train(f, compiled(dense(CLASSES, "softmax"), "sparse_categorical_crossentropy"), X, one_hot(Y)),
-    lambda f: train(f, compiled(dense(CLASSES, "softmax"), "categorical_crossentropy"), X, one_hot(Y)),
+    fits(dense(CLASSES, "softmax"), "sparse_categorical_crossentropy", None, X, one_hot(Y)),
+    fits(dense(CLASSES, "softmax"), "categorical_crossentropy", None, X, one_hot(Y)),
 )
 pair(
     "LG011/categorical-indices",
-    lambda f: train(f, compiled(dense(CLASSES, "softmax"), "categorical_crossentropy"), X, Y),
-    lambda f: train(f, compiled(dense(CLASSES, "softmax"), "sparse_categorical_crossentropy"), X, Y),
+    fits(dense(CLASSES, "softmax"), "categorical_crossentropy", None, X, Y),
+    fits(dense(CLASSES, "softmax"), "sparse_categorical_crossentropy", None, X, Y),
 )
 
 pair(
     "LG011/one-probability-one-hot",
-    lambda f: train(
-        f,
-        compiled(dense(1, "sigmoid"), "binary_crossentropy", ["accuracy"]),
+    fits(
+        dense(1, "sigmoid"),
+        "binary_crossentropy",
+        ["accuracy"],
         XH2,
         one_hot(YH2.astype("int64"), 2),
         epochs=3,
     ),
-    lambda f: train(
-        f, compiled(dense(1, "sigmoid"), "binary_crossentropy", ["accuracy"]), XH2, YH2, epochs=3
-    ),
+    fits(dense(1, "sigmoid"), "binary_crossentropy", ["accuracy"], XH2, YH2, epochs=3),
 )
 
 # LG020: a bare 'accuracy' on a multi-label sigmoid output (and softmax + BCE, by version).
 pair(
     "LG020/multi-label",
-    lambda f: train(
-        f, compiled(dense(CLASSES, "sigmoid"), "binary_crossentropy", ["accuracy"]), XM, YM, truth="threshold"
-    ),
-    lambda f: train(
-        f,
-        compiled(dense(CLASSES, "sigmoid"), "binary_crossentropy", ["binary_accuracy"]),
-        XM,
-        YM,
-        truth="threshold",
-    ),
+    fits(dense(CLASSES, "sigmoid"), "binary_crossentropy", ["accuracy"], XM, YM, truth="threshold"),
+    fits(dense(CLASSES, "sigmoid"), "binary_crossentropy", ["binary_accuracy"], XM, YM, truth="threshold"),
 )
 pair(
     "LG020/softmax-bce",
-    lambda f: train(
-        f, compiled(dense(CLASSES, "softmax"), "binary_crossentropy", ["accuracy"]), X, one_hot(Y)
-    ),
-    lambda f: train(
-        f, compiled(dense(CLASSES, "softmax"), "binary_crossentropy", ["categorical_accuracy"]), X, one_hot(Y)
-    ),
+    fits(dense(CLASSES, "softmax"), "binary_crossentropy", ["accuracy"], X, one_hot(Y)),
+    fits(dense(CLASSES, "softmax"), "binary_crossentropy", ["categorical_accuracy"], X, one_hot(Y)),
 )
 
 # LG021: 'accuracy' on a regression; binary_accuracy on single-label classes.
 pair(
     "LG021/regression",
-    lambda f: train(f, compiled(dense(1), "mse", ["accuracy"]), XR, YR, truth="none"),
-    lambda f: train(f, compiled(dense(1), "mse", ["mae"]), XR, YR, truth="none"),
+    fits(dense(1), "mse", ["accuracy"], XR, YR, truth="none"),
+    fits(dense(1), "mse", ["mae"], XR, YR, truth="none"),
 )
 pair(
     "LG021/binary-accuracy-multiclass",
-    lambda f: train(
-        f,
-        compiled(dense(CLASSES, "softmax"), "categorical_crossentropy", ["binary_accuracy"]),
-        XN,
-        one_hot(YN),
-        epochs=10,
+    fits(
+        dense(CLASSES, "softmax"), "categorical_crossentropy", ["binary_accuracy"], XN, one_hot(YN), epochs=10
     ),
-    lambda f: train(
-        f,
-        compiled(dense(CLASSES, "softmax"), "categorical_crossentropy", ["categorical_accuracy"]),
+    fits(
+        dense(CLASSES, "softmax"),
+        "categorical_crossentropy",
+        ["categorical_accuracy"],
         XN,
         one_hot(YN),
         epochs=10,
@@ -512,9 +425,10 @@ def _thresholded(threshold: float | None) -> Callable[[str], Run]:
             return [keras.metrics.BinaryAccuracy(name="binary_accuracy")]
         return [keras.metrics.BinaryAccuracy(name="binary_accuracy", threshold=threshold)]
 
-    return lambda f: train(
-        f,
-        compiled(dense(1), lambda k: k.losses.BinaryCrossentropy(from_logits=True), metrics),
+    return fits(
+        dense(1),
+        lambda k: k.losses.BinaryCrossentropy(from_logits=True),
+        metrics,
         XH2,
         YH2,
         truth="logit-threshold",
@@ -539,12 +453,8 @@ def linear(loss: str) -> Callable[[ModuleType], Any]:
 # LG030: binary cross-entropy labels outside [0, 1] (class indices 0, 1, 2 given to one sigmoid).
 pair(
     "LG030/binary-labels",
-    lambda f: train(
-        f, compiled(dense(1, "sigmoid"), "binary_crossentropy"), X, (Y % 3).astype("float32"), truth="none"
-    ),
-    lambda f: train(
-        f, compiled(dense(1, "sigmoid"), "binary_crossentropy"), XB, YB.astype("float32"), truth="none"
-    ),
+    fits(dense(1, "sigmoid"), "binary_crossentropy", None, X, (Y % 3).astype("float32"), truth="none"),
+    fits(dense(1, "sigmoid"), "binary_crossentropy", None, XB, YB.astype("float32"), truth="none"),
 )
 
 # LG031: NaN in the inputs.
@@ -559,27 +469,19 @@ pair(
 # LG032: a probability loss fed values outside [0, 1].
 pair(
     "LG032",
-    lambda f: train(
-        f,
-        compiled(
-            lambda k: [k.layers.Dense(CLASSES), k.layers.Rescaling(4.0, offset=-1.0)],
-            "categorical_crossentropy",
-        ),
+    fits(
+        lambda k: [k.layers.Dense(CLASSES), k.layers.Rescaling(4.0, offset=-1.0)],
+        "categorical_crossentropy",
+        None,
         X,
         one_hot(Y),
     ),
-    lambda f: train(f, compiled(dense(CLASSES, "softmax"), "categorical_crossentropy"), X, one_hot(Y)),
+    fits(dense(CLASSES, "softmax"), "categorical_crossentropy", None, X, one_hot(Y)),
 )
 
 
 def _binary(fit: dict[str, Any]) -> Callable[[str], Run]:
-    return lambda f: train(
-        f,
-        compiled(dense(1, "sigmoid"), "binary_crossentropy", ["accuracy"]),
-        XB,
-        YB.astype("float32"),
-        fit=fit,
-    )
+    return fits(dense(1, "sigmoid"), "binary_crossentropy", ["accuracy"], XB, YB.astype("float32"), fit=fit)
 
 
 # LG040: a string where Keras wants a boolean.
