@@ -179,7 +179,8 @@ def test_probe_device_gpu_without_a_gpu_says_so() -> None:
     (finding,) = probe(SCRIPTS / "clean_binary.py", "--probe-device", "gpu", env=env)
     assert finding["code"] == "LG901"
     assert "--probe-device gpu: TensorFlow sees no GPU here" in finding["message"]
-    assert "--probe-device" in finding["fix"] and "without its data" not in finding["fix"]
+    fix = finding["fix"]["message"]
+    assert "--probe-device" in fix and "without its data" not in fix
 
 
 @pytest.mark.skipif(not GPU_VISIBLE, reason="no GPU visible (runs on a device machine)")
