@@ -102,8 +102,8 @@ def output_not_probability(setup: TrainingSetup) -> Iterator[Finding]:
     batch = "the probe's synthetic batch" if observation.synthetic_batch else "a real batch"
     yield finding(
         "LG032",
-        f"{problem} on {batch}, but {loss.name} expects probabilities: Keras clips them "
-        "and the loss is computed on the wrong numbers",
+        f"{problem} on {batch}, but {loss.name} expects probabilities. Keras reads them as "
+        "probabilities anyway (clipped into [0, 1]), so the loss is computed on the wrong numbers",
         loss.location,
         fix="end the model with a softmax/sigmoid activation, or use from_logits=True",
     )
