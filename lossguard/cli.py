@@ -37,7 +37,6 @@ from lossguard.engine import (
     ensure_probe_available,
 )
 from lossguard.findings import Report
-from lossguard.fix_cli import FixRequest, fixed_line, list_fixes, run_fixes
 from lossguard.keras.semantics import VersionError, resolve_target
 from lossguard.rules import RULES
 
@@ -236,13 +235,12 @@ def check(
         jobs=jobs,
         probe=probe_options,
     )
-    fixing = FixRequest(
-        settings.fix if fix is None else fix,
-        settings.unsafe_fixes if unsafe_fixes is None else unsafe_fixes,
-        diff,
-        show_fixes,
-    )
-    if fixing.active:
+    fixing_on = settings.fix if fix is None else fix
+    unsafe = settings.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
+    if fixing_on or diff:
+        from lossguard.fix_cli import FixRequest, fixed_line, list_fixes, run_fixes  # only --fix pays
+
+        fixing = FixRequest(fixing_on, unsafe, diff, show_fixes)
         try:
             report, stream = run_fixes(arguments, options, fixing, stdin_filename, force_exclude)
         except UsageError as exc:
@@ -281,7 +279,7 @@ def check(
             report = check_paths(files, options, cache)
     except UsageError as exc:
         raise _error(str(exc)) from None
-    report.unsafe_fixes = fixing.unsafe
+    report.unsafe_fixes = unsafe
     _finish_report(report, options, output_format, output_file, show_source, statistics, quiet, exit_zero)
 
 

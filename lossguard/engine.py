@@ -14,11 +14,11 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lossguard.cache import Cache
 from lossguard.facts import Diagnostic, KerasTarget, Location, ModuleFacts, Observed, Source
 from lossguard.findings import FileResult, Finding, Report
-from lossguard.fix.edits import Text, concrete
 from lossguard.keras.semantics import same_resolution
 from lossguard.merge import merge
 from lossguard.project import Project
@@ -33,6 +33,9 @@ from lossguard.sources import (
     read_source,
 )
 from lossguard.suppressions import Suppressions, parse_suppressions
+
+if TYPE_CHECKING:
+    from lossguard.fix.edits import Text
 
 PARALLEL_THRESHOLD = 8
 
@@ -201,6 +204,8 @@ def _finish(
         result.unused_ignores = suppressions.unused()
         kept += _select(result.path, _unused(result.path, suppressions), options)
     if any(f.autofix is not None for f in kept):
+        from lossguard.fix.edits import Text  # only files with a fixable finding pay for it
+
         text = Text(source.text)
         kept = [_concrete_fix(f, text, result.path) for f in kept]
     if source.cells is not None:
@@ -221,6 +226,8 @@ def _finish(
 def _concrete_fix(found: Finding, text: Text, path: str) -> Finding:
     """The rule's edits checked against the text and made exact; a fix that does not fit is
     dropped (the finding keeps its fix in words)."""
+    from lossguard.fix.edits import concrete
+
     if found.autofix is None:
         return found
     return replace(found, autofix=concrete(found.autofix, text, path))

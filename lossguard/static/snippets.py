@@ -69,12 +69,13 @@ _BUILDERS = "|".join(
 _BARE_BUILDER = re.compile(rf"(?<![\w.])(?:{_BUILDERS})\s*\(")
 _COMPILE = re.compile(r"\.compile\s*\(")
 _KERAS_WORDS = ("keras", "tensorflow")
+_KERAS_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+[\w.]*(?:keras|tensorflow)", re.MULTILINE)
 
 
 def free_keras_names(text: str) -> dict[str, str]:
     """Name → Keras path for the Keras names a snippet uses unbound (empty: not a snippet)."""
-    if not _BARE_BUILDER.search(text) or not _COMPILE.search(text):
-        return {}
+    if not _BARE_BUILDER.search(text) or not _COMPILE.search(text) or _KERAS_IMPORT.search(text):
+        return {}  # the common case, a script that imports Keras, costs no parse
     try:
         tree = parse_python(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
