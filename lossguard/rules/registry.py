@@ -163,8 +163,11 @@ def sentence(text: str) -> str:
 
 
 def makes_setups(data: bytes) -> bool:
-    """The file compiles or trains a model: its setups may need a model from another module."""
-    return _compiled(MODEL_CALL.lower()).search(data.lower()) is not None
+    """The file compiles or trains a model: its setups may need a model from another module.
+    (Method names are case-sensitive in Python: the raw bytes are searched.)"""
+    if b".compile" not in data and b".fit" not in data and b".train_on_batch" not in data:
+        return False
+    return _compiled(MODEL_CALL).search(data) is not None
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,7 @@ class Gate:
     library: int
     runtime: int | None
     method_anchor: re.Pattern[str] | None
+    sufficient: tuple[tuple[bytes, ...], ...] = ()  # per pattern: any of these occurring is a match
 
     def static_candidate(self, data: bytes) -> bool:
         """True when some enabled rule could get a fact from this file's text."""
@@ -191,6 +195,9 @@ class Gate:
         def has(index: int) -> bool:
             hit = seen.get(index)
             if hit is None:
+                if any(literal in lowered for literal in self.sufficient[index]):
+                    hit = seen[index] = True  # a branch that is plain text occurs: no regex needed
+                    return hit
                 needed = self.literals[index]
                 possible = needed is None or any(literal in lowered for literal in needed)
                 hit = seen[index] = possible and self.pattern(index).search(lowered) is not None
@@ -249,8 +256,17 @@ def gate_for(enabled_codes: frozenset[str]) -> Gate:
         re.compile("|".join(f"(?:{a})" for a in dict.fromkeys(anchors)), re.IGNORECASE) if anchors else None
     )
     sources = tuple(_lower(p) for p in patterns)
+    sufficient = tuple(
+        tuple(b.encode() for b in _branches(source) if b and not (set(b) & _META)) for source in sources
+    )
     return Gate(
-        sources, tuple(literals[i] for i in range(len(sources))), tuple(static), library, training, method
+        sources,
+        tuple(literals[i] for i in range(len(sources))),
+        tuple(static),
+        library,
+        training,
+        method,
+        sufficient,
     )
 
 

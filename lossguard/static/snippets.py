@@ -1,11 +1,12 @@
 """Snippets without imports (pasted from a question, an issue, a slide): names that are
 unmistakably Keras are read as Keras.
 
-A file qualifies only when it imports neither Keras nor TensorFlow, has no star import (whose
-names could be anything), calls a bare Keras model or layer constructor (``Sequential(``,
-``Dense(``, ``Conv2D(``…) and compiles a model. Then each Keras name it uses without binding
-it anywhere — not imported, assigned, defined or a parameter — means the Keras symbol of that
-name. Which Keras it was written for is unknown, so version-dependent rules stay silent.
+A file qualifies only when it does not name Keras or TensorFlow at all (a script that does is
+read through its imports), has no star import (whose names could be anything), calls a bare
+Keras model or layer constructor (``Sequential(``, ``Dense(``, ``Conv2D(``…) and compiles a
+model. Then each Keras name it uses without binding it anywhere — not imported, assigned,
+defined or a parameter — means the Keras symbol of that name. Which Keras it was written for is
+unknown, so version-dependent rules stay silent.
 """
 
 from __future__ import annotations
@@ -69,13 +70,12 @@ _BUILDERS = "|".join(
 _BARE_BUILDER = re.compile(rf"(?<![\w.])(?:{_BUILDERS})\s*\(")
 _COMPILE = re.compile(r"\.compile\s*\(")
 _KERAS_WORDS = ("keras", "tensorflow")
-_KERAS_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+[\w.]*(?:keras|tensorflow)", re.MULTILINE)
 
 
 def free_keras_names(text: str) -> dict[str, str]:
     """Name → Keras path for the Keras names a snippet uses unbound (empty: not a snippet)."""
-    if not _BARE_BUILDER.search(text) or not _COMPILE.search(text) or _KERAS_IMPORT.search(text):
-        return {}  # the common case, a script that imports Keras, costs no parse
+    if "keras" in text or "tensorflow" in text or not _BARE_BUILDER.search(text) or not _COMPILE.search(text):
+        return {}  # the common case — a script that names Keras — costs one substring search
     try:
         tree = parse_python(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
