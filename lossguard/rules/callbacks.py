@@ -9,7 +9,7 @@ from lossguard.facts import CallbackSpec, TrainingSetup
 from lossguard.findings import Finding, Severity
 from lossguard.rules import fixes
 from lossguard.rules import words as w
-from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule, safe_fix, sentence
+from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule, safe_fix
 
 _ALWAYS_LOGGED = {"loss", "lr", "learning_rate"}
 _HIGHER_IS_BETTER = re.compile(r"acc|auc|precision|recall|f1|fbeta|iou|dice|r2|top_k", re.I)
@@ -132,13 +132,13 @@ def _missing_key_effect(setup: TrainingSetup, callback: CallbackSpec, base: str,
     if callback.mode_explicit or base == "loss":
         return silent
     refusal = (
-        "fit() stops before the first epoch with a ValueError: Keras 3 cannot tell whether the "
+        "Keras 3 stops fit() before the first epoch with a ValueError: it cannot tell whether the "
         "key should rise or fall"
     )
     if setup.keras.line == "keras3":
-        return sentence(refusal)
+        return refusal
     if setup.keras.uncertain:
-        return f"{silent} (under Keras 3, {refusal})"
+        return f"{silent} ({refusal})"
     return silent
 
 

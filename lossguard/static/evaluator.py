@@ -9,6 +9,7 @@ what is called (as mypy plugins are); compiles and fits go to the ``Recorder``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 import libcst as cst
@@ -32,6 +33,7 @@ from lossguard.static.values import (
     InstanceVal,
     LambdaVal,
     LayerVal,
+    LazyImport,
     MethodVal,
     ModelVal,
     ModuleVal,
@@ -56,9 +58,12 @@ class Frame:
 
 
 class Evaluator:
-    def __init__(self, parsed: ParsedModule, loader: Loader | None = None) -> None:
+    def __init__(
+        self, parsed: ParsedModule, loader: Loader | None = None, method_anchor: re.Pattern[str] | None = None
+    ) -> None:
         self.module = parsed.module
         self.loader = loader
+        self.method_anchor = method_anchor  # project modules are pruned as the checked file is
         self.refs: list[tuple[int, cst.CSTNode | None, cst.CSTNode]] = []
         self.ref_origins: list[int] = []  # per ref: the module its node belongs to
         self.statement: cst.CSTNode | None = None  # the statement being executed
@@ -258,13 +263,13 @@ class Evaluator:
             for alias in small.names:
                 dotted = dotted_name(alias.name)
                 top = dotted.split(".")[0]
-                namespace = self.load(dotted, 0) if alias.asname is not None or dotted == top else None
+                found = self.locate(dotted, 0) if alias.asname is not None or dotted == top else None
+                fallback = ApiRef(dotted) if alias.asname is not None else ApiRef(top)
+                value = self.lazy_module(found, dotted, fallback) if found is not None else fallback
                 if alias.asname is not None:
-                    self.bind(
-                        alias.asname.name, ModuleVal(namespace) if namespace is not None else ApiRef(dotted)
-                    )
+                    self.bind(alias.asname.name, value)
                 else:
-                    self.frame.env[top] = ModuleVal(namespace) if namespace is not None else ApiRef(top)
+                    self.frame.env[top] = value
         elif isinstance(small, cst.ImportFrom):
             self.exec_import_from(small)
         elif isinstance(small, cst.Del):
@@ -273,40 +278,74 @@ class Evaluator:
     def exec_import_from(self, small: cst.ImportFrom) -> None:
         level = len(small.relative)
         module = dotted_name(small.module) if small.module is not None else ""
-        namespace = self.load(module, level) if module or level else None
         if isinstance(small.names, cst.ImportStar):
+            found = self.locate(module, level) if module or level else None
+            namespace = self.load(found, module) if found is not None else None
             if namespace is not None:
                 self.frame.env.update({k: v for k, v in namespace.items() if not k.startswith("_")})
             elif module and not level:
                 self.star_modules.append(module)
             return
+        found = self.locate(module, level) if module or level else None
         for alias in small.names:
             name = dotted_name(alias.name)
             target = alias.asname.name if alias.asname is not None else None
             value: Value = ApiRef(f"{module}.{name}") if module and not level else UNKNOWN
-            if namespace is not None:
-                value = namespace.get(name, UNKNOWN)
-            if value is UNKNOWN and (module or level):  # `from pkg import model`: a submodule
-                submodule = self.load(f"{module}.{name}" if module else name, level)
-                value = ModuleVal(submodule) if submodule is not None else value
+            submodule = (
+                self.locate(f"{module}.{name}" if module else name, level) if module or level else None
+            )
+            if found is not None or submodule is not None:
+                value = self.lazy_name(found, module, name, submodule, value)
             if target is not None:
                 self.bind(target, value)
             else:
                 self.frame.env[name.split(".")[0]] = value
 
-    def load(self, module: str, level: int) -> dict[str, Value] | None:
-        """The globals of a project module, run once (None: not a project file, a cycle, or
-        deeper than ``MAX_IMPORT_DEPTH``)."""
-        if self.loader is None or len(self.loading) >= MAX_IMPORT_DEPTH:
+    def locate(self, module: str, level: int) -> tuple[str, str] | None:
+        """The project file an import names, seen from the module now running (cheap: no parse)."""
+        if self.loader is None:
             return None
-        found = self.loader(self.origins[self.frame.origin].path, module, level)
-        if found is None:
+        return self.loader(self.origins[self.frame.origin].path, module, level)
+
+    def lazy_module(self, found: tuple[str, str], module: str, fallback: Value) -> Value:
+        def resolve() -> Value:
+            namespace = self.load(found, module)
+            return ModuleVal(namespace) if namespace is not None else fallback
+
+        return LazyImport(resolve)
+
+    def lazy_name(
+        self,
+        found: tuple[str, str] | None,
+        module: str,
+        name: str,
+        submodule: tuple[str, str] | None,
+        fallback: Value,
+    ) -> Value:
+        """``from module import name``: the name in the module's globals, or the submodule."""
+
+        def resolve() -> Value:
+            namespace = self.load(found, module) if found is not None else None
+            value = namespace.get(name, UNKNOWN) if namespace is not None else UNKNOWN
+            if value is UNKNOWN and submodule is not None:
+                loaded = self.load(submodule, f"{module}.{name}")
+                value = ModuleVal(loaded) if loaded is not None else UNKNOWN
+            if isinstance(value, LazyImport):
+                value = value.resolve()
+            return value if value is not UNKNOWN or namespace is not None else fallback
+
+        return LazyImport(resolve)
+
+    def load(self, found: tuple[str, str], module: str) -> dict[str, Value] | None:
+        """The globals of a project module, run once (None: a cycle, deeper than
+        ``MAX_IMPORT_DEPTH``, or not parsable)."""
+        if len(self.loading) >= MAX_IMPORT_DEPTH:
             return None
         path, text = found
         if path in self.loaded:
             return self.loaded[path]  # None while it is still running: an import cycle
         self.loaded[path] = None
-        parsed = parse_dependency(path, text)
+        parsed = parse_dependency(path, text, self.method_anchor)
         if parsed is None:
             return None
         namespace: dict[str, Value] = {"__name__": Const(module or path)}
@@ -379,11 +418,11 @@ class Evaluator:
             self.frame.env[name] = store(self, self.lookup(name), value, target)
 
     def lookup(self, name: str) -> Value:
-        if name in self.frame.env:
-            return self.frame.env[name]
         scope = self.globals if self.frame.origin == 0 else self.origins[self.frame.origin].globals
-        if name in scope:
-            return scope[name]
+        for names in (self.frame.env, scope):
+            if name in names:
+                value = names[name]
+                return value.resolve() if isinstance(value, LazyImport) else value
         if name in ("True", "False", "None"):
             return Const({"True": True, "False": False, "None": None}[name])
         if self.star_modules:

@@ -20,6 +20,7 @@ from lossguard.static.values import (
     DictVal,
     InstanceVal,
     LambdaVal,
+    LazyImport,
     ModuleVal,
     QuotientVal,
     SeqVal,
@@ -219,7 +220,8 @@ def _attribute(ev: Evaluator, node: cst.Attribute) -> Value:
     if isinstance(base, InstanceVal) and attr in base.attrs:
         return base.attrs[attr]
     if isinstance(base, ModuleVal):
-        return base.namespace.get(attr, UNKNOWN)
+        found = base.namespace.get(attr, UNKNOWN)
+        return found.resolve() if isinstance(found, LazyImport) else found
     attribute = handlers.attribute_for(base)
     return attribute(ev, base, attr) if attribute is not None else UNKNOWN
 

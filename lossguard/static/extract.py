@@ -76,7 +76,7 @@ def extract(
     loader: Loader | None = None,
 ) -> Extraction:
     """``loader`` finds the project modules the file imports (none when not given)."""
-    evaluator = Evaluator(parse_file(path, text, method_anchor), loader)
+    evaluator = Evaluator(parse_file(path, text, method_anchor), loader, method_anchor)
     evaluator.free_names = free_keras_names(text)
     evaluator.run()
     script_target = for_snippet(target) if evaluator.free_names else for_script(target, text)

@@ -31,16 +31,20 @@ def parse_file(path: str, text: str, method_anchor: re.Pattern[str] | None = Non
     return ParsedModule(path, parse(reduced), reduced, spans, generators)
 
 
-_dependencies: dict[tuple[str, str], ParsedModule | None] = {}
+_dependencies: dict[tuple[str, str, str], ParsedModule | None] = {}
 
 
-def parse_dependency(path: str, text: str) -> ParsedModule | None:
-    """A module the checked file imports, parsed once per process for the same content;
-    None when it cannot be parsed (its facts are then unknown, never an error of the importer)."""
-    key = (path, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+def parse_dependency(
+    path: str, text: str, method_anchor: re.Pattern[str] | None = None
+) -> ParsedModule | None:
+    """A module the checked file imports, parsed once per process for the same content, its
+    fact-less methods pruned as the checked file's are; None when it cannot be parsed (its
+    facts are then unknown, never an error of the importer)."""
+    anchor = method_anchor.pattern if method_anchor is not None else ""
+    key = (path, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), anchor)
     if key not in _dependencies:
         try:
-            parsed: ParsedModule | None = parse_file(path, text)
+            parsed: ParsedModule | None = parse_file(path, text, method_anchor)
         except (ParseFailure, NotAnalysable):
             parsed = None
         if len(_dependencies) >= _DEPENDENCY_MEMO_SIZE:

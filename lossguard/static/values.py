@@ -228,6 +228,21 @@ class ParserVal:
 
 
 @dataclass(eq=False)
+class LazyImport:
+    """A name imported from a project module, run only when the script first uses the name
+    (most imported helpers — plotting, data loading — never matter to a model's facts)."""
+
+    load: Any  # () -> Value
+    _value: Any = None
+
+    def resolve(self) -> Any:
+        """The value, loaded once: every branch of the script sees the same one."""
+        if self._value is None:
+            self._value = self.load()
+        return self._value
+
+
+@dataclass(eq=False)
 class ModuleVal:
     """A module of the project (``import model``): the globals it defined."""
 
@@ -273,6 +288,7 @@ Value = Union[  # noqa: UP007
     EncoderVal,
     ParserVal,
     ModuleVal,
+    LazyImport,
 ]
 
 
