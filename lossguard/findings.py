@@ -101,6 +101,13 @@ class Finding:
     def fixable(self) -> bool:
         return self.autofix is not None and self.autofix.applicability is not Applicability.DISPLAY_ONLY
 
+    def fix_applies(self, unsafe: bool) -> bool:
+        """--fix applies this finding's fix: a safe one, or an unsafe one with --unsafe-fixes."""
+        if self.autofix is None:
+            return False
+        wanted = (Applicability.SAFE, Applicability.UNSAFE) if unsafe else (Applicability.SAFE,)
+        return self.autofix.applicability in wanted
+
     @property
     def message(self) -> str:
         return render(self.parts, self.location.path)
@@ -162,10 +169,7 @@ class Report:
 
     def applicable(self, finding: Finding) -> bool:
         """A fix --fix would apply with this run's options."""
-        return finding.autofix is not None and (
-            finding.autofix.applicability is Applicability.SAFE
-            or (self.unsafe_fixes and finding.autofix.applicability is Applicability.UNSAFE)
-        )
+        return finding.fix_applies(self.unsafe_fixes)
 
     @property
     def findings(self) -> list[Finding]:

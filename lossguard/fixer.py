@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from lossguard.engine import CheckOptions, check_source
-from lossguard.findings import Applicability, FileResult, Finding
+from lossguard.findings import FileResult, Finding
 from lossguard.fix.edits import apply as apply_fixes
 from lossguard.fix.notebook import apply_to_notebook
 from lossguard.sources import SourceError, parse_python, read_source
@@ -39,11 +39,7 @@ class FixOutcome:
 
 def fixable_now(found: Finding, options: CheckOptions, unsafe: bool) -> bool:
     """A fix --fix applies: safe (or unsafe with --unsafe-fixes) and not excluded by config."""
-    if found.autofix is None or not found.fixable:
-        return False
-    if found.autofix.applicability is Applicability.UNSAFE and not unsafe:
-        return False
-    return options.settings.fix_enabled(found.code, found.path)
+    return found.fix_applies(unsafe) and options.settings.fix_enabled(found.code)
 
 
 def fix_source(path: str, data: bytes, options: CheckOptions, unsafe: bool = False) -> FixOutcome:

@@ -44,7 +44,7 @@ class Settings:
                     return False
         return True
 
-    def fix_enabled(self, code: str, path: str | None = None) -> bool:
+    def fix_enabled(self, code: str) -> bool:
         return _matches(code, self.fixable) and not _matches(code, self.unfixable)
 
     def relative(self, path: str) -> str:

@@ -238,9 +238,8 @@ def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
 
 
 def _bare(metric: MetricSpec, name: str) -> Autofix | None:
-    """A metric written as a string becomes another string (a modelling choice: unsafe)."""
-    if not _is_string(metric):
-        return None
+    """A metric written as a string becomes another string (a modelling choice: unsafe); the
+    engine drops the fix where the metric is not written as a literal."""
     return unsafe_fix(f"use metrics=['{name}']", fixes.string(metric.location, name))
 
 

@@ -89,6 +89,7 @@ class _SetupBuilder:
         self.it = evaluator
         self.path = path
         self.target = target
+        self.keras_alias = evaluator.keras_alias()  # once per file, not per setup
 
     def loc(self, ref: int | None) -> Location:
         """The place of a node: in the checked file, or in a project module it imports."""
@@ -154,7 +155,7 @@ class _SetupBuilder:
                     path=self.path,
                     model_name=model.var_name,
                     keras=self.target,
-                    keras_alias=self.it.keras_alias(),
+                    keras_alias=self.keras_alias,
                     head=head,
                     loss=losses[index] if index < len(losses) else None,
                     metrics=metrics,
