@@ -96,7 +96,7 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
         data = source.text.encode("utf-8")
     static = gate.static_candidate(data)
     project = None
-    if options.settings.follow_imports and makes_setups(data):
+    if may_follow(data, options):
         code = source.text.encode("utf-8", "surrogatepass") if source.cells is not None else data
         project = Project.around(path, code)  # a notebook's imports are in its cells' text
     if project is not None and project.files:
@@ -331,7 +331,7 @@ def _run(pending: list[str], options: CheckOptions) -> list[FileResult]:
         except SourceError as exc:
             out.append(not_checked(FileResult(path), options, str(exc)))
             continue
-        if options.gate(path).static_candidate(data):
+        if options.gate(path).static_candidate(data) or may_follow(data, options):
             candidates.append(path)
         else:
             out.append(check_source(path, data, options))  # cheap: never parsed
@@ -369,6 +369,12 @@ def _pooled(paths: list[str], options: CheckOptions, workers: int) -> list[FileR
                     failed, options, "lossguard's worker process crashed on this file"
                 )
     return [results[path] for path in paths]
+
+
+def may_follow(data: bytes, options: CheckOptions) -> bool:
+    """A file whose model may come from another module of the project: only a worker can tell
+    (it reads those modules), so it is not checked here, ahead of the pool."""
+    return options.settings.follow_imports and makes_setups(data)
 
 
 def _size(path: str) -> int:

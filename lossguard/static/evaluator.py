@@ -20,6 +20,7 @@ from lossguard.static.calls import NO_ARGS, Args, Call
 from lossguard.static.expressions import evaluate
 from lossguard.static.modules import MAX_IMPORT_DEPTH, Loader, Origin
 from lossguard.static.parsing import ParsedModule, parse_dependency
+from lossguard.static.prune import attributes_taken
 from lossguard.static.recorder import Recorder
 from lossguard.static.state import fork, same_value
 from lossguard.static.subclass import subclass_layers
@@ -69,7 +70,9 @@ class Evaluator:
         self.statement: cst.CSTNode | None = None  # the statement being executed
         self.globals: dict[str, Value] = {"__name__": Const("__main__")}
         self.origins = [Origin(parsed, self.globals)]
-        self.loaded: dict[str, dict[str, Value] | None] = {}  # project module path → its globals
+        # project module path → its globals (None: not parsable) and the names it was run for
+        # (None: all of them)
+        self.loaded: dict[str, tuple[dict[str, Value] | None, frozenset[str] | None]] = {}
         self.star_modules: list[str] = []
         self.loading: list[str] = []  # project modules being run (import depth, cycles)
         self.free_names: dict[str, str] = {}  # a snippet's unbound Keras names → their paths
@@ -265,7 +268,13 @@ class Evaluator:
                 top = dotted.split(".")[0]
                 found = self.locate(dotted, 0) if alias.asname is not None or dotted == top else None
                 fallback = ApiRef(dotted) if alias.asname is not None else ApiRef(top)
-                value = self.lazy_module(found, dotted, fallback) if found is not None else fallback
+                if found is not None:
+                    bound = alias.asname.name if alias.asname is not None else cst.Name(top)
+                    text = self.origins[self.frame.origin].parsed.text
+                    taken = attributes_taken(text, bound.value) if isinstance(bound, cst.Name) else None
+                    value = self.lazy_module(found, dotted, fallback, taken)
+                else:
+                    value = fallback
                 if alias.asname is not None:
                     self.bind(alias.asname.name, value)
                 else:
@@ -287,6 +296,7 @@ class Evaluator:
                 self.star_modules.append(module)
             return
         found = self.locate(module, level) if module or level else None
+        wanted = frozenset(dotted_name(alias.name) for alias in small.names)
         for alias in small.names:
             name = dotted_name(alias.name)
             target = alias.asname.name if alias.asname is not None else None
@@ -295,7 +305,7 @@ class Evaluator:
                 self.locate(f"{module}.{name}" if module else name, level) if module or level else None
             )
             if found is not None or submodule is not None:
-                value = self.lazy_name(found, module, name, submodule, value)
+                value = self.lazy_name(found, module, name, submodule, value, wanted)
             if target is not None:
                 self.bind(target, value)
             else:
@@ -307,9 +317,13 @@ class Evaluator:
             return None
         return self.loader(self.origins[self.frame.origin].path, module, level)
 
-    def lazy_module(self, found: tuple[str, str], module: str, fallback: Value) -> Value:
+    def lazy_module(
+        self, found: tuple[str, str], module: str, fallback: Value, wanted: frozenset[str] | None
+    ) -> Value:
+        """``import module``: its globals, run for the attributes the importer takes (``wanted``)."""
+
         def resolve() -> Value:
-            namespace = self.load(found, module)
+            namespace = self.load(found, module, wanted)
             return ModuleVal(namespace) if namespace is not None else fallback
 
         return LazyImport(resolve)
@@ -321,11 +335,13 @@ class Evaluator:
         name: str,
         submodule: tuple[str, str] | None,
         fallback: Value,
+        wanted: frozenset[str],
     ) -> Value:
-        """``from module import name``: the name in the module's globals, or the submodule."""
+        """``from module import name``: the name in the module's globals, or the submodule.
+        ``wanted``: every name the import statement takes from the module."""
 
         def resolve() -> Value:
-            namespace = self.load(found, module) if found is not None else None
+            namespace = self.load(found, module, wanted) if found is not None else None
             value = namespace.get(name, UNKNOWN) if namespace is not None else UNKNOWN
             if value is UNKNOWN and submodule is not None:
                 loaded = self.load(submodule, f"{module}.{name}")
@@ -336,16 +352,22 @@ class Evaluator:
 
         return LazyImport(resolve)
 
-    def load(self, found: tuple[str, str], module: str) -> dict[str, Value] | None:
-        """The globals of a project module, run once (None: a cycle, deeper than
-        ``MAX_IMPORT_DEPTH``, or not parsable)."""
-        if len(self.loading) >= MAX_IMPORT_DEPTH:
-            return None
+    def load(
+        self, found: tuple[str, str], module: str, wanted: frozenset[str] | None = None
+    ) -> dict[str, Value] | None:
+        """The globals of a project module (None: a cycle, deeper than ``MAX_IMPORT_DEPTH``, or
+        not parsable). Imported for ``wanted`` names only, it runs with the definitions those
+        cannot reach left out; it runs again only for a name its first run left out."""
         path, text = found
+        if len(self.loading) >= MAX_IMPORT_DEPTH or path in self.loading:
+            return None  # too deep, or an import cycle
         if path in self.loaded:
-            return self.loaded[path]  # None while it is still running: an import cycle
-        self.loaded[path] = None
-        parsed = parse_dependency(path, text, self.method_anchor)
+            ran, covered = self.loaded[path]
+            if ran is None or covered is None or (wanted is not None and wanted <= covered):
+                return ran
+            wanted = wanted | covered if wanted is not None else None
+        self.loaded[path] = (None, None)
+        parsed = parse_dependency(path, text, self.method_anchor, wanted)
         if parsed is None:
             return None
         namespace: dict[str, Value] = {"__name__": Const(module or path)}
@@ -361,7 +383,7 @@ class Evaluator:
         finally:
             self.loading.pop()
             self.frame, self.statement = saved, saved_statement
-        self.loaded[path] = namespace
+        self.loaded[path] = (namespace, wanted)
         return namespace
 
     def keras_alias(self) -> str | None:

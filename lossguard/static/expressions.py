@@ -6,6 +6,8 @@ registered for their value type; everything else here is plain Python semantics.
 
 from __future__ import annotations
 
+import ast
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -31,17 +33,25 @@ if TYPE_CHECKING:
     from lossguard.static.evaluator import Evaluator
 
 
+@lru_cache(maxsize=4096)
+def _literal(code: str) -> Value:
+    """A number or string literal's value, from its code (libcst's ``evaluated_value`` runs
+    ``ast.literal_eval`` at every call; the same literals recur across a run)."""
+    try:
+        value = ast.literal_eval(code)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return UNKNOWN
+    return Const(value) if isinstance(value, int | float | complex | str) else UNKNOWN
+
+
 def evaluate(ev: Evaluator, node: cst.BaseExpression | None) -> Value:
     if node is None:
         return UNKNOWN
     if isinstance(node, cst.Name):
         return ev.lookup(node.value)
-    if isinstance(node, cst.Integer | cst.Float):
-        try:
-            return Const(node.evaluated_value)
-        except ValueError:
-            return UNKNOWN
-    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+    if isinstance(node, cst.Integer | cst.Float | cst.SimpleString):
+        return _literal(node.value)
+    if isinstance(node, cst.ConcatenatedString):
         try:
             literal = node.evaluated_value
         except Exception:

@@ -25,26 +25,35 @@ class ParsedModule:
     generators: dict[str, bool | None] | None  # function name → yields? (None: names disagree)
 
 
-def parse_file(path: str, text: str, method_anchor: re.Pattern[str] | None = None) -> ParsedModule:
+def parse_file(
+    path: str,
+    text: str,
+    method_anchor: re.Pattern[str] | None = None,
+    wanted: frozenset[str] | None = None,
+) -> ParsedModule:
     """Raises ``ParseFailure`` (not Python) or ``NotAnalysable`` (Python libcst cannot take)."""
-    reduced, spans, generators = prune_methods(text, method_anchor)
+    reduced, spans, generators = prune_methods(text, method_anchor, wanted)
     return ParsedModule(path, parse(reduced), reduced, spans, generators)
 
 
-_dependencies: dict[tuple[str, str, str], ParsedModule | None] = {}
+_dependencies: dict[tuple[str, str, str, frozenset[str] | None], ParsedModule | None] = {}
 
 
 def parse_dependency(
-    path: str, text: str, method_anchor: re.Pattern[str] | None = None
+    path: str,
+    text: str,
+    method_anchor: re.Pattern[str] | None = None,
+    wanted: frozenset[str] | None = None,
 ) -> ParsedModule | None:
     """A module the checked file imports, parsed once per process for the same content, its
-    fact-less methods pruned as the checked file's are; None when it cannot be parsed (its
-    facts are then unknown, never an error of the importer)."""
+    fact-less methods pruned as the checked file's are and, when it is imported for ``wanted``
+    names only, the definitions those cannot reach; None when it cannot be parsed (its facts
+    are then unknown, never an error of the importer)."""
     anchor = method_anchor.pattern if method_anchor is not None else ""
-    key = (path, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), anchor)
+    key = (path, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), anchor, wanted)
     if key not in _dependencies:
         try:
-            parsed: ParsedModule | None = parse_file(path, text, method_anchor)
+            parsed: ParsedModule | None = parse_file(path, text, method_anchor, wanted)
         except (ParseFailure, NotAnalysable):
             parsed = None
         if len(_dependencies) >= _DEPENDENCY_MEMO_SIZE:

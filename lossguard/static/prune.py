@@ -100,11 +100,84 @@ def _names_model(base: ast.expr) -> bool:
     return name in ("Model", "Sequential")
 
 
+def _names(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _main_block(node: ast.stmt) -> bool:
+    """``if __name__ == "__main__":`` — never run when the file is imported."""
+    if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare):
+        return False
+    sides = [node.test.left, *node.test.comparators]
+    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
+        isinstance(s, ast.Constant) and s.value == "__main__" for s in sides
+    )
+
+
+def reached_definitions(tree: ast.Module, wanted: frozenset[str]) -> set[str]:
+    """The top-level functions and classes an importer of ``wanted`` can reach: those names,
+    every name the module's own top-level code uses (it runs on import), and, transitively,
+    the names a reached definition uses. An over-approximation: every name counts, local or not."""
+    definitions: dict[str, list[ast.stmt]] = {}
+    pending = set(wanted)
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            definitions.setdefault(node.name, []).append(node)
+        elif not _main_block(node):
+            pending |= _names(node)
+    reached: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        for node in definitions.get(name, ()):
+            pending |= _names(node) - reached
+    return reached
+
+
+def attributes_taken(text: str, name: str) -> frozenset[str] | None:
+    """``import nets as n``: the attributes the file takes from ``n`` (``n.build``), or None
+    when ``n`` is used otherwise too (passed on, compared: then the module is needed whole).
+    Read from the text, so a word in a comment or string only makes this None."""
+    taken: set[str] = set()
+    for match in re.finditer(rf"(?<![\w.]){re.escape(name)}\b(?:\s*\.\s*(\w+))?", text):
+        if match.group(1) is not None:
+            taken.add(match.group(1))
+            continue
+        line = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
+        if not re.search(r"\bimport\b", line):
+            return None
+    return frozenset(taken)
+
+
+def _blank_unreached(tree: ast.Module, lines: list[str], wanted: frozenset[str]) -> bool:
+    """A project module imported for a few names: the definitions no importer can reach become
+    ``pass`` (the statement count and every line stay in place), so libcst parses only the rest."""
+    reached = reached_definitions(tree, wanted)
+    changed = False
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        if node.name in reached:
+            continue
+        first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        last = node.end_lineno or node.lineno
+        if node.col_offset != 0 or not lines[first - 1].startswith(("def ", "async ", "class ", "@")):
+            continue
+        lines[first - 1] = "pass"
+        for index in range(first, last):
+            lines[index] = ""
+        changed = True
+    return changed
+
+
 def prune_methods(
-    text: str, anchor: re.Pattern[str] | None
+    text: str, anchor: re.Pattern[str] | None, wanted: frozenset[str] | None = None
 ) -> tuple[str, Spans | None, dict[str, bool | None] | None]:
     """The text with fact-less methods blanked, the line span of every top-level statement, and
-    which functions are generators.
+    which functions are generators. ``wanted``: the file is a project module imported for these
+    names only; the definitions they cannot reach are blanked too.
 
     CPython's ``ast.parse`` runs first: a syntax error is reported at CPython's own position,
     and a file it cannot take never reaches libcst (whose native parser would crash on it).
@@ -123,7 +196,7 @@ def prune_methods(
         for s in tree.body
     ]
     lines = text.split("\n")
-    changed = False
+    changed = _blank_unreached(tree, lines, wanted) if wanted is not None else False
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue

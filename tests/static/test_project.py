@@ -242,3 +242,103 @@ def test_following_is_switched_by_flag_and_config(tmp_path) -> None:
     (tmp_path / "lossguard.toml").write_text("follow-imports = 'no'\n")
     result = run_cli("check", "train.py", cwd=tmp_path)
     assert result.returncode == 2 and "'follow-imports' must be true or false" in result.stderr
+
+
+# A model module with more in it than the script needs: helpers the builder uses, a constant,
+# and definitions nothing imported reaches (these are left out of the parse, not of the facts).
+LARGER_MODULE = """
+from tensorflow import keras
+
+HEAD = "sigmoid"
+
+def block(x, width):
+    return keras.layers.Dense(width, activation="relu")(x)
+
+def build_model(num_classes):
+    inputs = keras.Input((8,))
+    return keras.Model(inputs, keras.layers.Dense(num_classes, activation=HEAD)(block(inputs, 16)))
+
+def build_softmax(num_classes):
+    inputs = keras.Input((8,))
+    return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(inputs))
+
+class Unused:
+    def method(self):
+        return build_softmax(3)
+
+def evaluate_only():
+    return Unused()
+
+if __name__ == "__main__":
+    evaluate_only()
+"""
+
+
+def test_a_module_imported_for_some_names_keeps_what_they_reach() -> None:
+    import ast
+
+    from lossguard.static.prune import reached_definitions
+
+    tree = ast.parse(textwrap.dedent(LARGER_MODULE))
+    reached = reached_definitions(tree, frozenset({"build_model"}))
+    assert {"build_model", "block", "HEAD", "keras"} <= reached
+    assert not {"build_softmax", "Unused", "evaluate_only"} & reached  # the __main__ block never runs
+    assert "build_softmax" in reached_definitions(tree, frozenset({"evaluate_only"}))
+
+
+def test_unreached_definitions_are_not_parsed() -> None:
+    from lossguard.static.parsing import parse_dependency
+
+    text = textwrap.dedent(LARGER_MODULE)
+    parsed = parse_dependency("model.py", text, None, frozenset({"build_model"}))
+    assert parsed is not None
+    assert "def block" in parsed.text and "def build_model" in parsed.text
+    assert "build_softmax" not in parsed.text and "class Unused" not in parsed.text
+    assert parsed.text.count("\n") == text.count("\n")  # every line stays where it was
+    assert len(parsed.module.body) == len(ast_body(text))  # and every top-level statement
+    whole = parse_dependency("model.py", text, None, None)
+    assert whole is not None and "build_softmax" in whole.text
+
+
+def ast_body(text: str) -> list:
+    import ast
+
+    return ast.parse(text).body
+
+
+@pytest.mark.parametrize(
+    "import_line, call, expected",
+    [
+        ("from model import build_model", "build_model(3)", ["LG002"]),
+        ("import model", "model.build_model(3)", ["LG002"]),
+        ("import model as m", "m.build_model(3)", ["LG002"]),
+        # Two imports from the same module: the second name is run too (the module runs again).
+        ("from model import build_model\nfrom model import build_softmax", "build_softmax(3)", []),
+        ("from model import build_model\nfrom model import build_softmax", "build_model(3)", ["LG002"]),
+        # The module object is passed on: attributes cannot be listed, the whole module runs.
+        (
+            "import model as m\ndef make(module, n):\n    return module.build_model(n)",
+            "make(m, 3)",
+            ["LG002"],
+        ),
+    ],
+    ids=["from", "import", "import-as", "second-import", "first-of-two", "module-passed-on"],
+)
+def test_facts_are_the_same_with_unreached_definitions_left_out(
+    tmp_path, import_line, call, expected
+) -> None:
+    write(tmp_path, {"model.py": LARGER_MODULE, "train.py": TRAIN.format(import_line=import_line, call=call)})
+    found = findings(tmp_path / "train.py")
+    assert [f.code for f in found] == expected
+    if expected:
+        assert "Dense(3, sigmoid)" in found[0].message  # HEAD and block() came from model.py
+
+
+def test_attributes_taken_from_an_imported_module() -> None:
+    from lossguard.static.prune import attributes_taken
+
+    text = "import nets as n\nmodel = n.build(3)\nx = n . layer\nfrom nets import n2\n"
+    assert attributes_taken(text, "n") == frozenset({"build", "layer"})
+    assert attributes_taken(text + "run(n)\n", "n") is None  # passed on: the whole module
+    assert attributes_taken("import nets\n# nets is ours\n", "nets") is None  # a comment: whole too
+    assert attributes_taken("import nets\nnets2 = 1\nx.nets\n", "nets") == frozenset()
