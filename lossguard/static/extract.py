@@ -35,7 +35,7 @@ from lossguard.keras.semantics import for_script, for_snippet, history_key
 from lossguard.static.evaluator import Evaluator
 from lossguard.static.modules import Loader
 from lossguard.static.outputs import output_chains
-from lossguard.static.parsing import parse_file
+from lossguard.static.parsing import parse_checked
 from lossguard.static.positions import ProjectPositions
 from lossguard.static.prune import NotAnalysable, ParseFailure
 from lossguard.static.recorder import FitEvent
@@ -76,7 +76,7 @@ def extract(
     loader: Loader | None = None,
 ) -> Extraction:
     """``loader`` finds the project modules the file imports (none when not given)."""
-    evaluator = Evaluator(parse_file(path, text, method_anchor), loader, method_anchor)
+    evaluator = Evaluator(parse_checked(path, text, method_anchor), loader, method_anchor)
     evaluator.free_names = free_keras_names(text)
     evaluator.run()
     script_target = for_snippet(target) if evaluator.free_names else for_script(target, text)

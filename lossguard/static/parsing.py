@@ -36,7 +36,28 @@ def parse_file(
     return ParsedModule(path, parse(reduced), reduced, spans, generators)
 
 
-_dependencies: dict[tuple[str, str, str, frozenset[str] | None], ParsedModule | None] = {}
+_Key = tuple[str, str, str, frozenset[str] | None]
+_dependencies: dict[_Key, ParsedModule | None] = {}
+
+
+def _key(path: str, text: str, method_anchor: re.Pattern[str] | None, wanted: frozenset[str] | None) -> _Key:
+    anchor = method_anchor.pattern if method_anchor is not None else ""
+    return (path, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), anchor, wanted)
+
+
+def _remember(key: _Key, parsed: ParsedModule | None) -> None:
+    if len(_dependencies) >= _DEPENDENCY_MEMO_SIZE:
+        _dependencies.pop(next(iter(_dependencies)))
+    _dependencies[key] = parsed
+
+
+def parse_checked(path: str, text: str, method_anchor: re.Pattern[str] | None = None) -> ParsedModule:
+    """The checked file's tree; a Python file's is kept, as a later file of the run may import it
+    (a model module is usually larger than its training scripts, so it is checked first)."""
+    parsed = parse_file(path, text, method_anchor)
+    if path.endswith(".py"):
+        _remember(_key(path, text, method_anchor, None), parsed)
+    return parsed
 
 
 def parse_dependency(
@@ -49,16 +70,16 @@ def parse_dependency(
     fact-less methods pruned as the checked file's are and, when it is imported for ``wanted``
     names only, the definitions those cannot reach; None when it cannot be parsed (its facts
     are then unknown, never an error of the importer)."""
-    anchor = method_anchor.pattern if method_anchor is not None else ""
-    key = (path, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), anchor, wanted)
+    whole = _key(path, text, method_anchor, None)
+    if whole in _dependencies:
+        return _dependencies[whole]  # parsed whole already: nothing to gain from parsing less
+    key: _Key = (whole[0], whole[1], whole[2], wanted)
     if key not in _dependencies:
         try:
             parsed: ParsedModule | None = parse_file(path, text, method_anchor, wanted)
         except (ParseFailure, NotAnalysable):
             parsed = None
-        if len(_dependencies) >= _DEPENDENCY_MEMO_SIZE:
-            _dependencies.pop(next(iter(_dependencies)))
-        _dependencies[key] = parsed
+        _remember(key, parsed)
     return _dependencies[key]
 
 

@@ -327,7 +327,11 @@ def ast_body(text: str) -> list:
 def test_facts_are_the_same_with_unreached_definitions_left_out(
     tmp_path, import_line, call, expected
 ) -> None:
-    write(tmp_path, {"model.py": LARGER_MODULE, "train.py": TRAIN.format(import_line=import_line, call=call)})
+    module = (
+        LARGER_MODULE
+        + "\ndef compiled():\n    m = build_softmax(3)\n    m.compile(loss='categorical_crossentropy')\n"
+    )
+    write(tmp_path, {"model.py": module, "train.py": TRAIN.format(import_line=import_line, call=call)})
     found = findings(tmp_path / "train.py")
     assert [f.code for f in found] == expected
     if expected:
@@ -342,3 +346,20 @@ def test_attributes_taken_from_an_imported_module() -> None:
     assert attributes_taken(text + "run(n)\n", "n") is None  # passed on: the whole module
     assert attributes_taken("import nets\n# nets is ours\n", "nets") is None  # a comment: whole too
     assert attributes_taken("import nets\nnets2 = 1\nx.nets\n", "nets") == frozenset()
+
+
+def test_a_module_checked_earlier_in_the_run_is_not_parsed_again(tmp_path) -> None:
+    from lossguard.static import parsing
+
+    compiled = "\ndef compiled():\n    m = build_softmax(3)\n    m.compile(loss='categorical_crossentropy')\n"
+    write(
+        tmp_path,
+        {
+            "model.py": LARGER_MODULE + compiled,
+            "train.py": TRAIN.format(import_line="from model import build_model", call="build_model(3)"),
+        },
+    )
+    assert findings(tmp_path / "model.py") == []  # checked first: it is the larger file
+    before = len(parsing._dependencies)
+    assert [f.code for f in findings(tmp_path / "train.py")] == ["LG002"]
+    assert len(parsing._dependencies) == before + 1  # only the training script's own tree was added
