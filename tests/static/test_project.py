@@ -348,9 +348,17 @@ def test_attributes_taken_from_an_imported_module() -> None:
     assert attributes_taken("import nets\nnets2 = 1\nx.nets\n", "nets") == frozenset()
 
 
-def test_a_module_checked_earlier_in_the_run_is_not_parsed_again(tmp_path) -> None:
+def test_a_module_checked_earlier_in_the_run_is_not_parsed_again(tmp_path, monkeypatch) -> None:
     from lossguard.static import parsing
 
+    parsed: list[str] = []
+    real = parsing.parse_file
+
+    def counting(path: str, *args, **kwargs):
+        parsed.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(parsing, "parse_file", counting)
     compiled = "\ndef compiled():\n    m = build_softmax(3)\n    m.compile(loss='categorical_crossentropy')\n"
     write(
         tmp_path,
@@ -360,6 +368,5 @@ def test_a_module_checked_earlier_in_the_run_is_not_parsed_again(tmp_path) -> No
         },
     )
     assert findings(tmp_path / "model.py") == []  # checked first: it is the larger file
-    before = len(parsing._dependencies)
     assert [f.code for f in findings(tmp_path / "train.py")] == ["LG002"]
-    assert len(parsing._dependencies) == before + 1  # only the training script's own tree was added
+    assert parsed == ["model.py", "train.py"]  # the model module was not parsed again as a dependency
