@@ -54,9 +54,12 @@ def _remember(key: _Key, parsed: ParsedModule | None) -> None:
 def parse_checked(path: str, text: str, method_anchor: re.Pattern[str] | None = None) -> ParsedModule:
     """The checked file's tree; a Python file's is kept, as a later file of the run may import it
     (a model module is usually larger than its training scripts, so it is checked first)."""
-    parsed = parse_file(path, text, method_anchor)
-    if path.endswith(".py"):
-        _remember(_key(path, text, method_anchor, None), parsed)
+    key = _key(path, text, method_anchor, None)
+    parsed = _dependencies.get(key)  # imported whole by a file checked before it
+    if parsed is None:
+        parsed = parse_file(path, text, method_anchor)  # raises what the file's report needs
+        if path.endswith(".py"):
+            _remember(key, parsed)
     return parsed
 
 
@@ -70,17 +73,18 @@ def parse_dependency(
     fact-less methods pruned as the checked file's are and, when it is imported for ``wanted``
     names only, the definitions those cannot reach; None when it cannot be parsed (its facts
     are then unknown, never an error of the importer)."""
-    whole = _key(path, text, method_anchor, None)
-    if whole in _dependencies:
-        return _dependencies[whole]  # parsed whole already: nothing to gain from parsing less
-    key: _Key = (whole[0], whole[1], whole[2], wanted)
-    if key not in _dependencies:
-        try:
-            parsed: ParsedModule | None = parse_file(path, text, method_anchor, wanted)
-        except (ParseFailure, NotAnalysable):
-            parsed = None
-        _remember(key, parsed)
-    return _dependencies[key]
+    key = _key(path, text, method_anchor, wanted)
+    if key in _dependencies:
+        return _dependencies[key]
+    for (*source, covered), before in _dependencies.items():
+        if tuple(source) == key[:3] and (covered is None or (wanted is not None and wanted <= covered)):
+            return before  # parsed already with these names and more: the extra is harmless
+    try:
+        parsed: ParsedModule | None = parse_file(path, text, method_anchor, wanted)
+    except (ParseFailure, NotAnalysable):
+        parsed = None
+    _remember(key, parsed)
+    return parsed
 
 
 def parse(text: str) -> cst.Module:

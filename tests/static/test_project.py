@@ -370,3 +370,23 @@ def test_a_module_checked_earlier_in_the_run_is_not_parsed_again(tmp_path, monke
     assert findings(tmp_path / "model.py") == []  # checked first: it is the larger file
     assert [f.code for f in findings(tmp_path / "train.py")] == ["LG002"]
     assert parsed == ["model.py", "train.py"]  # the model module was not parsed again as a dependency
+
+
+def test_a_module_parsed_for_more_names_serves_an_import_of_fewer(monkeypatch) -> None:
+    from lossguard.static import parsing
+
+    parsed: list[frozenset[str] | None] = []
+    real = parsing.parse_file
+
+    def counting(path: str, text: str, anchor=None, wanted=None):
+        parsed.append(wanted)
+        return real(path, text, anchor, wanted)
+
+    monkeypatch.setattr(parsing, "parse_file", counting)
+    text = textwrap.dedent(LARGER_MODULE) + "\n# a variant of the module no other test parses\n"
+    both = parsing.parse_dependency("variant.py", text, None, frozenset({"build_model", "build_softmax"}))
+    assert parsing.parse_dependency("variant.py", text, None, frozenset({"build_softmax"})) is both
+    assert parsing.parse_dependency("variant.py", text, None, frozenset({"evaluate_only"})) is not both
+    assert parsing.parse_dependency("variant.py", text, None, None) is not None
+    assert parsing.parse_dependency("variant.py", text, None, frozenset({"Unused"})) is not both
+    assert len(parsed) == 3  # the whole module serves every later import of it
