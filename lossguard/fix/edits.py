@@ -10,9 +10,7 @@ formatting around them stay as they were.
 from __future__ import annotations
 
 import ast
-import io
 import re
-import tokenize
 from dataclasses import replace
 
 from lossguard.facts import Location
@@ -93,22 +91,28 @@ def _content(edit: Edit, original: str) -> str | None:
 
 
 def _plain_string(code: str) -> bool:
-    """One ordinary string literal: not an f-string, bytes, or implicit concatenation."""
-    try:
-        tree = ast.parse(code.strip(), mode="eval")
-        tokens = [
-            t
-            for t in tokenize.generate_tokens(io.StringIO(code.strip()).readline)
-            if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)
-        ]
-    except (SyntaxError, tokenize.TokenError, ValueError):
+    """One ordinary string literal: not an f-string, bytes, or implicit concatenation (its
+    opening quote's match, escapes skipped, is its last character)."""
+    code = code.strip()
+    match = _STRING_START.match(code)
+    if match is None:
         return False
-    return (
-        isinstance(tree.body, ast.Constant)
-        and isinstance(tree.body.value, str)
-        and len(tokens) == 1
-        and tokens[0].type == tokenize.STRING
-    )
+    try:
+        tree = ast.parse(code, mode="eval")
+    except (SyntaxError, ValueError):
+        return False
+    if not isinstance(tree.body, ast.Constant) or not isinstance(tree.body.value, str):
+        return False
+    quote = match.group(2)
+    at = match.end()
+    while at < len(code):
+        if code[at] == "\\":
+            at += 2
+        elif code.startswith(quote, at):
+            return at + len(quote) == len(code)
+        else:
+            at += 1
+    return False
 
 
 def _with_keyword(call: str, keyword: str, name: str | None) -> str | None:

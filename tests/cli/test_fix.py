@@ -266,3 +266,26 @@ def test_notebook_edits_in_json_are_cell_rows(tmp_path) -> None:
         (edit,) = finding["fix"]["edits"]
         assert edit["location"] == {"row": 3, "column": 67, "cell": 2}
         assert edit["content"] == '"max"'
+
+
+@pytest.mark.parametrize(
+    "code, plain",
+    [
+        ("'adam'", True),
+        ('"categorical_crossentropy"', True),
+        ("r'a\\''", True),
+        ("'''a'b'''", True),
+        ("u'x'\n", True),
+        ("'a' 'b'", False),  # implicit concatenation: no single literal to rewrite
+        ('"""x""" "y"', False),
+        ("f'{loss}'", False),
+        ("b'mse'", False),
+        ("('mse')", False),
+        ("'a' + 'b'", False),
+        ("'mse'  # the loss", False),
+    ],
+)
+def test_only_a_single_plain_string_literal_is_rewritten(code: str, plain: bool) -> None:
+    from lossguard.fix.edits import _plain_string
+
+    assert _plain_string(code) is plain
