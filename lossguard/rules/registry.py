@@ -184,7 +184,7 @@ class Gate:
     static: tuple[tuple[int, tuple[int, ...]], ...]
     library: int
     runtime: int | None
-    method_anchor: re.Pattern[str] | None
+    method_anchor: str | None  # a regex, matched case-blind (compiled where a method is met)
     sufficient: tuple[tuple[bytes, ...], ...] = ()  # per pattern: any of these occurring is a match
 
     def static_candidate(self, data: bytes) -> bool:
@@ -252,9 +252,7 @@ def gate_for(enabled_codes: frozenset[str]) -> Gate:
         static.append((anchor, tuple(index(w) for w in needs.words)))
         anchors.extend(needs.anchors)
     training = index(TRAINING_CALL) if runtime else None
-    method = (
-        re.compile("|".join(f"(?:{a})" for a in dict.fromkeys(anchors)), re.IGNORECASE) if anchors else None
-    )
+    method = "|".join(f"(?:{a})" for a in dict.fromkeys(anchors)) if anchors else None
     sources = tuple(_lower(p) for p in patterns)
     sufficient = tuple(
         tuple(b.encode() for b in _branches(source) if b and not (set(b) & _META)) for source in sources

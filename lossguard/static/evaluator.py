@@ -9,7 +9,6 @@ what is called (as mypy plugins are); compiles and fits go to the ``Recorder``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 import libcst as cst
@@ -60,7 +59,7 @@ class Frame:
 
 class Evaluator:
     def __init__(
-        self, parsed: ParsedModule, loader: Loader | None = None, method_anchor: re.Pattern[str] | None = None
+        self, parsed: ParsedModule, loader: Loader | None = None, method_anchor: str | None = None
     ) -> None:
         self.module = parsed.module
         self.loader = loader

@@ -8,7 +8,6 @@ abstract values; this module turns the recorded models, compiles and fits into
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from lossguard.facts import (
@@ -72,7 +71,7 @@ def extract(
     text: str,
     path: str,
     target: KerasTarget,
-    method_anchor: re.Pattern[str] | None = None,
+    method_anchor: str | None = None,
     loader: Loader | None = None,
 ) -> Extraction:
     """``loader`` finds the project modules the file imports (none when not given)."""

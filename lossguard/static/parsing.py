@@ -4,7 +4,6 @@ method pruning, generator functions), then libcst on the pruned text."""
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 
 import libcst as cst
@@ -28,7 +27,7 @@ class ParsedModule:
 def parse_file(
     path: str,
     text: str,
-    method_anchor: re.Pattern[str] | None = None,
+    method_anchor: str | None = None,
     wanted: frozenset[str] | None = None,
 ) -> ParsedModule:
     """Raises ``ParseFailure`` (not Python) or ``NotAnalysable`` (Python libcst cannot take)."""
@@ -40,9 +39,9 @@ _Key = tuple[str, str, str, frozenset[str] | None]
 _dependencies: dict[_Key, ParsedModule | None] = {}
 
 
-def _key(path: str, text: str, method_anchor: re.Pattern[str] | None, wanted: frozenset[str] | None) -> _Key:
-    anchor = method_anchor.pattern if method_anchor is not None else ""
-    return (path, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), anchor, wanted)
+def _key(path: str, text: str, method_anchor: str | None, wanted: frozenset[str] | None) -> _Key:
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return (path, digest, method_anchor or "", wanted)
 
 
 def _remember(key: _Key, parsed: ParsedModule | None) -> None:
@@ -51,7 +50,7 @@ def _remember(key: _Key, parsed: ParsedModule | None) -> None:
     _dependencies[key] = parsed
 
 
-def parse_checked(path: str, text: str, method_anchor: re.Pattern[str] | None = None) -> ParsedModule:
+def parse_checked(path: str, text: str, method_anchor: str | None = None) -> ParsedModule:
     """The checked file's tree; a Python file's is kept, as a later file of the run may import it
     (a model module is usually larger than its training scripts, so it is checked first)."""
     key = _key(path, text, method_anchor, None)
@@ -66,7 +65,7 @@ def parse_checked(path: str, text: str, method_anchor: re.Pattern[str] | None = 
 def parse_dependency(
     path: str,
     text: str,
-    method_anchor: re.Pattern[str] | None = None,
+    method_anchor: str | None = None,
     wanted: frozenset[str] | None = None,
 ) -> ParsedModule | None:
     """A module the checked file imports, parsed once per process for the same content, its
