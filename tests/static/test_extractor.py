@@ -260,6 +260,41 @@ model.fit_generator(data, steps_per_epoch=10)
     assert setup.labels.encoding is encoding and setup.labels.num_classes == classes
 
 
+@pytest.mark.parametrize(
+    "reader, labels, encoding, width",
+    [
+        ("input_data.read_data_sets('d')", "mnist.train.labels", LabelEncoding.INTEGER, None),
+        ("input_data.read_data_sets('d', one_hot=True)", "mnist.train.labels", LabelEncoding.ONE_HOT, 10),
+        ("input_data.read_data_sets('d', False, True)", "mnist.validation.labels", LabelEncoding.ONE_HOT, 10),
+        ("input_data.read_data_sets('d')", "mnist.train.next_batch(64)[1]", LabelEncoding.INTEGER, None),
+        ("tf.contrib.learn.datasets.load_dataset('mnist')", "mnist.test.labels", LabelEncoding.INTEGER, None),
+        ("input_data.read_data_sets('d', one_hot=ONE_HOT)", "mnist.train.labels", None, None),
+        ("input_data.read_data_sets('d')", "mnist.train.num_examples", None, None),
+        ("tf.contrib.learn.datasets.load_dataset('iris')", "mnist.train.labels", None, None),
+    ],
+)
+def test_tf1_tutorial_mnist_reader(reader, labels, encoding, width) -> None:
+    """TF 1's reader: class indices 0-9 unless one_hot=True (checked against TF 1.x's
+    contrib/learn/python/learn/datasets/mnist.py); an unknown one_hot leaves them unknown."""
+    source = f"""
+import sys
+import tensorflow as tf
+from tensorflow.examples.tutorials.mnist import input_data
+ONE_HOT = "--one-hot" in sys.argv
+mnist = {reader}
+model = tf.keras.Sequential([tf.keras.layers.Dense(10, activation="softmax")])
+model.compile(loss="categorical_crossentropy")
+model.fit(mnist.train.images, {labels})
+"""
+    (setup,) = setups(source)
+    if encoding is None:
+        assert setup.labels is None or setup.labels.encoding is LabelEncoding.UNKNOWN
+        return
+    assert setup.labels is not None
+    assert setup.labels.encoding is encoding and setup.labels.num_classes == 10
+    assert setup.labels.width == width
+
+
 def test_dataset_map_lambda_one_hot() -> None:
     source = """
 import tensorflow as tf

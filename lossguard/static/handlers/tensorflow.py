@@ -1,4 +1,5 @@
-"""TensorFlow outside Keras: ``tf.one_hot``, ``tf.nn.softmax``, ``tf.data`` pipelines, ``tfds.load``."""
+"""TensorFlow outside Keras: ``tf.one_hot``, ``tf.nn.softmax``, ``tf.data`` pipelines, ``tfds.load``,
+TF 1's tutorial MNIST reader."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from lossguard.static.calls import Args, Call
 from lossguard.static.handlers.registry import attributes, function, methods
 from lossguard.static.values import (
     UNKNOWN,
+    ArrayVal,
     Const,
     CountVal,
     DataVal,
@@ -93,8 +95,47 @@ def tfds_load(ev: Evaluator, call: Call) -> Value:
     return dataset
 
 
+# TF 1's tutorial MNIST reader (tensorflow/contrib/learn/python/learn/datasets/mnist.py):
+# read_data_sets(train_dir, fake_data=False, one_hot=False, …) returns Datasets(train, validation,
+# test); each DataSet's .labels (and the labels of next_batch(n) -> (images, labels)) are uint8
+# class indices 0–9, or rows of a 10-column one-hot matrix with one_hot=True.
+_TF1_MNIST = "tf1-mnist"
+_TF1_MNIST_SPLIT = "tf1-mnist-split"
+
+
+@function(
+    "tensorflow.examples.tutorials.mnist.input_data.read_data_sets",
+    "tensorflow.contrib.learn.python.learn.datasets.mnist.read_data_sets",
+    "tensorflow.contrib.learn.datasets.mnist.read_data_sets",
+    "tensorflow.contrib.learn.datasets.load_dataset",
+)
+def tf1_mnist(ev: Evaluator, call: Call) -> Value:
+    if call.args.has_star:
+        return UNKNOWN
+    if call.path.endswith("load_dataset"):  # load_dataset('mnist'): read_data_sets with defaults
+        name = call.args.get(0, "name")
+        if not isinstance(name, Const) or name.value != "mnist":
+            return UNKNOWN
+        one_hot: Value | None = None
+    else:
+        one_hot = call.args.get(2, "one_hot")
+    if one_hot is not None and not (isinstance(one_hot, Const) and isinstance(one_hot.value, bool)):
+        return UNKNOWN
+    as_one_hot = one_hot is not None and one_hot.value is True
+    encoding = LabelEncoding.ONE_HOT if as_one_hot else LabelEncoding.INTEGER
+    origin = f"read_data_sets(one_hot={as_one_hot})"
+    labels = LabelVal(encoding, origin, ev.ref(call.node), 10, 10 if as_one_hot else None)
+    return DataVal(_TF1_MNIST, labels)
+
+
 @methods(DataVal)
 def pipeline_method(ev: Evaluator, obj: DataVal, name: str, call: Call) -> Value:
+    if obj.kind == _TF1_MNIST_SPLIT:
+        if name == "next_batch" and obj.labels is not None:
+            return SeqVal([ArrayVal(obj.labels.ref), obj.labels], True)
+        return UNKNOWN
+    if obj.kind == _TF1_MNIST:
+        return UNKNOWN
     if name in _KEEPS_LABELS:
         return obj
     if name == "map" and call.args.positional:
@@ -104,6 +145,14 @@ def pipeline_method(ev: Evaluator, obj: DataVal, name: str, call: Call) -> Value
 
 @attributes(DataVal)
 def pipeline_attribute(ev: Evaluator, obj: DataVal, attr: str) -> Value:
+    if obj.kind == _TF1_MNIST:
+        return DataVal(_TF1_MNIST_SPLIT, obj.labels) if attr in ("train", "validation", "test") else UNKNOWN
+    if obj.kind == _TF1_MNIST_SPLIT:
+        if attr == "labels" and obj.labels is not None:
+            return obj.labels
+        if attr == "images" and obj.labels is not None:
+            return ArrayVal(obj.labels.ref)
+        return MethodVal(obj, attr) if attr == "next_batch" else UNKNOWN
     return CountVal() if attr in ("samples", "n") else MethodVal(obj, attr)
 
 
