@@ -196,6 +196,7 @@ class FitSpec:
     has_validation: bool | None = None
     callbacks: tuple[CallbackSpec, ...] = ()
     source: Source = Source.STATIC
+    targets_are_inputs: bool = False  # fit(x, x): an autoencoder reconstructs its inputs
 
 
 @dataclass(frozen=True)

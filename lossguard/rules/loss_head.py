@@ -33,6 +33,22 @@ def softmax_with_binary_crossentropy(setup: TrainingSetup) -> Iterator[Finding]:
         return
     if head.units == 1:
         return  # LG003 says what is wrong there
+    if setup.fit is not None and setup.fit.targets_are_inputs:
+        yield finding(
+            "LG001",
+            (
+                "softmax ",
+                _head_text(setup),
+                " reconstructs the inputs (fit(x, x)) and is trained with ",
+                _loss_text(setup),
+                ". Softmax makes the outputs sum to 1, so the model cannot reproduce an input "
+                "whose values sum to anything else",
+            ),
+            loss.location,
+            fix="use activation='sigmoid' on the output layer for inputs scaled to [0, 1]",
+            related=[(head.location, "softmax output layer")],
+        )
+        return
     detail = (
         "binary cross-entropy scores each unit as its own yes/no question while softmax makes "
         "them compete: the model still learns, but less well, and its loss is not the "

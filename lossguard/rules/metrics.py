@@ -69,6 +69,22 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
             and labels in (None, LabelEncoding.MULTI_HOT, LabelEncoding.UNKNOWN)  # not single-label
         ):
             threshold = "threshold=0.0" if logits else ""
+            if setup.fit is not None and setup.fit.targets_are_inputs:
+                yield finding(
+                    "LG020",
+                    (
+                        f"under {target}, metrics=[{metric.written}] on the {head.describe()} "
+                        "output (",
+                        at(head.location),
+                        f") that reconstructs the inputs (fit(x, x)) with {loss.name} resolves to "
+                        f"{actual.value}. It compares only the arg-max of the {head.units} outputs "
+                        "with the arg-max of the inputs, which says nothing about the reconstruction",
+                    ),
+                    metric.location,
+                    fix="write metrics=['mae'] (the mean reconstruction error), or no metric",
+                    related=[(head.location, "reconstruction output layer")],
+                )
+                continue
             yield finding(
                 "LG020",
                 (

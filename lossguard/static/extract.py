@@ -306,7 +306,13 @@ class _SetupBuilder:
                     mode_location=self.loc(cb.mode_ref) if cb.mode_ref is not None else None,
                 )
             )
-        return FitSpec(event.method, self.loc(event.ref), event.has_validation, tuple(callbacks))
+        return FitSpec(
+            event.method,
+            self.loc(event.ref),
+            event.has_validation,
+            tuple(callbacks),
+            targets_are_inputs=event.targets_are_inputs,
+        )
 
 
 __all__ = ["Extraction", "NotAnalysable", "ParseFailure", "extract"]

@@ -42,6 +42,7 @@ class FitEvent:
     y: Value
     has_validation: bool | None
     callbacks: list[CallbackVal]
+    targets_are_inputs: bool = False
 
 
 @dataclass
@@ -135,6 +136,7 @@ class Recorder:
             unit = steps_unit(steps_node, args.get(index, param))
             self.steps.append(StepsArg(param, unit, self.text(steps_node), self.ref(steps_node)))
         y = get("y")
+        x_node, y_node = (args.node(signatures.position(method, p), p) for p in ("x", "y"))
         self.fits.append(
             FitEvent(
                 model,
@@ -147,6 +149,7 @@ class Recorder:
                 y if y is not None else UNKNOWN,
                 has_validation,
                 callbacks,
+                method == "fit" and same_data(x_node, y_node),
             )
         )
 
@@ -165,6 +168,25 @@ class Recorder:
             self.call_args.append(
                 CallArg(callee, param, value.value, self.text(arg_node), self.ref(arg_node))
             )
+
+
+def same_data(x: cst.CSTNode | None, y: cst.CSTNode | None) -> bool:
+    """``fit(x_train, x_train)``: the targets are the inputs (an autoencoder). The same name,
+    attribute or subscript written twice in one call, so the same array; a call could differ."""
+    if not isinstance(x, cst.Name | cst.Attribute | cst.Subscript) or not y:
+        return False
+    if any(isinstance(n, cst.Call) for n in _nodes(x)):
+        return False
+    return x.deep_equals(y)
+
+
+def _nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
+    found, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(current.children)
+    return found
 
 
 def steps_unit(node: cst.CSTNode, value: Value | None) -> StepsUnit:

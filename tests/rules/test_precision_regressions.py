@@ -3,7 +3,7 @@ smallest script that shows the pattern (never the third-party code itself)."""
 
 from __future__ import annotations
 
-from tests.conftest import codes
+from tests.conftest import check, codes
 
 TWO_SIGMOIDS_ON_ONE_BINARY_COLUMN = """
 import numpy as np
@@ -31,3 +31,45 @@ def test_class_indices_given_a_column_axis_stay_single_label() -> None:
         "y = np.random.randint(0, 2, 64)\n", "y = np.random.randint(0, 2, 64)\ny = np.expand_dims(y, -1)\n"
     )
     assert codes(column) == ["LG010"]
+
+
+AUTOENCODER = """
+import numpy as np
+from tensorflow import keras
+
+pixels = np.load("digits.npy")  # values in [0, 1], their encoding unknown here
+inputs = keras.Input((64,))
+code = keras.layers.Dense(8, activation="relu")(inputs)
+outputs = keras.layers.Dense(64, activation="{head}")(code)
+autoencoder = keras.Model(inputs, outputs)
+autoencoder.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+autoencoder.fit({x}, {y}, epochs=1)
+"""
+
+
+def test_an_autoencoder_is_named_as_one_not_as_a_classifier() -> None:
+    """fit(x, x) reconstructs its inputs: the messages and fixes speak of a reconstruction, not
+    of classes or labels (read on autoencoders in tutorial repositories)."""
+    softmax = check(AUTOENCODER.format(head="softmax", x="pixels", y="pixels"))
+    assert [f.code for f in softmax] == ["LG001"]
+    assert "reconstructs the inputs" in softmax[0].message and "sigmoid" in (softmax[0].fix or "")
+    assert softmax[0].autofix is None  # no loss to switch to: the output activation is wrong
+    sigmoid = check(AUTOENCODER.format(head="sigmoid", x="pixels", y="pixels"))
+    assert [f.code for f in sigmoid] == ["LG020"]
+    assert "reconstructs the inputs" in sigmoid[0].message and "multi-label" not in sigmoid[0].message
+    assert sigmoid[0].fix is not None and "mae" in sigmoid[0].fix
+    classifier = check(AUTOENCODER.format(head="softmax", x="pixels", y="np.eye(64)[np.arange(256) % 64]"))
+    assert [f.code for f in classifier] == ["LG001"] and "reconstructs" not in classifier[0].message
+
+
+def test_targets_are_inputs_only_for_the_same_data_written_twice() -> None:
+    import libcst as cst
+
+    from lossguard.static.recorder import same_data
+
+    def same(x: str, y: str) -> bool:
+        return same_data(cst.parse_expression(x), cst.parse_expression(y))
+
+    assert same("x_train", "x_train") and same("data.x", "data.x") and same("x[:100]", "x[:100]")
+    assert not same("x", "y") and not same("next(gen)", "next(gen)") and not same("x[f(0)]", "x[f(0)]")
+    assert not same("x", "x + noise")
