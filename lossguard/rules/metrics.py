@@ -73,8 +73,7 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
                 yield finding(
                     "LG020",
                     (
-                        f"under {target}, metrics=[{metric.written}] on the {head.describe()} "
-                        "output (",
+                        f"under {target}, metrics=[{metric.written}] on the {head.describe()} output (",
                         at(head.location),
                         f") that reconstructs the inputs (fit(x, x)) with {loss.name} resolves to "
                         f"{actual.value}. It compares only the arg-max of the {head.units} outputs "
