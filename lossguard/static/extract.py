@@ -33,7 +33,7 @@ from lossguard.keras.names import keras_name
 from lossguard.keras.semantics import for_script, for_snippet, history_key
 from lossguard.static.evaluator import Evaluator
 from lossguard.static.modules import Loader
-from lossguard.static.outputs import output_chains
+from lossguard.static.outputs import nested_models, output_chains
 from lossguard.static.parsing import parse_checked
 from lossguard.static.positions import ProjectPositions
 from lossguard.static.prune import NotAnalysable, ParseFailure
@@ -106,9 +106,16 @@ class _SetupBuilder:
                     event.model, event.layers_snapshot, event.outputs_snapshot, event.compile, event
                 )
             )
+        # A model compiled but never trained here is still checked (it may be trained by code we
+        # do not see), unless its own loss cannot train it: it only runs inside a model that is
+        # trained here (a GAN's generator), or its weights are loaded from a file (inference).
+        inside = {
+            id(m) for e in self.it.record.fits for m in nested_models(e.layers_snapshot, e.outputs_snapshot)
+        }
         for model in self.it.record.models:
-            if id(model) not in fitted and model.compile is not None:
-                setups.extend(self.setups_for(model, model.layers, model.outputs, model.compile, None))
+            if id(model) in fitted or model.compile is None or id(model) in inside or model.restored:
+                continue
+            setups.extend(self.setups_for(model, model.layers, model.outputs, model.compile, None))
         call_args = tuple(
             CallArgument(a.callee, a.param, a.value, a.text, self.loc(a.ref))
             for a in self.it.record.call_args

@@ -40,6 +40,23 @@ def expand(items: list[Value], depth: int = 0) -> list[Value]:
     return chain
 
 
+def nested_models(layers: list[Value], outputs: list[TensorVal] | None, depth: int = 0) -> list[ModelVal]:
+    """The models used as layers of a model (a GAN's generator inside its combined model)."""
+    found = [item for item in layers if isinstance(item, ModelVal)]
+    for tensor in outputs or ():
+        current: TensorVal | None = tensor
+        for _ in range(MAX_CHAIN):
+            if current is None:
+                break
+            if isinstance(current.layer, ModelVal):
+                found.append(current.layer)
+            current = current.parent
+    if depth < MAX_NESTING:
+        for model in list(found):
+            found += nested_models(model.layers, model.outputs, depth + 1)
+    return found
+
+
 def tensor_chain(tensor: TensorVal, limit: int = MAX_CHAIN) -> list[Value]:
     """Walk a functional output back through the layers that made it."""
     chain: list[Value] = []

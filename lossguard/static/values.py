@@ -97,6 +97,7 @@ class ModelVal:
     var_name: str | None = None
     top_layer: LayerVal | None = None  # pretrained application with include_top=True
     fitted: bool = False
+    restored: bool = False  # load_weights() was called: weights from a file, for inference
 
 
 @dataclass(eq=False)

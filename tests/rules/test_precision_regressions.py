@@ -3,6 +3,8 @@ smallest script that shows the pattern (never the third-party code itself)."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import check, codes
 
 TWO_SIGMOIDS_ON_ONE_BINARY_COLUMN = """
@@ -73,3 +75,49 @@ def test_targets_are_inputs_only_for_the_same_data_written_twice() -> None:
     assert same("x_train", "x_train") and same("data.x", "data.x") and same("x[:100]", "x[:100]")
     assert not same("x", "y") and not same("next(gen)", "next(gen)") and not same("x[f(0)]", "x[f(0)]")
     assert not same("x", "x + noise")
+
+
+GAN = """
+import numpy as np
+from tensorflow import keras
+
+def make_generator():
+    return keras.Sequential([keras.Input((16,)), keras.layers.Dense(64, activation="tanh")])
+
+def make_discriminator():
+    return keras.Sequential([keras.Input((64,)), keras.layers.Dense(1, activation="sigmoid")])
+
+generator = make_generator()
+discriminator = make_discriminator()
+generator.compile(optimizer="adam", loss="binary_crossentropy")
+discriminator.compile(optimizer="adam", loss="binary_crossentropy")
+{combined}
+noise = np.random.normal(size=(32, 16))
+combined.train_on_batch(noise, np.ones((32, 1)))
+"""
+
+
+@pytest.mark.parametrize(
+    "combined",
+    [
+        "combined = keras.Sequential([generator, discriminator])\ncombined.compile(loss='binary_crossentropy')",
+        "z = keras.Input((16,))\ncombined = keras.Model(z, discriminator(generator(z)))\n"
+        "combined.compile(loss='binary_crossentropy')",
+    ],
+    ids=["sequential", "functional"],
+)
+def test_a_generator_trained_only_inside_its_gan_is_not_judged_by_its_own_loss(combined: str) -> None:
+    """The generator's tanh output is an image; its own compile() loss never trains it (read in
+    a GAN chapter of a Keras book)."""
+    assert codes(GAN.format(combined=combined)) == []
+    alone = GAN.format(combined=combined).replace("combined.train_on_batch", "generator.train_on_batch")
+    assert codes(alone) == ["LG008"]  # trained on its own with that loss: tanh is no probability
+
+
+def test_a_model_whose_weights_are_loaded_for_inference_is_not_judged_by_its_loss() -> None:
+    inference = GAN.format(combined="combined = None").replace(
+        "combined.train_on_batch(noise, np.ones((32, 1)))",
+        "generator.load_weights('generator.h5')\nimages = generator.predict(noise)",
+    )
+    assert codes(inference) == []
+    assert codes(inference.replace("generator.load_weights('generator.h5')\n", "")) == ["LG008"]

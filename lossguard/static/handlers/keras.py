@@ -130,6 +130,8 @@ def model_method(ev: Evaluator, model: ModelVal, name: str, call: Call) -> Value
     if name in ("fit", "fit_generator", "train_on_batch"):
         ev.record.fit(model, name, args, call.node)
         return UNKNOWN
+    if name == "load_weights":
+        model.restored = True
     if name in ("evaluate", "predict", "summary", "save", "save_weights", "load_weights"):
         ev.record.arguments(name, args)
     return UNKNOWN
