@@ -313,16 +313,29 @@ def non_probability_output(setup: TrainingSetup) -> Iterator[Finding]:
             "model fails to learn. from_logits=True cannot fix it: they are no logits either"
         )
     one = head.units == 1
+    fix = (
+        "end the model with activation='sigmoid'"
+        + (" (one unit, two classes)" if one else "")
+        + " or 'softmax' (one unit per class), or with no activation and from_logits=True"
+    )
+    task = ""
+    if setup.fit is not None and setup.fit.targets_are_inputs:  # an autoencoder: no classes
+        task = " to reconstruct its inputs (fit(x, x))"
+        consequence = consequence.replace(
+            "predict() returns no probabilities", "its reconstructions can leave [0, 1]"
+        )
+        fix = "use activation='sigmoid' on the output layer for inputs scaled to [0, 1]"
     yield finding(
         "LG008",
-        (_head_text(setup), f" ends in {name} and is trained with ", _loss_text(setup), f". {consequence}"),
+        (
+            _head_text(setup),
+            f" ends in {name} and is trained{task} with ",
+            _loss_text(setup),
+            f". {consequence}",
+        ),
         loss.location,
         severity=severity,
-        fix=(
-            "end the model with activation='sigmoid'"
-            + (" (one unit, two classes)" if one else "")
-            + " or 'softmax' (one unit per class), or with no activation and from_logits=True"
-        ),
+        fix=fix,
         related=[(head.location, f"{name} output layer")],
     )
 

@@ -121,3 +121,9 @@ def test_a_model_whose_weights_are_loaded_for_inference_is_not_judged_by_its_los
     )
     assert codes(inference) == []
     assert codes(inference.replace("generator.load_weights('generator.h5')\n", "")) == ["LG008"]
+
+
+def test_a_relu_reconstruction_is_told_to_end_in_sigmoid() -> None:
+    (found,) = check(AUTOENCODER.format(head="relu", x="pixels", y="pixels"))
+    assert found.code == "LG008" and "to reconstruct its inputs" in found.message
+    assert "reconstructions can leave [0, 1]" in found.message and "class" not in (found.fix or "")
