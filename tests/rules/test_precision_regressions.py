@@ -127,3 +127,24 @@ def test_a_relu_reconstruction_is_told_to_end_in_sigmoid() -> None:
     (found,) = check(AUTOENCODER.format(head="relu", x="pixels", y="pixels"))
     assert found.code == "LG008" and "to reconstruct its inputs" in found.message
     assert "reconstructions can leave [0, 1]" in found.message and "class" not in (found.fix or "")
+
+
+CLASS_INDICES_BCE = """
+import numpy as np
+from tensorflow import keras
+
+x = np.random.rand(128, 16)
+y = np.random.randint(0, {classes}, 128)
+model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(1, activation="sigmoid")])
+model.compile(optimizer="adam", loss="binary_crossentropy")
+model.fit(x, y, epochs=1)
+"""
+
+
+def test_class_indices_given_to_binary_crossentropy_on_one_output() -> None:
+    """A miss found in the published buggy programs (labels 0-9 on one sigmoid unit): LG010 says
+    it; two classes stay silent (0/1 labels are what the loss expects)."""
+    (found,) = check(CLASS_INDICES_BCE.format(classes=10))
+    assert found.code == "LG010" and "10 integer values" in found.message
+    assert "Dense(10, activation='softmax')" in (found.fix or "")
+    assert codes(CLASS_INDICES_BCE.format(classes=2)) == []
