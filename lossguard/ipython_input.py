@@ -10,13 +10,20 @@ where IPython joins lines (a backslash continuation, a help request over several
 result keeps the line count, padding with blank lines, so that a position in the output is
 the same position in the cell. Pasted prompts are stripped by IPython 8's rule (IPython 9.18
 adds heuristics for prompts inside triple-quoted strings; such cells are rare in notebooks).
+
+A cell of one line then gets IPython's dynamic transformation, automagic: ``pip install x``,
+``cd ..``, ``matplotlib inline`` run the line magic they name unless that name is bound (by an
+earlier cell, here), a builtin or a keyword, or the line assigns to it.
 """
 
 from __future__ import annotations
 
+import builtins
+import keyword
 import re
 import textwrap
 import tokenize
+from collections.abc import Container
 from dataclasses import dataclass
 
 _CLASSIC_FIRST = re.compile(r"^>>>( |$)")
@@ -27,6 +34,105 @@ _SINGLE = {"!", "?", "%", ",", ";", "/"}
 _DOUBLE = {"!!", "??"}
 _OPEN, _CLOSE = {"(", "[", "{"}, {")", "]", "}"}
 LOOP_LIMIT = 500
+_LINE_SPLIT = re.compile(r"^(\s*)([,;/%]|!!?|\?\??)?\s*(%{0,2}[\w\.\*]*)(.*?$|$)")
+# IPython 9.18's line magics and POSIX aliases (InteractiveShell's defaults, ipykernel's pip/conda).
+AUTOMAGICS = frozenset(
+    [
+        "alias",
+        "alias_magic",
+        "autoawait",
+        "autocall",
+        "automagic",
+        "bookmark",
+        "cat",
+        "cd",
+        "code_wrap",
+        "colors",
+        "conda",
+        "config",
+        "cp",
+        "debug",
+        "dhist",
+        "dirs",
+        "doctest_mode",
+        "ed",
+        "edit",
+        "env",
+        "gui",
+        "hist",
+        "history",
+        "killbgscripts",
+        "ldir",
+        "lf",
+        "lk",
+        "ll",
+        "load",
+        "load_ext",
+        "loadpy",
+        "logoff",
+        "logon",
+        "logstart",
+        "logstate",
+        "logstop",
+        "ls",
+        "lsmagic",
+        "lx",
+        "macro",
+        "magic",
+        "mamba",
+        "matplotlib",
+        "micromamba",
+        "mkdir",
+        "mv",
+        "notebook",
+        "page",
+        "pastebin",
+        "pdb",
+        "pdef",
+        "pdoc",
+        "pfile",
+        "pinfo",
+        "pinfo2",
+        "pip",
+        "popd",
+        "pprint",
+        "precision",
+        "prun",
+        "psearch",
+        "psource",
+        "pushd",
+        "pwd",
+        "pycat",
+        "pylab",
+        "quickref",
+        "recall",
+        "rehashx",
+        "reload_ext",
+        "rep",
+        "rerun",
+        "reset",
+        "reset_selective",
+        "rm",
+        "rmdir",
+        "run",
+        "save",
+        "sc",
+        "set_env",
+        "sx",
+        "system",
+        "tb",
+        "time",
+        "timeit",
+        "unalias",
+        "unload_ext",
+        "uv",
+        "who",
+        "who_ls",
+        "whos",
+        "xdel",
+        "xmode",
+    ]
+)
 
 
 class TransformError(Exception):
@@ -257,11 +363,31 @@ def _token_transforms(lines: list[str]) -> list[str]:
     raise TransformError(f"IPython's input transformation does not settle after {LOOP_LIMIT} steps")
 
 
-def transform_lines(cell: str) -> tuple[list[str], CellMagic | None]:
+def _automagic(lines: list[str], bound: Container[str]) -> list[str]:
+    """IPython's dynamic transformation of a one-line cell (its ``prefilter_lines``): a first
+    word that names a line magic runs it, unless the line assigns to it or the name is shadowed."""
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None or len(lines) - first != 1:
+        return lines  # IPython counts the lines after the leading blank ones: one, or no change
+    match = _LINE_SPLIT.match(lines[first].rstrip("\n"))
+    if match is None:
+        return lines
+    pre, escape, name, rest = match.groups()
+    rest = rest.lstrip()
+    if escape or name not in AUTOMAGICS or (rest and rest[0] in "=,"):
+        return lines
+    if name in bound or name in dir(builtins) or keyword.iskeyword(name):
+        return lines
+    _, _, args = f"{name} {rest}".partition(" ")
+    return [*lines[:first], f"{pre}get_ipython().run_line_magic({name!r}, {args!r})\n"]
+
+
+def transform_lines(cell: str, bound: Container[str] = ()) -> tuple[list[str], CellMagic | None]:
     """The cell as Python, one output line per input line, and its cell magic if it has one.
 
     A cell magic's body is returned untransformed in ``CellMagic.body``: whether it is Python
-    (``%%time``) or not (``%%bash``) is the caller's decision.
+    (``%%time``) or not (``%%bash``) is the caller's decision. ``bound``: the names earlier
+    cells bound, which shadow a magic of that name.
     """
     lines = (cell if cell.endswith("\n") else cell + "\n").splitlines(keepends=True)
     count = len(cell.split("\n"))
@@ -269,5 +395,5 @@ def transform_lines(cell: str) -> tuple[list[str], CellMagic | None]:
     magic = cell_magic(lines)
     if magic is not None:
         return [""] * count, magic
-    out = [line.rstrip("\n") for line in _token_transforms(lines)]
+    out = [line.rstrip("\n") for line in _automagic(_token_transforms(lines), bound)]
     return (out + [""] * count)[:count], None

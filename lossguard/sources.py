@@ -208,9 +208,10 @@ def notebook_source(path: str, data: bytes) -> SourceText:
     out: list[str] = []
     cell_map = CellMap()
     problems: list[SyntaxProblem] = []
+    bound: set[str] = set()  # the notebook's global names so far: they shadow automagics
     for number, cell in enumerate(cells, start=1):
         text = cell.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
-        lines, problem = python_of_cell(text)
+        lines, problem = python_of_cell(text, bound)
         if problem is not None:
             problems.append(SyntaxProblem(len(out) + problem.line, problem.column, problem.message))
             lines = [""] * len(lines)  # skipped: the other cells are still checked
@@ -219,17 +220,20 @@ def notebook_source(path: str, data: bytes) -> SourceText:
     return SourceText(path, "\n".join(out) + "\n", cell_map, tuple(problems))
 
 
-def python_of_cell(cell: str) -> tuple[list[str], SyntaxProblem | None]:
-    """One output line per cell line, and the syntax error (cell-relative) if it has one."""
+def python_of_cell(cell: str, bound: set[str] | None = None) -> tuple[list[str], SyntaxProblem | None]:
+    """One output line per cell line, and the syntax error (cell-relative) if it has one.
+    ``bound``: the global names of the cells before (shadowing a magic's name); this cell's are
+    added to it."""
     count = len(cell.split("\n"))
+    bound = bound if bound is not None else set()
     try:
-        lines, magic = transform_lines(cell)
+        lines, magic = transform_lines(cell, bound)
     except (TransformError, RecursionError) as exc:
         return [""] * count, SyntaxProblem(1, 1, f"IPython cannot transform this cell ({exc})")
     if magic is not None:
         if magic.name not in PYTHON_CELL_MAGICS:
             return [""] * count, None  # %%bash, %%writefile, …: not Python
-        body, problem = python_of_cell(magic.body)
+        body, problem = python_of_cell(magic.body, bound)
         offset = magic.line + 1
         lines = ([""] * offset + body + [""] * count)[:count]
         if problem is not None:
@@ -237,12 +241,34 @@ def python_of_cell(cell: str) -> tuple[list[str], SyntaxProblem | None]:
         return lines, problem
     try:
         code = "\n".join(lines)
-        parse_python(code if code.endswith("\n") else code + "\n", _COMPILE_FLAGS)
+        tree = parse_python(code if code.endswith("\n") else code + "\n", _COMPILE_FLAGS)
     except SyntaxError as exc:
         return lines, SyntaxProblem(exc.lineno or 1, exc.offset or 1, exc.msg)
     except (RecursionError, MemoryError, ValueError) as exc:
         return lines, SyntaxProblem(1, 1, f"cannot compile this cell ({type(exc).__name__})")
+    bound.update(global_names(tree))
     return lines, None
+
+
+def global_names(tree: ast.Module) -> set[str]:
+    """The names a cell binds in the notebook's namespace (not those local to its functions)."""
+    names: set[str] = set()
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+            stack.extend(node.decorator_list)
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names if a.name != "*")
+            continue
+        if isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        stack.extend(ast.iter_child_nodes(node))
+    return names
 
 
 # ----- folders ----------------------------------------------------------------------------------

@@ -16,11 +16,11 @@ import ast
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from IPython.core.inputtransformer2 import TransformerManager
+from IPython.core.interactiveshell import InteractiveShell
 
-from lossguard.ipython_input import transform_lines
+from lossguard.ipython_input import AUTOMAGICS, transform_lines
 
-IPYTHON = TransformerManager()
+SHELL = InteractiveShell.instance()  # transform_cell: the static transforms, then automagic
 
 
 def _dump(code: str) -> str | None:
@@ -32,7 +32,7 @@ def _dump(code: str) -> str | None:
 
 def assert_same_as_ipython(cell: str) -> None:
     try:
-        theirs = IPYTHON.transform_cell(cell)
+        theirs = SHELL.transform_cell(cell)
     except Exception:  # IPython refuses the cell (RuntimeError, …): so may we, or we fail to parse
         theirs = None
     try:
@@ -102,6 +102,23 @@ CELLS = [
     "",
     "\n\n",
     "# only a comment?\n",
+    # Automagic: a one-line cell naming a line magic runs it (public notebooks: `pip install x`).
+    "pip install networkx",
+    "pip install -U tensorflow-addons\n",
+    "\n\npip install x",
+    "  cd ..",
+    "matplotlib inline",
+    "ls -la",
+    "pwd",
+    "load_ext autoreload",
+    "time sleep(1)",
+    "pip install x  # a comment",
+    "pip = 3",
+    "ls, x = 1, 2",
+    "pip.install(x)",
+    "pip install x\n\n",  # two lines for IPython: no automagic, a syntax error there too
+    "pip install x\nimport os\n",
+    "print(1)",
 ]
 
 
@@ -153,3 +170,22 @@ IPYTHON_LINES = [
 )
 def test_generated_cells_are_transformed_as_ipython_does(lines: list[str], indent: str) -> None:
     assert_same_as_ipython(indent + "\n".join(lines) + "\n")
+
+
+def test_a_name_bound_before_shadows_its_magic() -> None:
+    """IPython runs a magic only when no variable of that name exists: here, names bound by the
+    notebook's earlier cells."""
+    SHELL.user_ns["run"] = lambda *args: None
+    try:
+        theirs = SHELL.transform_cell("run train.py")
+    finally:
+        del SHELL.user_ns["run"]
+    lines, _ = transform_lines("run train.py", {"run"})
+    assert lines == ["run train.py"] and theirs == "run train.py\n"
+    assert transform_lines("run train.py")[0][0] == "get_ipython().run_line_magic('run', 'train.py')"
+
+
+def test_the_automagic_names_are_ipythons() -> None:
+    line_magics = set(SHELL.magics_manager.magics["line"])
+    assert line_magics >= AUTOMAGICS
+    assert {"pip", "cd", "ls", "matplotlib", "load_ext", "time", "run"} <= AUTOMAGICS

@@ -51,6 +51,8 @@ def nb_findings(data: bytes) -> list[tuple[str, int | None, int | None]]:
         "%matplotlib inline\nfiles = !ls\n%time x = 1\n",
         "np.mean?\n",
         "%%bash\nls -la | grep x\n",
+        "pip install tensorflow-addons",  # automagic: a one-line cell naming a line magic
+        "cd ..\n",
     ],
 )
 def test_ipython_syntax_is_not_lg900_and_later_cells_are_checked(cell: str) -> None:
@@ -142,3 +144,10 @@ def test_deep_expressions_never_crash(expression: str) -> None:
     if codes == ["LG903"]:
         assert "nested too deeply" in result.findings[0].message and not result.internal_error
     assert time.perf_counter() - start < 30
+
+
+def test_automagic_is_shadowed_by_a_name_an_earlier_cell_bound() -> None:
+    """IPython runs `run train.py` as %run unless the notebook defined `run`: then it is Python,
+    and invalid."""
+    assert nb_findings(notebook("run train.py", BUG)) == [("LG003", 2, 2)]
+    assert nb_findings(notebook("def run(*args):\n    pass\n", "run train.py", BUG))[0][:2] == ("LG900", 2)
