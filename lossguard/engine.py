@@ -89,6 +89,11 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
         if path.endswith(".ipynb") and "notebook" in str(exc):
             return _finish(result, SourceText(path, ""), options, [_parse_error(path, str(exc), 1, 1)])
         return not_checked(result, options, str(exc))
+    except Exception as exc:  # a bug in reading must not stop the other files' checks
+        if os.environ.get("LOSSGUARD_DEBUG"):
+            raise
+        result.internal_error = True
+        return not_checked(result, options, f"internal error, please report it: {type(exc).__name__}: {exc}")
     # A notebook cell that does not compile is skipped alone; the other cells are checked.
     skipped_cells = [_parse_error(path, p.message, p.line, p.column, cell=True) for p in source.problems]
     gate = options.gate(path)

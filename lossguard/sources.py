@@ -230,6 +230,8 @@ def python_of_cell(cell: str, bound: set[str] | None = None) -> tuple[list[str],
         lines, magic = transform_lines(cell, bound)
     except (TransformError, RecursionError) as exc:
         return [""] * count, SyntaxProblem(1, 1, f"IPython cannot transform this cell ({exc})")
+    except SyntaxError as exc:  # IPython's tokenizer refuses it too (an unindent to no level)
+        return [""] * count, SyntaxProblem(exc.lineno or 1, exc.offset or 1, exc.msg)
     if magic is not None:
         if magic.name not in PYTHON_CELL_MAGICS:
             return [""] * count, None  # %%bash, %%writefile, …: not Python

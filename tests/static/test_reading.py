@@ -151,3 +151,22 @@ def test_automagic_is_shadowed_by_a_name_an_earlier_cell_bound() -> None:
     and invalid."""
     assert nb_findings(notebook("run train.py", BUG)) == [("LG003", 2, 2)]
     assert nb_findings(notebook("def run(*args):\n    pass\n", "run train.py", BUG))[0][:2] == ("LG900", 2)
+
+
+def test_a_cell_ipython_cannot_tokenise_is_lg900_not_a_crash() -> None:
+    """An unindent to no open level makes tokenize raise IndentationError (IPython's transformer
+    too): that cell is one LG900 at its line, the others are still checked."""
+    found = nb_findings(notebook("if True:\n        x = 1\n    y = 2\n", BUG))
+    assert found == [("LG900", 1, 3), ("LG003", 2, 2)]
+
+
+def test_an_unexpected_error_while_reading_is_lg903_for_that_file_only(monkeypatch) -> None:
+    from lossguard import engine
+
+    def broken(path: str, data: bytes) -> None:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(engine, "read_source", broken)
+    result = check_source("nb.ipynb", notebook(BUG), _options())
+    assert [f.code for f in result.findings] == ["LG903"] and result.internal_error
+    assert "internal error, please report it: ValueError: boom" in result.findings[0].message
