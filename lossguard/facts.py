@@ -253,6 +253,11 @@ class TrainingSetup:
     source: Source = Source.STATIC
     keras_alias: str | None = None  # how the script names the keras module ("keras", "tf.keras")
 
+    @property
+    def reconstructs_inputs(self) -> bool:
+        """fit(x, x): an autoencoder, whose targets are its inputs, not classes."""
+        return self.fit is not None and self.fit.targets_are_inputs
+
 
 @dataclass(frozen=True)
 class ModuleFacts:

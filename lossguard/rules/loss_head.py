@@ -24,6 +24,9 @@ def _loss_text(setup: TrainingSetup) -> tuple[Part, ...]:
     return (f"{setup.loss.name} (", at(setup.loss.location), ")")
 
 
+_RECONSTRUCTION_FIX = "use activation='sigmoid' on the output layer for inputs scaled to [0, 1]"
+
+
 @rule("LG001", Needs(words=(w.SOFTMAX_HEAD, w.BINARY_LOSS)))
 def softmax_with_binary_crossentropy(setup: TrainingSetup) -> Iterator[Finding]:
     head, loss = setup.head, setup.loss
@@ -33,7 +36,7 @@ def softmax_with_binary_crossentropy(setup: TrainingSetup) -> Iterator[Finding]:
         return
     if head.units == 1:
         return  # LG003 says what is wrong there
-    if setup.fit is not None and setup.fit.targets_are_inputs:
+    if setup.reconstructs_inputs:
         yield finding(
             "LG001",
             (
@@ -45,7 +48,7 @@ def softmax_with_binary_crossentropy(setup: TrainingSetup) -> Iterator[Finding]:
                 "whose values sum to anything else",
             ),
             loss.location,
-            fix="use activation='sigmoid' on the output layer for inputs scaled to [0, 1]",
+            fix=_RECONSTRUCTION_FIX,
             related=[(head.location, "softmax output layer")],
         )
         return
@@ -319,12 +322,12 @@ def non_probability_output(setup: TrainingSetup) -> Iterator[Finding]:
         + " or 'softmax' (one unit per class), or with no activation and from_logits=True"
     )
     task = ""
-    if setup.fit is not None and setup.fit.targets_are_inputs:  # an autoencoder: no classes
+    if setup.reconstructs_inputs:  # an autoencoder: no classes
         task = " to reconstruct its inputs (fit(x, x))"
         consequence = consequence.replace(
             "predict() returns no probabilities", "its reconstructions can leave [0, 1]"
         )
-        fix = "use activation='sigmoid' on the output layer for inputs scaled to [0, 1]"
+        fix = _RECONSTRUCTION_FIX
     yield finding(
         "LG008",
         (

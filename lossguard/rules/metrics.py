@@ -69,7 +69,7 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
             and labels in (None, LabelEncoding.MULTI_HOT, LabelEncoding.UNKNOWN)  # not single-label
         ):
             threshold = "threshold=0.0" if logits else ""
-            if setup.fit is not None and setup.fit.targets_are_inputs:
+            if setup.reconstructs_inputs:
                 yield finding(
                     "LG020",
                     (

@@ -286,15 +286,14 @@ class Evaluator:
     def exec_import_from(self, small: cst.ImportFrom) -> None:
         level = len(small.relative)
         module = dotted_name(small.module) if small.module is not None else ""
+        found = self.locate(module, level) if module or level else None
         if isinstance(small.names, cst.ImportStar):
-            found = self.locate(module, level) if module or level else None
             namespace = self.load(found, module) if found is not None else None
             if namespace is not None:
                 self.frame.env.update({k: v for k, v in namespace.items() if not k.startswith("_")})
             elif module and not level:
                 self.star_modules.append(module)
             return
-        found = self.locate(module, level) if module or level else None
         wanted = frozenset(dotted_name(alias.name) for alias in small.names)
         for alias in small.names:
             name = dotted_name(alias.name)

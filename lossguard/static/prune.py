@@ -158,6 +158,21 @@ def attributes_taken(text: str, name: str) -> frozenset[str] | None:
     return frozenset(taken)
 
 
+def _span(node: ast.stmt) -> tuple[int, int]:
+    """A statement's first line (its decorators included) and last line, 1-based."""
+    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+    return first, node.end_lineno or node.lineno
+
+
+def _blank(lines: list[str], first: int, last: int) -> None:
+    """The statement on lines ``first``..``last`` becomes ``pass`` at its indent; every line
+    stays in place, so positions do not move."""
+    head = lines[first - 1]
+    lines[first - 1] = head[: len(head) - len(head.lstrip())] + "pass"
+    for index in range(first, last):
+        lines[index] = ""
+
+
 def _blank_unreached(tree: ast.Module, lines: list[str], wanted: frozenset[str]) -> bool:
     """A project module imported for a few names: the definitions no importer can reach become
     ``pass`` (the statement count and every line stay in place), so libcst parses only the rest."""
@@ -168,13 +183,10 @@ def _blank_unreached(tree: ast.Module, lines: list[str], wanted: frozenset[str])
             continue
         if node.name in reached:
             continue
-        first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-        last = node.end_lineno or node.lineno
+        first, last = _span(node)
         if node.col_offset != 0 or not lines[first - 1].startswith(("def ", "async ", "class ", "@")):
             continue
-        lines[first - 1] = "pass"
-        for index in range(first, last):
-            lines[index] = ""
+        _blank(lines, first, last)
         changed = True
     return changed
 
@@ -198,10 +210,7 @@ def prune_methods(
     except (RecursionError, MemoryError):
         # CPython's own parser gives up here; libcst's would overflow its stack and crash.
         raise NotAnalysable("nested too deeply to analyse (CPython's ast.parse gives up too)") from None
-    spans = [
-        (min([s.lineno] + [d.lineno for d in getattr(s, "decorator_list", [])]), s.end_lineno or s.lineno)
-        for s in tree.body
-    ]
+    spans = [_span(s) for s in tree.body]
     lines = text.split("\n")
     changed = _blank_unreached(tree, lines, wanted) if wanted is not None else False
     for node in tree.body:
@@ -213,17 +222,12 @@ def prune_methods(
                 continue
             if model and member.name in MODEL_METHODS:
                 continue  # they make the model's layers (static/handlers/subclass.py)
-            first = min([member.lineno] + [d.lineno for d in member.decorator_list])
-            last = member.end_lineno or member.lineno
-            head = lines[first - 1]
-            indent = head[: len(head) - len(head.lstrip())]
-            if not head.lstrip().startswith(("def ", "async ", "@")) or first == node.lineno:
+            first, last = _span(member)
+            if not lines[first - 1].lstrip().startswith(("def ", "async ", "@")) or first == node.lineno:
                 continue
             if anchor is not None and _case_blind(anchor).search("\n".join(lines[first - 1 : last])):
                 continue
-            lines[first - 1] = f"{indent}pass"
-            for index in range(first, last):
-                lines[index] = ""
+            _blank(lines, first, last)
             changed = True
     generators = generator_functions(tree, text) if "yield" in text else {}
     return ("\n".join(lines) if changed else text), spans, generators

@@ -175,18 +175,11 @@ def same_data(x: cst.CSTNode | None, y: cst.CSTNode | None) -> bool:
     attribute or subscript written twice in one call, so the same array; a call could differ."""
     if not isinstance(x, cst.Name | cst.Attribute | cst.Subscript) or not y:
         return False
-    if any(isinstance(n, cst.Call) for n in _nodes(x)):
-        return False
-    return x.deep_equals(y)
+    return not _calls(x) and x.deep_equals(y)
 
 
-def _nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
-    found, stack = [], [node]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack.extend(current.children)
-    return found
+def _calls(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.Call) or any(_calls(child) for child in node.children)
 
 
 def steps_unit(node: cst.CSTNode, value: Value | None) -> StepsUnit:

@@ -74,8 +74,10 @@ _KERAS_WORDS = ("keras", "tensorflow")
 
 def free_keras_names(text: str) -> dict[str, str]:
     """Name → Keras path for the Keras names a snippet uses unbound (empty: not a snippet)."""
-    if "keras" in text or "tensorflow" in text or not _BARE_BUILDER.search(text) or not _COMPILE.search(text):
+    if any(word in text for word in _KERAS_WORDS):
         return {}  # the common case — a script that names Keras — costs one substring search
+    if not _BARE_BUILDER.search(text) or not _COMPILE.search(text):
+        return {}
     try:
         tree = parse_python(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -84,12 +86,8 @@ def free_keras_names(text: str) -> dict[str, str]:
     used: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
-            module = node.module or "" if isinstance(node, ast.ImportFrom) else ""
-            names = [module, *(a.name for a in node.names)]
-            if any(word in name for name in names for word in _KERAS_WORDS) or any(
-                a.name == "*" for a in node.names
-            ):
-                return {}  # Keras is imported (this is a script), or a star import could bind anything
+            if any(a.name == "*" for a in node.names):
+                return {}  # a star import could bind anything (a Keras import: the text said so)
             bound.update((a.asname or a.name).split(".")[0] for a in node.names)
         elif isinstance(node, ast.Name):
             (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
