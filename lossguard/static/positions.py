@@ -97,7 +97,7 @@ class PositionResolver:
 
     def _top_level_spans(self) -> list[tuple[int, int]]:
         if self._spans is None:
-            self._spans = []
+            return []
         if self._line_starts is None:
             self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
         return self._spans

@@ -164,6 +164,19 @@ def _span(node: ast.stmt) -> tuple[int, int]:
     return first, node.end_lineno or node.lineno
 
 
+def statement_spans(body: list[ast.stmt]) -> Spans:
+    """The line spans of libcst's top-level statements: simple statements that share a line
+    (``x = 1; y = 2``) are one statement line there, several statements in ``ast``."""
+    spans: Spans = []
+    for node in body:
+        first, last = _span(node)
+        if spans and first == spans[-1][1] and not isinstance(node, ast.FunctionDef | ast.ClassDef):
+            spans[-1] = (spans[-1][0], max(last, spans[-1][1]))
+        else:
+            spans.append((first, last))
+    return spans
+
+
 def _blank(lines: list[str], first: int, last: int) -> None:
     """The statement on lines ``first``..``last`` becomes ``pass`` at its indent; every line
     stays in place, so positions do not move."""
@@ -210,7 +223,7 @@ def prune_methods(
     except (RecursionError, MemoryError):
         # CPython's own parser gives up here; libcst's would overflow its stack and crash.
         raise NotAnalysable("nested too deeply to analyse (CPython's ast.parse gives up too)") from None
-    spans = [_span(s) for s in tree.body]
+    spans = statement_spans(tree.body)
     lines = text.split("\n")
     changed = _blank_unreached(tree, lines, wanted) if wanted is not None else False
     for node in tree.body:
