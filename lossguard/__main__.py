@@ -1,5 +1,5 @@
 """``python -m lossguard``."""
 
-from lossguard.cli import main
+from lossguard.face.cli import main
 
 main()

@@ -159,6 +159,9 @@ class FileResult:
     digest: str | None = None  # sha256 of the bytes that were checked (the cache's key)
     dependencies: dict[str, str] = field(default_factory=dict)  # project modules read → sha256
     notes: list[str] = field(default_factory=list)  # said on stderr (why the probe did not run, …)
+    # The source lines the findings point at (path → line number → text), handed to reporters by
+    # the engine from the text it checked: reporters never read files.
+    lines: dict[str, dict[int, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -174,6 +177,14 @@ class Report:
     @property
     def findings(self) -> list[Finding]:
         return [f for r in self.results for f in r.findings]
+
+    def line(self, path: str, number: int) -> str | None:
+        """A source line a finding points at, as the engine read it (None: not known)."""
+        for result in self.results:
+            found = result.lines.get(path, {}).get(number)
+            if found is not None:
+                return found
+        return None
 
     @property
     def checked(self) -> int:
@@ -299,6 +310,7 @@ def result_to_dict(result: FileResult) -> dict[str, Any]:
         "skipped": result.skipped,
         "findings": [finding_to_dict(f) for f in result.findings],
         "unused_ignores": [list(u) for u in result.unused_ignores],
+        "lines": {path: {str(n): text for n, text in lines.items()} for path, lines in result.lines.items()},
     }
 
 
@@ -311,4 +323,8 @@ def result_from_dict(data: dict[str, Any]) -> FileResult:
         findings=[finding_from_dict(f) for f in data["findings"]],
         skipped=bool(data["skipped"]),
         unused_ignores=[(int(a), str(b)) for a, b in data.get("unused_ignores", [])],
+        lines={
+            str(path): {int(n): str(text) for n, text in lines.items()}
+            for path, lines in data.get("lines", {}).items()
+        },
     )

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from lossguard.engine import CheckOptions, check_source
 from lossguard.findings import FileResult, Finding
 from lossguard.keras.semantics import parse_target
-from lossguard.settings import Settings
+from lossguard.pipeline.engine import CheckOptions, check_source
+from lossguard.pipeline.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lossguard.engine import CheckOptions, check_source
 from lossguard.keras.semantics import parse_target
-from lossguard.settings import Settings
+from lossguard.pipeline.engine import CheckOptions, check_source
+from lossguard.pipeline.settings import Settings
 from tests.conftest import FIXTURES, run_cli
 
 # hypothesmith compiles the programs it generates; CPython's warnings about them are noise here.

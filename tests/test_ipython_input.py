@@ -4,7 +4,7 @@ Generated cells leave out pasted ``>>>``/``In [1]:`` prompts: IPython 9.18 strip
 heuristics of its own (prompts inside triple-quoted strings); lossguard keeps IPython 8's rule
 for them, and the two plain prompt cases below agree.
 
-``lossguard.ipython_input`` re-implements IPython's ``TransformerManager`` so that lossguard
+``lossguard.reading.ipython_input`` re-implements IPython's ``TransformerManager`` so that lossguard
 never imports IPython; here both transform the same cells and their ASTs must be equal (or both
 must fail to parse). Ours must also keep one line per cell line.
 """
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from IPython.core.interactiveshell import InteractiveShell
 
-from lossguard.ipython_input import AUTOMAGICS, transform_lines
+from lossguard.reading.ipython_input import AUTOMAGICS, transform_lines
 
 SHELL = InteractiveShell.instance()  # transform_cell: the static transforms, then automagic
 

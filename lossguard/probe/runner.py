@@ -23,7 +23,7 @@ from lossguard.probe.process import isolated, namespaces_available, running
 from lossguard.probe.protocol import HarnessResult
 from lossguard.probe.sandbox import readable_view
 from lossguard.probe.translate import clean_log, observed
-from lossguard.sources import SourceText
+from lossguard.reading.sources import SourceText
 
 MEMORY_FRACTION = 0.5  # of physical memory, for the probe's child (LOSSGUARD_PROBE_MEMORY_FRACTION)
 

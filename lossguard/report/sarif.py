@@ -14,9 +14,8 @@ from typing import Any
 from urllib.parse import quote
 
 from lossguard import __version__
-from lossguard.docs import load_docs
 from lossguard.findings import Autofix, Finding, Report, Severity
-from lossguard.sources import SourceError, read_source
+from lossguard.rules.docs import load_docs
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/lossguard/lossguard"
@@ -56,29 +55,14 @@ def _uri(path: str) -> str:
     return quote(candidate.as_posix())
 
 
-class _Lines:
-    def __init__(self) -> None:
-        self.cache: dict[str, list[str]] = {}
-
-    def line(self, path: str, number: int) -> str:
-        if path not in self.cache:
-            try:
-                text = read_source(path, Path(path).read_bytes()).text
-            except (OSError, SourceError):
-                text = ""
-            self.cache[path] = text.split("\n")
-        lines = self.cache[path]
-        return lines[number - 1].strip() if 1 <= number <= len(lines) else ""
-
-
-def _result(finding: Finding, index: dict[str, int], lines: _Lines, seen: dict[str, int]) -> dict[str, Any]:
+def _result(finding: Finding, index: dict[str, int], report: Report, seen: dict[str, int]) -> dict[str, Any]:
     loc = finding.location
     region: dict[str, Any] = {"startLine": max(loc.line, 1), "startColumn": max(loc.column, 1)}
     if loc.end_line:
         region["endLine"] = max(loc.end_line, region["startLine"])
     if loc.end_column and loc.end_line:
         region["endColumn"] = max(loc.end_column, 1)
-    basis = f"{finding.code}|{_uri(loc.path)}|{lines.line(loc.path, loc.line)}"
+    basis = f"{finding.code}|{_uri(loc.path)}|{(report.line(loc.path, loc.line) or '').strip()}"
     occurrence = seen.get(basis, 0)
     seen[basis] = occurrence + 1
     fingerprint = hashlib.sha256(f"{basis}|{occurrence}".encode()).hexdigest()
@@ -166,7 +150,6 @@ def _invocation(report: Report) -> dict[str, Any]:
 def render(report: Report) -> str:
     rules = _rules()
     index = {rule["id"]: number for number, rule in enumerate(rules)}
-    lines = _Lines()
     seen: dict[str, int] = {}
     sarif = {
         "$schema": SCHEMA,
@@ -184,7 +167,7 @@ def render(report: Report) -> str:
                 },
                 "invocations": [_invocation(report)],
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
-                "results": [_result(f, index, lines, seen) for f in report.findings],
+                "results": [_result(f, index, report, seen) for f in report.findings],
                 "columnKind": "unicodeCodePoints",
             }
         ],

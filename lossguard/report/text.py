@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from pathlib import Path
 from typing import IO, Any
 
 from lossguard.facts import Source
 from lossguard.findings import Finding, Report, Severity
-from lossguard.sources import SourceError, read_source
 
 Segment = tuple[str, str | None]  # (text, rich style or None)
 
@@ -64,22 +62,7 @@ def _style(severity: Severity) -> str:
     return "bold red" if severity is Severity.ERROR else "bold yellow"
 
 
-class _Source:
-    def __init__(self) -> None:
-        self.files: dict[str, list[str]] = {}
-
-    def line(self, path: str, number: int) -> str | None:
-        if path not in self.files:
-            try:
-                self.files[path] = read_source(path, Path(path).read_bytes()).text.split("\n")
-            except (OSError, SourceError):
-                self.files[path] = []
-        lines = self.files[path]
-        return lines[number - 1] if 1 <= number <= len(lines) else None
-
-
 def render(out: Writer, report: Report, *, show_source: bool, statistics: bool, quiet: bool) -> None:
-    source = _Source()
     for finding in report.findings:
         segments: list[Segment] = [
             (position(finding), "bold"),
@@ -95,7 +78,7 @@ def render(out: Writer, report: Report, *, show_source: bool, statistics: bool, 
             segments += [(" Fix:", "cyan"), (f" {finding.fix}", None)]
         out.line(*segments)
         if show_source:
-            _show_source(out, source, finding)
+            _show_source(out, report, finding)
     if statistics and report.findings:
         counts = Counter((f.code, f.name) for f in report.findings)
         for (code, name), count in sorted(counts.items()):
@@ -107,9 +90,9 @@ def render(out: Writer, report: Report, *, show_source: bool, statistics: bool, 
             out.line((fixable, None))
 
 
-def _show_source(out: Writer, source: _Source, finding: Finding) -> None:
+def _show_source(out: Writer, report: Report, finding: Finding) -> None:
     loc = finding.location
-    text = source.line(loc.path, loc.line)
+    text = report.line(loc.path, loc.line)
     if text is not None:
         gutter = f"{loc.line:>5} | "
         out.line((gutter, "dim"), (text, None))
@@ -117,7 +100,7 @@ def _show_source(out: Writer, source: _Source, finding: Finding) -> None:
         width = max(1, (loc.end_column - loc.column) if single else len(text) - loc.column + 1)
         out.line((" " * (len(gutter) + loc.column - 1), None), ("^" * width, _style(finding.severity)))
     for related in finding.related:
-        line = source.line(related.location.path, related.location.line)
+        line = report.line(related.location.path, related.location.line)
         if line is not None:
             out.line(
                 (f"{related.location.line:>5} | ", "dim"), (line, None), (f"  ← {related.message}", "dim")

@@ -1,15 +1,13 @@
 """The rules: pure functions from facts to findings, one per code."""
 
 from lossguard.rules import callbacks, labels, loss_head, metrics, runtime, training
+from lossguard.rules.gate import Gate, gate_for, makes_setups
 from lossguard.rules.registry import (
     RULES,
-    Gate,
     Needs,
     RuleInfo,
     build_registry,
     finding,
-    gate_for,
-    makes_setups,
     run_rules,
 )
 

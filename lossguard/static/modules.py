@@ -1,6 +1,6 @@
 """Modules of the project a script imports (``from model import build_model``).
 
-The engine finds them (``lossguard/project.py``: I/O stays at the edge) and hands the evaluator
+The engine finds them (``lossguard/pipeline/project.py``: I/O stays at the edge) and hands the evaluator
 a ``Loader``; the evaluator runs each module once, under its own name (so its ``if __name__ ==
 "__main__":`` block stays out) and with its own globals, and a function or class it defines
 keeps its origin: nodes it creates are placed in its file, and its body sees its module's

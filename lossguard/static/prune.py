@@ -13,7 +13,7 @@ import ast
 import re
 from functools import cache
 
-from lossguard.sources import parse_python
+from lossguard.reading.sources import parse_python
 
 Spans = list[tuple[int, int]]
 

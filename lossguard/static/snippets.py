@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import re
 
-from lossguard.sources import parse_python
+from lossguard.reading.sources import parse_python
 
 MODELS = {"Sequential": "keras.models.Sequential", "Model": "keras.models.Model"}
 _LAYER_NAMES = (

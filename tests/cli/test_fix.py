@@ -51,7 +51,7 @@ def copy(tmp_path: Path):
 
 
 def test_every_fixable_rule_has_a_pair() -> None:
-    from lossguard.docs import load_docs
+    from lossguard.rules.docs import load_docs
 
     fixable = {code.lower() for code, doc in load_docs().items() if doc.fix != "never"}
     assert fixable == {rule_of(p) for p in PAIRS}

@@ -80,7 +80,7 @@ def test_an_internal_error_exits_2_even_with_exit_zero(tmp_path: Path) -> None:
         "def boom(*a, **k): raise RuntimeError('boom')\n"
         "e.extract = boom\n"
         f"sys.argv = ['lossguard', 'check', {str(BUGGY)!r}, '--no-cache', '--exit-zero']\n"
-        "from lossguard.cli import main\nmain()\n"
+        "from lossguard.face.cli import main\nmain()\n"
     )
     import subprocess
     import sys
@@ -101,7 +101,7 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path) -> None:
     for index in range(10):
         (tmp_path / f"bad{index}.py").write_bytes(BUGGY.read_bytes())
     code = (
-        "import os, sys, lossguard.engine as engine\n"
+        "import os, sys, lossguard.pipeline.engine as engine\n"
         "real = engine._check_path\n"
         "def crashing(path, options):\n"
         "    if path.endswith('bad3.py'):\n"
@@ -109,7 +109,7 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path) -> None:
         "    return real(path, options)\n"
         "engine._check_path = crashing\n"
         f"sys.argv = ['lossguard', 'check', {str(tmp_path)!r}, '--no-cache', '-f', 'json', '--jobs', '2']\n"
-        "from lossguard.cli import main\nmain()\n"
+        "from lossguard.face.cli import main\nmain()\n"
     )
     import subprocess
     import sys

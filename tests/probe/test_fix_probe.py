@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lossguard.probe.runner import observe
-from lossguard.sources import read_source
+from lossguard.reading.sources import read_source
 from tests.conftest import ROOT
 
 pytestmark = [

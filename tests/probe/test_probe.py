@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from lossguard.docs import load_docs
+from lossguard.rules.docs import load_docs
 from tests.conftest import ROOT, run_cli
 
 SCRIPTS = Path(__file__).parent / "scripts"
@@ -204,7 +204,7 @@ def test_without_tensorflow_probe_is_a_usage_error(tmp_path: Path) -> None:
         "u.find_spec = lambda name, *a: None if name.split('.')[0] in ('tensorflow', 'keras', 'tf_keras') else real(name, *a)\n"
         "import sys\n"
         f"sys.argv = ['lossguard', 'check', {str(SCRIPTS / 'clean_binary.py')!r}, '--probe', '--no-cache']\n"
-        "from lossguard.cli import main\n"
+        "from lossguard.face.cli import main\n"
         "main()\n"
     )
     result = subprocess.run(

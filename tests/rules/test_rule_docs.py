@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from lossguard.docs import load_docs
-from lossguard.engine import CheckOptions
 from lossguard.keras.semantics import parse_target
+from lossguard.pipeline.engine import CheckOptions
+from lossguard.pipeline.settings import Settings
 from lossguard.rules import RULES
-from lossguard.settings import Settings
+from lossguard.rules.docs import load_docs
 from tests.conftest import ROOT, codes
 
 DOCS = load_docs()
@@ -45,7 +45,7 @@ def _options(doc) -> dict:
 
 @pytest.mark.parametrize("doc", STATIC_DOCS, ids=lambda d: d.code)
 def test_example_yields_exactly_its_code(doc) -> None:
-    from lossguard.engine import check_source
+    from lossguard.pipeline.engine import check_source
 
     options = CheckOptions(Settings(), parse_target("3"), use_cache=False, **_options(doc))
     (source,) = doc.examples("Example")

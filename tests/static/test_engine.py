@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lossguard.engine import CheckOptions, check_source
 from lossguard.keras.semantics import parse_target
-from lossguard.settings import Settings
+from lossguard.pipeline.engine import CheckOptions, check_source
+from lossguard.pipeline.settings import Settings
 from tests.conftest import FIXTURES
 
 

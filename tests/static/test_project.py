@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from lossguard.engine import CheckOptions, check_source
 from lossguard.keras.semantics import parse_target
-from lossguard.project import Project, imported_modules, module_file
-from lossguard.settings import Settings
+from lossguard.pipeline.engine import CheckOptions, check_source
+from lossguard.pipeline.project import Project, imported_modules, module_file
+from lossguard.pipeline.settings import Settings
 from tests.conftest import run_cli
 
 SIGMOID_MODEL = """

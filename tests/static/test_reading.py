@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from lossguard.engine import CheckOptions, check_source
 from lossguard.keras.semantics import parse_target
-from lossguard.settings import Settings
+from lossguard.pipeline.engine import CheckOptions, check_source
+from lossguard.pipeline.settings import Settings
 from tests.conftest import check, checked
 
 BUG = (
@@ -161,7 +161,7 @@ def test_a_cell_ipython_cannot_tokenise_is_lg900_not_a_crash() -> None:
 
 
 def test_an_unexpected_error_while_reading_is_lg903_for_that_file_only(monkeypatch) -> None:
-    from lossguard import engine
+    from lossguard.pipeline import engine
 
     def broken(path: str, data: bytes) -> None:
         raise ValueError("boom")

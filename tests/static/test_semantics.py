@@ -108,9 +108,9 @@ model.fit(x, y, nb_epoch=10, validation_split=0.1, callbacks=[EarlyStopping(moni
 
 
 def test_assumed_keras3_is_uncertain_for_legacy_scripts() -> None:
-    from lossguard.engine import CheckOptions, check_source
     from lossguard.keras.semantics import ASSUMED_KERAS3
-    from lossguard.settings import Settings
+    from lossguard.pipeline.engine import CheckOptions, check_source
+    from lossguard.pipeline.settings import Settings
 
     def codes_for(target):
         options = CheckOptions(Settings(), target, use_cache=False)
@@ -127,9 +127,9 @@ def test_assumed_keras3_is_uncertain_for_legacy_scripts() -> None:
 def test_a_legacy_script_is_not_judged_by_the_installed_keras(monkeypatch) -> None:
     """The script's era beats the installed Keras: fit_generator and history['val_acc'] say it was
     written for a Keras that logs 'acc'; only an explicit --keras-version judges it otherwise."""
-    from lossguard.engine import CheckOptions
     from lossguard.keras import semantics
-    from lossguard.settings import Settings
+    from lossguard.pipeline.engine import CheckOptions
+    from lossguard.pipeline.settings import Settings
     from tests.conftest import checked
 
     monkeypatch.setattr(semantics, "_detect_installed", lambda: semantics.parse_target("3.15"))

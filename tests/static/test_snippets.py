@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from lossguard.engine import CheckOptions, check_source
 from lossguard.keras.semantics import ASSUMED_KERAS3, parse_target
-from lossguard.settings import Settings
+from lossguard.pipeline.engine import CheckOptions, check_source
+from lossguard.pipeline.settings import Settings
 from lossguard.static.snippets import free_keras_names
 
 SNIPPET = """\

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from lossguard.facts import Source
 from lossguard.findings import Finding
-from lossguard.sources import parse_python
+from lossguard.reading.sources import parse_python
 
 
 def statement_spans(text: str) -> list[tuple[int, int]]:

@@ -18,8 +18,7 @@ from typing import IO, Annotated
 import typer
 
 from lossguard import __version__
-from lossguard.cache import Cache
-from lossguard.config import (
+from lossguard.face.config import (
     ConfigError,
     Settings,
     find_config,
@@ -27,7 +26,10 @@ from lossguard.config import (
     settings_from,
     validate_codes,
 )
-from lossguard.engine import (
+from lossguard.findings import Report
+from lossguard.keras.semantics import VersionError, resolve_target
+from lossguard.pipeline.cache import Cache
+from lossguard.pipeline.engine import (
     CheckOptions,
     ProbeOptions,
     UsageError,
@@ -36,8 +38,6 @@ from lossguard.engine import (
     collect_paths,
     ensure_probe_available,
 )
-from lossguard.findings import Report
-from lossguard.keras.semantics import VersionError, resolve_target
 from lossguard.rules import RULES
 
 app = typer.Typer(
@@ -238,7 +238,7 @@ def check(
     fixing_on = settings.fix if fix is None else fix
     unsafe = settings.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
     if fixing_on or diff:
-        from lossguard.fix_cli import FixRequest, fixed_line, list_fixes, run_fixes  # only --fix pays
+        from lossguard.face.fixing import FixRequest, fixed_line, list_fixes, run_fixes  # only --fix pays
 
         fixing = FixRequest(fixing_on, unsafe, diff, show_fixes)
         try:
@@ -386,7 +386,7 @@ def list_rules(
     output_format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
 ) -> None:
     """List every rule: code, name, severity, what --fix can do, summary."""
-    from lossguard.docs import load_docs
+    from lossguard.rules.docs import load_docs
 
     docs = load_docs()
     rows = []
@@ -420,7 +420,7 @@ def list_rules(
 @app.command()
 def explain(code: Annotated[str, typer.Argument(help="A rule code, e.g. LG001.")]) -> None:
     """Print the documentation of one rule."""
-    from lossguard.docs import load_docs
+    from lossguard.rules.docs import load_docs
 
     docs = load_docs()
     key = code.strip().upper()

@@ -18,10 +18,10 @@ from typing import IO
 
 import typer
 
-from lossguard.engine import CheckOptions, UsageError, check_paths, collect_paths
 from lossguard.findings import Finding, Report
-from lossguard.fixer import FixOutcome, fix_source, fixable_now
-from lossguard.sources import SourceError, read_bytes
+from lossguard.pipeline.engine import CheckOptions, UsageError, check_paths, collect_paths
+from lossguard.pipeline.fixer import FixOutcome, fix_source, fixable_now
+from lossguard.reading.sources import SourceError, read_bytes
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from lossguard.sources import SourceError, decode, read_bytes
+from lossguard.reading.sources import SourceError, decode, read_bytes
 
 MAX_DEPTH = 3  # as the evaluator's MAX_IMPORT_DEPTH
 MAX_MODULES = 16
@@ -133,6 +133,10 @@ class Project:
 
     def digests(self) -> dict[str, str]:
         return {path: hashlib.sha256(data).hexdigest() for path, data in self.files.items()}
+
+    def texts(self) -> dict[str, str]:
+        """The modules read and decoded for this check (for the lines reporters show)."""
+        return dict(self._texts)
 
     def load(self, importer: str, module: str, level: int) -> tuple[str, str] | None:
         """The static extractor's ``Loader``: only the files read here, so the result depends

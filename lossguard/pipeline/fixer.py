@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from lossguard.engine import CheckOptions, check_source
 from lossguard.findings import FileResult, Finding
 from lossguard.fix.edits import apply as apply_fixes
 from lossguard.fix.notebook import apply_to_notebook
-from lossguard.sources import SourceError, parse_python, read_source
+from lossguard.pipeline.engine import CheckOptions, check_source
+from lossguard.reading.sources import SourceError, parse_python, read_source
 
 MAX_FIX_ROUNDS = 10  # as ruff: fix, check again, until nothing more applies
 

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lossguard.ipython_input import TransformError, transform_lines
+from lossguard.reading.ipython_input import TransformError, transform_lines
 
 MAX_SCRIPT_BYTES = 2_000_000  # a .py file: far beyond any hand-written training script
 MAX_NOTEBOOK_BYTES = 100_000_000  # a notebook file, outputs (plots, images) included

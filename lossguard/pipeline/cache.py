@@ -20,16 +20,17 @@ from typing import Any
 
 from lossguard import __version__
 from lossguard.findings import FileResult, result_from_dict, result_to_dict
-from lossguard.sources import SourceError, read_bytes
+from lossguard.reading.sources import SourceError, read_bytes
 
 CACHE_DIR = ".lossguard_cache"
 MTIME_GRANULARITY_NS = 2_000_000_000  # FAT's 2 s; ext4, APFS and NTFS are far finer
+FORMAT = 2  # the entry layout (2: the quoted source lines); a new layout starts a new index
 
 
 class Cache:
     def __init__(self, root: Path, key: str) -> None:
         self.folder = root / CACHE_DIR
-        digest = hashlib.sha256(f"{__version__}|{key}".encode()).hexdigest()[:20]
+        digest = hashlib.sha256(f"{__version__}|{FORMAT}|{key}".encode()).hexdigest()[:20]
         self.file = self.folder / f"index-{digest}.json"
         self.entries: dict[str, dict[str, Any]] = {}
         self.dirty = False

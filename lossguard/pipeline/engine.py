@@ -16,15 +16,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lossguard.cache import Cache
 from lossguard.facts import Diagnostic, KerasTarget, Location, ModuleFacts, Observed, Source
 from lossguard.findings import FileResult, Finding, Report
 from lossguard.keras.semantics import same_resolution
-from lossguard.merge import merge
-from lossguard.project import Project
-from lossguard.rules import RULES, Gate, finding, gate_for, makes_setups, run_rules
-from lossguard.settings import Settings
-from lossguard.sources import (
+from lossguard.pipeline.cache import Cache
+from lossguard.pipeline.merge import merge
+from lossguard.pipeline.project import Project
+from lossguard.pipeline.settings import Settings
+from lossguard.pipeline.suppressions import Suppressions, parse_suppressions
+from lossguard.reading.sources import (
     SKIPPED_DIRS,
     SourceError,
     SourceText,
@@ -32,7 +32,7 @@ from lossguard.sources import (
     read_bytes,
     read_source,
 )
-from lossguard.suppressions import Suppressions, parse_suppressions
+from lossguard.rules import RULES, Gate, finding, gate_for, makes_setups, run_rules
 
 if TYPE_CHECKING:
     from lossguard.fix.edits import Text
@@ -135,7 +135,7 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
     if runtime:
         assert options.probe is not None
         found = merge(found, _runtime_findings(source, options, options.probe), source.text)
-    return _finish(result, source, options, found)
+    return _finish(result, source, options, found, project.texts() if project is not None else None)
 
 
 def _static_findings(
@@ -200,7 +200,11 @@ def not_checked(result: FileResult, options: CheckOptions, reason: str) -> FileR
 
 
 def _finish(
-    result: FileResult, source: SourceText, options: CheckOptions, found: list[Finding]
+    result: FileResult,
+    source: SourceText,
+    options: CheckOptions,
+    found: list[Finding],
+    texts: dict[str, str] | None = None,
 ) -> FileResult:
     """Severity, selection, suppressions, cell mapping and unused suppressions, once for all sources."""
     suppressions = parse_suppressions(source.text)
@@ -225,7 +229,28 @@ def _finish(
         kept = [f.relocated(in_cell) for f in kept]
     kept.sort(key=Finding.sort_key)
     result.findings = kept
+    result.lines = quoted_lines(kept, result.path, source.text, texts)
     return result
+
+
+def quoted_lines(
+    found: list[Finding], path: str, text: str, texts: dict[str, str] | None = None
+) -> dict[str, dict[int, str]]:
+    """The lines the findings and their related places point at, from the text that was
+    checked (and the project modules read for it): what reporters show, without reading files."""
+    wanted: dict[str, set[int]] = {}
+    for each in found:
+        for location in (each.location, *(r.location for r in each.related)):
+            if location.line > 0:
+                wanted.setdefault(location.path, set()).add(location.line)
+    out: dict[str, dict[int, str]] = {}
+    for where, numbers in wanted.items():
+        body = text if where == path else (texts or {}).get(where)
+        if body is None:
+            continue
+        lines = body.split("\n")
+        out[where] = {n: lines[n - 1].rstrip("\r") for n in sorted(numbers) if n <= len(lines)}
+    return out
 
 
 def _concrete_fix(found: Finding, text: Text, path: str) -> Finding:

@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from lossguard.settings import Settings
+from lossguard.pipeline.settings import Settings
 
 
 class ConfigError(Exception):

@@ -32,10 +32,11 @@ class RuleDoc:
 
 
 def docs_folder() -> Path:
-    packaged = Path(__file__).parent / "_rule_docs"
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "_rule_docs"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "rules"
+    return package.parent / "rules"
 
 
 def _parse(path: Path) -> RuleDoc:
