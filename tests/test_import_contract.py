@@ -165,3 +165,14 @@ def test_relative_imports_are_resolved(tmp_path: Path) -> None:
     node = ast.parse("from .text import render").body[0]
     assert isinstance(node, ast.ImportFrom)
     assert _absolute(node, "lossguard.report", True) == "lossguard.report.text"
+
+
+def test_handlers_see_the_narrow_interpreter_not_the_evaluator() -> None:
+    """No typing cycle in static/: only the extractor, which drives it, imports the evaluator
+    (handlers, expressions and the subclass reader type against ``static.interpreter``)."""
+    importers = sorted(
+        module_name(path)
+        for path in (PACKAGE / "static").rglob("*.py")
+        if "lossguard.static.evaluator" in imports(path)
+    )
+    assert importers == ["lossguard.static.extract"]

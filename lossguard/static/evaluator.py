@@ -15,20 +15,21 @@ import libcst as cst
 
 from lossguard.keras.names import keras_name
 from lossguard.static import handlers
-from lossguard.static.calls import NO_ARGS, Args, Call
+from lossguard.static.calls import Call
 from lossguard.static.expressions import evaluate
-from lossguard.static.modules import MAX_IMPORT_DEPTH, Loader, Origin
-from lossguard.static.parsing import ParsedModule, parse_dependency
-from lossguard.static.prune import attributes_taken
+from lossguard.static.frames import BudgetExceeded, Frame, dotted_name
+from lossguard.static.functions import MAX_CALL_DEPTH, FunctionCaller
+from lossguard.static.imports import ImportRunner
+from lossguard.static.modules import Loader, Origin
+from lossguard.static.parsing import ParsedModule
 from lossguard.static.recorder import Recorder
-from lossguard.static.state import fork, same_value
+from lossguard.static.state import fork
 from lossguard.static.subclass import subclass_layers
 from lossguard.static.values import (
     UNKNOWN,
     ApiRef,
     ClassVal,
     Const,
-    DictVal,
     FuncVal,
     InstanceVal,
     LambdaVal,
@@ -36,28 +37,18 @@ from lossguard.static.values import (
     LazyImport,
     MethodVal,
     ModelVal,
-    ModuleVal,
     SeqVal,
     Value,
 )
 
-MAX_CALL_DEPTH = 6
 STATEMENT_BUDGET = 40_000
 
-
-class BudgetExceeded(Exception):
-    """The script is too large or recursive to follow completely; stop where we are."""
+__all__ = ["MAX_CALL_DEPTH", "STATEMENT_BUDGET", "BudgetExceeded", "Evaluator", "dotted_name"]
 
 
-class Frame:
-    def __init__(self, env: dict[str, Value], stmt: int, origin: int = 0) -> None:
-        self.env = env
-        self.stmt = stmt  # the top-level statement of its module being executed
-        self.origin = origin  # which module the code comes from (index in ``Evaluator.origins``)
-        self.returns: list[Value] = []
+class Evaluator(ImportRunner, FunctionCaller):
+    """Implements ``interpreter.Interpreter``, the narrow interface handlers see."""
 
-
-class Evaluator:
     def __init__(
         self, parsed: ParsedModule, loader: Loader | None = None, method_anchor: str | None = None
     ) -> None:
@@ -107,20 +98,6 @@ class Evaluator:
                     self.call_uncalled(func)
         except (BudgetExceeded, RecursionError):
             return
-
-    def call_uncalled(self, func: FuncVal) -> None:
-        """A function never called directly (a callback, timeit, a test): its parameters are
-        unknown, and so is every global rebound after it was defined — it could have run with
-        either binding (a notebook that sets n_classes = 2, defines build_model(), then sets 10)."""
-        before = func.globals_at_def or {}
-        current = self.globals
-        self.globals = {
-            name: value if before.get(name) is value else UNKNOWN for name, value in current.items()
-        }
-        try:
-            self.call_function(func, Args([], {}, True, {}), unknown_params=True)
-        finally:
-            self.globals = current
 
     def exec_block(self, body: Sequence[cst.BaseStatement] | cst.BaseSuite) -> None:
         if isinstance(body, cst.IndentedBlock):
@@ -262,127 +239,11 @@ class Evaluator:
             value = self.eval(small.value) if small.value is not None else Const(None)
             self.frame.returns.append(value)
         elif isinstance(small, cst.Import):
-            for alias in small.names:
-                dotted = dotted_name(alias.name)
-                top = dotted.split(".")[0]
-                found = self.locate(dotted, 0) if alias.asname is not None or dotted == top else None
-                fallback = ApiRef(dotted) if alias.asname is not None else ApiRef(top)
-                if found is not None:
-                    bound = alias.asname.name if alias.asname is not None else cst.Name(top)
-                    text = self.origins[self.frame.origin].parsed.text
-                    taken = attributes_taken(text, bound.value) if isinstance(bound, cst.Name) else None
-                    value = self.lazy_module(found, dotted, fallback, taken)
-                else:
-                    value = fallback
-                if alias.asname is not None:
-                    self.bind(alias.asname.name, value)
-                else:
-                    self.frame.env[top] = value
+            self.exec_import(small)
         elif isinstance(small, cst.ImportFrom):
             self.exec_import_from(small)
         elif isinstance(small, cst.Del):
             self.bind(small.target, UNKNOWN)
-
-    def exec_import_from(self, small: cst.ImportFrom) -> None:
-        level = len(small.relative)
-        module = dotted_name(small.module) if small.module is not None else ""
-        found = self.locate(module, level) if module or level else None
-        if isinstance(small.names, cst.ImportStar):
-            namespace = self.load(found, module) if found is not None else None
-            if namespace is not None:
-                self.frame.env.update({k: v for k, v in namespace.items() if not k.startswith("_")})
-            elif module and not level:
-                self.star_modules.append(module)
-            return
-        wanted = frozenset(dotted_name(alias.name) for alias in small.names)
-        for alias in small.names:
-            name = dotted_name(alias.name)
-            target = alias.asname.name if alias.asname is not None else None
-            value: Value = ApiRef(f"{module}.{name}") if module and not level else UNKNOWN
-            submodule = (
-                self.locate(f"{module}.{name}" if module else name, level) if module or level else None
-            )
-            if found is not None or submodule is not None:
-                value = self.lazy_name(found, module, name, submodule, value, wanted)
-            if target is not None:
-                self.bind(target, value)
-            else:
-                self.frame.env[name.split(".")[0]] = value
-
-    def locate(self, module: str, level: int) -> tuple[str, str] | None:
-        """The project file an import names, seen from the module now running (cheap: no parse)."""
-        if self.loader is None:
-            return None
-        return self.loader(self.origins[self.frame.origin].path, module, level)
-
-    def lazy_module(
-        self, found: tuple[str, str], module: str, fallback: Value, wanted: frozenset[str] | None
-    ) -> Value:
-        """``import module``: its globals, run for the attributes the importer takes (``wanted``)."""
-
-        def resolve() -> Value:
-            namespace = self.load(found, module, wanted)
-            return ModuleVal(namespace) if namespace is not None else fallback
-
-        return LazyImport(resolve)
-
-    def lazy_name(
-        self,
-        found: tuple[str, str] | None,
-        module: str,
-        name: str,
-        submodule: tuple[str, str] | None,
-        fallback: Value,
-        wanted: frozenset[str],
-    ) -> Value:
-        """``from module import name``: the name in the module's globals, or the submodule.
-        ``wanted``: every name the import statement takes from the module."""
-
-        def resolve() -> Value:
-            namespace = self.load(found, module, wanted) if found is not None else None
-            value = namespace.get(name, UNKNOWN) if namespace is not None else UNKNOWN
-            if value is UNKNOWN and submodule is not None:
-                loaded = self.load(submodule, f"{module}.{name}")
-                value = ModuleVal(loaded) if loaded is not None else UNKNOWN
-            if isinstance(value, LazyImport):
-                value = value.resolve()
-            return value if value is not UNKNOWN or namespace is not None else fallback
-
-        return LazyImport(resolve)
-
-    def load(
-        self, found: tuple[str, str], module: str, wanted: frozenset[str] | None = None
-    ) -> dict[str, Value] | None:
-        """The globals of a project module (None: a cycle, deeper than ``MAX_IMPORT_DEPTH``, or
-        not parsable). Imported for ``wanted`` names only, it runs with the definitions those
-        cannot reach left out; it runs again only for a name its first run left out."""
-        path, text = found
-        if len(self.loading) >= MAX_IMPORT_DEPTH or path in self.loading:
-            return None  # too deep, or an import cycle
-        if path in self.loaded:
-            ran, covered = self.loaded[path]
-            if ran is None or covered is None or (wanted is not None and wanted <= covered):
-                return ran
-            wanted = wanted | covered if wanted is not None else None
-        self.loaded[path] = (None, None)
-        parsed = parse_dependency(path, text, self.method_anchor, wanted)
-        if parsed is None:
-            return None
-        namespace: dict[str, Value] = {"__name__": Const(module or path)}
-        self.origins.append(Origin(parsed, namespace))
-        saved, saved_statement = self.frame, self.statement
-        self.frame = Frame(namespace, 0, len(self.origins) - 1)
-        self.loading.append(path)
-        try:
-            for index, stmt in enumerate(parsed.module.body):
-                self.frame.stmt = index
-                self.statement = None
-                self.exec_stmt(stmt)
-        finally:
-            self.loading.pop()
-            self.frame, self.statement = saved, saved_statement
-        self.loaded[path] = (namespace, wanted)
-        return namespace
 
     def keras_alias(self) -> str | None:
         """How the script names the keras module, for code a fix writes (``keras.losses.…``)."""
@@ -393,6 +254,31 @@ class Evaluator:
             if isinstance(value, ApiRef) and value.path == "tensorflow":
                 return f"{name}.keras"
         return None
+
+    def eval_call(self, node: cst.Call) -> Value:
+        func = self.eval(node.func)
+        args = self.eval_args(node)
+        if isinstance(func, ApiRef):
+            handler = handlers.function_for(func.path)
+            return handler(self, Call(func.path, args, node)) if handler is not None else UNKNOWN
+        if isinstance(func, MethodVal):
+            method = handlers.method_for(func.obj)
+            return method(self, func.obj, func.name, Call(func.name, args, node))
+        if isinstance(func, FuncVal):
+            return self.call_function(func, args)
+        if isinstance(func, LambdaVal):
+            return self.call_lambda(func, args)
+        if isinstance(func, ClassVal):
+            if func.is_model:
+                model = ModelVal("subclassed", self.ref(node))
+                model.layers = subclass_layers(self, func, args) or []
+                return self.record.model(model)
+            if func.is_data:
+                return handlers.data_instance()
+            return self.instance(func, args)
+        if isinstance(func, LayerVal | ModelVal):
+            return handlers.apply_layer(func, args)
+        return UNKNOWN
 
     def eval(self, node: cst.BaseExpression | None) -> Value:
         return evaluate(self, node)
@@ -456,171 +342,3 @@ class Evaluator:
         return UNKNOWN
 
     # ----- calls --------------------------------------------------------------------------
-
-    def eval_args(self, node: cst.Call) -> Args:
-        positional: list[Value] = []
-        keywords: dict[str, Value] = {}
-        nodes: dict[str, cst.CSTNode] = {}
-        has_star = False
-        for arg in node.args:
-            value = self.eval(arg.value)
-            if arg.star == "**" and isinstance(value, DictVal):  # compile(**config): known keys
-                for key, item in value.items.items():
-                    keywords[key] = item
-                    nodes[key] = arg.value
-                continue
-            if arg.star == "*" and isinstance(value, SeqVal) and value.exact and not keywords:
-                for item in value.items:
-                    nodes[f"#{len(positional)}"] = arg.value
-                    positional.append(item)
-                continue
-            if arg.star:
-                has_star = True
-                continue
-            if arg.keyword is not None:
-                keywords[arg.keyword.value] = value
-                nodes[arg.keyword.value] = arg.value
-            else:
-                nodes[f"#{len(positional)}"] = arg.value
-                positional.append(value)
-        return Args(positional, keywords, has_star, nodes)
-
-    def eval_call(self, node: cst.Call) -> Value:
-        func = self.eval(node.func)
-        args = self.eval_args(node)
-        if isinstance(func, ApiRef):
-            handler = handlers.function_for(func.path)
-            return handler(self, Call(func.path, args, node)) if handler is not None else UNKNOWN
-        if isinstance(func, MethodVal):
-            method = handlers.method_for(func.obj)
-            return method(self, func.obj, func.name, Call(func.name, args, node))
-        if isinstance(func, FuncVal):
-            return self.call_function(func, args)
-        if isinstance(func, LambdaVal):
-            return self.call_lambda(func, args)
-        if isinstance(func, ClassVal):
-            if func.is_model:
-                model = ModelVal("subclassed", self.ref(node))
-                model.layers = subclass_layers(self, func, args) or []
-                return self.record.model(model)
-            if func.is_data:
-                return handlers.data_instance()
-            return self.instance(func, args)
-        if isinstance(func, LayerVal | ModelVal):
-            return handlers.apply_layer(func, args)
-        return UNKNOWN
-
-    def instance(self, cls: ClassVal, args: Args) -> InstanceVal:
-        """An object of a class of the file; a config class (no __init__ of its own, e.g. a
-        dataclass) has its class-level defaults, overridden by the constructor's arguments."""
-        made = InstanceVal(cls)
-        own_init = any(
-            isinstance(m, cst.FunctionDef) and m.name.value == "__init__"
-            for m in getattr(cls.node.body, "body", ())
-        )
-        if own_init or args.has_star:
-            return made
-        made.attrs = dict(cls.attrs)
-        for name, value in zip(list(cls.attrs), args.positional, strict=False):
-            made.attrs[name] = value
-        made.attrs.update(args.keywords)
-        return made
-
-    def call_function(
-        self, func: FuncVal, args: Args, unknown_params: bool = False, self_value: Value | None = None
-    ) -> Value:
-        func.called = True
-        generators = self.origins[func.origin].parsed.generators
-        generator = generators.get(func.node.name.value, False) if generators is not None else False
-        if generator is None:
-            return UNKNOWN  # several functions of that name disagree
-        if generator:
-            return handlers.data_instance()  # calling a generator function makes an iterator
-        if self.depth >= MAX_CALL_DEPTH:
-            return UNKNOWN
-        node: cst.FunctionDef = func.node
-        env: dict[str, Value] = {}
-        saved, saved_statement = self.frame, self.statement
-        self.frame = Frame(env, func.stmt, func.origin)
-        self.statement = None
-        self.depth += 1
-        try:
-            self.bind_parameters(node.params, func.is_method, args, unknown_params, env)
-            if self_value is not None and node.params.params:
-                env[node.params.params[0].name.value] = self_value
-            self.exec_block(node.body)
-            returns = self.frame.returns
-        finally:
-            self.depth -= 1
-            self.frame = saved
-            self.statement = saved_statement
-        if not returns:
-            return Const(None)
-        return returns[0] if same_value(returns) else UNKNOWN
-
-    def call_value(self, func: Value, args: Args) -> Value:
-        """Call a same-file function or lambda passed as a value (e.g. to ``dataset.map``)."""
-        if isinstance(func, LambdaVal):
-            return self.call_lambda(func, args)
-        if isinstance(func, FuncVal):
-            return self.call_function(func, args)
-        return UNKNOWN
-
-    def call_lambda(self, func: LambdaVal, args: Args = NO_ARGS) -> Value:
-        params = func.node.params
-        env: dict[str, Value] = {}
-        ordered = list(params.posonly_params) + list(params.params)
-        for index, param in enumerate(ordered):
-            env[param.name.value] = args.positional[index] if index < len(args.positional) else UNKNOWN
-        for param in params.kwonly_params:
-            env[param.name.value] = UNKNOWN
-        for star in (params.star_arg, params.star_kwarg):
-            if isinstance(star, cst.Param):
-                env[star.name.value] = UNKNOWN
-        saved_env = self.frame.env
-        self.frame.env = {**saved_env, **env}
-        try:
-            return self.eval(func.node.body)
-        finally:
-            self.frame.env = saved_env
-
-    def bind_parameters(
-        self, params: cst.Parameters, is_method: bool, args: Args, unknown_params: bool, env: dict[str, Value]
-    ) -> None:
-        ordered = list(params.posonly_params) + list(params.params)
-        positional = list(args.positional)
-        if is_method and ordered:
-            env[ordered[0].name.value] = UNKNOWN
-            ordered = ordered[1:]
-        for index, param in enumerate(ordered):
-            name = param.name.value
-            if unknown_params or args.has_star:
-                value: Value = UNKNOWN
-            elif index < len(positional):
-                value = positional[index]
-            elif name in args.keywords:
-                value = args.keywords[name]
-            elif param.default is not None:
-                value = self.eval(param.default)
-            else:
-                value = UNKNOWN
-            env[name] = value
-        for param in params.kwonly_params:
-            name = param.name.value
-            if not unknown_params and name in args.keywords:
-                env[name] = args.keywords[name]
-            elif param.default is not None and not unknown_params:
-                env[name] = self.eval(param.default)
-            else:
-                env[name] = UNKNOWN
-        for star in (params.star_arg, params.star_kwarg):
-            if isinstance(star, cst.Param):
-                env[star.name.value] = UNKNOWN
-
-
-def dotted_name(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{dotted_name(node.value)}.{node.attr.value}"
-    return ""

@@ -30,7 +30,7 @@ from lossguard.static.values import (
 )
 
 if TYPE_CHECKING:
-    from lossguard.static.evaluator import Evaluator
+    from lossguard.static.interpreter import Interpreter
 
 
 @lru_cache(maxsize=4096)
@@ -44,7 +44,7 @@ def _literal(code: str) -> Value:
     return Const(value) if isinstance(value, int | float | complex | str) else UNKNOWN
 
 
-def evaluate(ev: Evaluator, node: cst.BaseExpression | None) -> Value:
+def evaluate(ev: Interpreter, node: cst.BaseExpression | None) -> Value:
     if node is None:
         return UNKNOWN
     if isinstance(node, cst.Name):
@@ -113,7 +113,7 @@ def evaluate(ev: Evaluator, node: cst.BaseExpression | None) -> Value:
     return UNKNOWN
 
 
-def _sequence(ev: Evaluator, node: cst.List | cst.Tuple | cst.Set) -> Value:
+def _sequence(ev: Interpreter, node: cst.List | cst.Tuple | cst.Set) -> Value:
     items: list[Value] = []
     exact = True
     for element in node.elements:
@@ -129,7 +129,7 @@ def _sequence(ev: Evaluator, node: cst.List | cst.Tuple | cst.Set) -> Value:
     return SeqVal(items, isinstance(node, cst.Tuple), exact, ev.loop_depth)
 
 
-def _dict(ev: Evaluator, node: cst.Dict) -> Value:
+def _dict(ev: Interpreter, node: cst.Dict) -> Value:
     entries: dict[str, Value] = {}
     known = True
     for entry in node.elements:
@@ -146,7 +146,7 @@ def _dict(ev: Evaluator, node: cst.Dict) -> Value:
     return DictVal(entries) if known else UNKNOWN
 
 
-def _comparison(ev: Evaluator, node: cst.Comparison) -> Value:
+def _comparison(ev: Interpreter, node: cst.Comparison) -> Value:
     left = ev.eval(node.left)
     if len(node.comparisons) != 1:
         for target in node.comparisons:
@@ -165,7 +165,7 @@ def _comparison(ev: Evaluator, node: cst.Comparison) -> Value:
         return UNKNOWN
 
 
-def _binary(ev: Evaluator, node: cst.BinaryOperation) -> Value:
+def _binary(ev: Interpreter, node: cst.BinaryOperation) -> Value:
     left = ev.eval(node.left)
     right = ev.eval(node.right)
     op = node.operator
@@ -203,7 +203,7 @@ def _binary(ev: Evaluator, node: cst.BinaryOperation) -> Value:
     return UNKNOWN
 
 
-def _subscript(ev: Evaluator, node: cst.Subscript) -> Value:
+def _subscript(ev: Interpreter, node: cst.Subscript) -> Value:
     base = ev.eval(node.value)
     index: Value = UNKNOWN
     if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
@@ -222,7 +222,7 @@ def _subscript(ev: Evaluator, node: cst.Subscript) -> Value:
     return subscript(ev, base, index, node) if subscript is not None else UNKNOWN
 
 
-def _attribute(ev: Evaluator, node: cst.Attribute) -> Value:
+def _attribute(ev: Interpreter, node: cst.Attribute) -> Value:
     base = ev.eval(node.value)
     attr = node.attr.value
     if isinstance(base, ApiRef):

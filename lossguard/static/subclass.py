@@ -15,7 +15,7 @@ from lossguard.static.calls import Args
 from lossguard.static.values import ClassVal, FuncVal, InstanceVal, LayerVal, ModelVal, Value
 
 if TYPE_CHECKING:
-    from lossguard.static.evaluator import Evaluator
+    from lossguard.static.interpreter import Interpreter
 
 
 def _method(cls: ClassVal, name: str) -> cst.FunctionDef | None:
@@ -23,7 +23,7 @@ def _method(cls: ClassVal, name: str) -> cst.FunctionDef | None:
     return next((m for m in body if isinstance(m, cst.FunctionDef) and m.name.value == name), None)
 
 
-def subclass_layers(ev: Evaluator, cls: ClassVal, args: Args) -> list[Value] | None:
+def subclass_layers(ev: Interpreter, cls: ClassVal, args: Args) -> list[Value] | None:
     """The layers ``call`` applies, in order, or None when it is not a straight chain."""
     init, call = _method(cls, "__init__"), _method(cls, "call")
     if init is None or call is None:

@@ -14,18 +14,18 @@ from lossguard.static.handlers.registry import attributes, function, methods
 from lossguard.static.values import UNKNOWN, ClassVal, Const, InstanceVal, MethodVal, ParserVal, SeqVal, Value
 
 if TYPE_CHECKING:
-    from lossguard.static.evaluator import Evaluator
+    from lossguard.static.interpreter import Interpreter
 
 _NAMESPACE = ClassVal("Namespace", is_model=False)
 
 
 @function("argparse.ArgumentParser")
-def parser(ev: Evaluator, call: Call) -> Value:
+def parser(ev: Interpreter, call: Call) -> Value:
     return ParserVal({})
 
 
 @methods(ParserVal)
-def parser_method(ev: Evaluator, obj: ParserVal, name: str, call: Call) -> Value:
+def parser_method(ev: Interpreter, obj: ParserVal, name: str, call: Call) -> Value:
     args = call.args
     if name in ("add_argument_group", "add_mutually_exclusive_group"):
         return obj
@@ -50,10 +50,10 @@ def parser_method(ev: Evaluator, obj: ParserVal, name: str, call: Call) -> Value
 
 
 @attributes(ParserVal)
-def parser_attribute(ev: Evaluator, obj: ParserVal, attr: str) -> Value:
+def parser_attribute(ev: Interpreter, obj: ParserVal, attr: str) -> Value:
     return MethodVal(obj, attr)
 
 
 @function("types.SimpleNamespace", "argparse.Namespace")
-def namespace(ev: Evaluator, call: Call) -> Value:
+def namespace(ev: Interpreter, call: Call) -> Value:
     return InstanceVal(_NAMESPACE, dict(call.args.keywords))

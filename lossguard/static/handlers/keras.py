@@ -35,7 +35,7 @@ from lossguard.static.values import (
 )
 
 if TYPE_CHECKING:
-    from lossguard.static.evaluator import Evaluator
+    from lossguard.static.interpreter import Interpreter
 
 _MERGE_LAYERS = ("add", "concatenate", "average", "maximum", "multiply", "subtract", "dot")
 
@@ -44,7 +44,7 @@ _MERGE_LAYERS = ("add", "concatenate", "average", "maximum", "multiply", "subtra
 
 
 @function("keras:*.Sequential")
-def sequential(ev: Evaluator, call: Call) -> Value:
+def sequential(ev: Interpreter, call: Call) -> Value:
     args = call.args
     model = ModelVal("sequential", ev.ref(call.node))
     layers = args.get(0, "layers")
@@ -60,7 +60,7 @@ def sequential(ev: Evaluator, call: Call) -> Value:
 
 
 @function("keras:.Model", "keras:models.Model", "keras:.Functional", "keras:models.Functional")
-def functional(ev: Evaluator, call: Call) -> Value:
+def functional(ev: Interpreter, call: Call) -> Value:
     outputs = call.args.get(1, "outputs")
     if outputs is None:
         outputs = call.args.get(None, "output")  # Keras 1: Model(input=…, output=…)
@@ -81,17 +81,17 @@ def functional(ev: Evaluator, call: Call) -> Value:
 
 
 @function("keras:*.Input", "keras:*.InputLayer")
-def model_input(ev: Evaluator, call: Call) -> Value:
+def model_input(ev: Interpreter, call: Call) -> Value:
     return TensorVal(None)
 
 
 @function("keras:*.load_model")
-def load_model(ev: Evaluator, call: Call) -> Value:
+def load_model(ev: Interpreter, call: Call) -> Value:
     return ev.record.model(ModelVal("loaded", ev.ref(call.node)))
 
 
 @function("keras:applications.*")
-def application(ev: Evaluator, call: Call) -> Value:
+def application(ev: Interpreter, call: Call) -> Value:
     sym = call.path.split(".")[-1]
     if not sym[:1].isupper():
         return UNKNOWN
@@ -111,7 +111,7 @@ def application(ev: Evaluator, call: Call) -> Value:
 
 
 @methods(ModelVal)
-def model_method(ev: Evaluator, model: ModelVal, name: str, call: Call) -> Value:
+def model_method(ev: Interpreter, model: ModelVal, name: str, call: Call) -> Value:
     args = call.args
     if name == "add":
         layer = args.get(0, "layer")
@@ -138,7 +138,7 @@ def model_method(ev: Evaluator, model: ModelVal, name: str, call: Call) -> Value
 
 
 @attributes(ModelVal)
-def model_attribute(ev: Evaluator, model: ModelVal, attr: str) -> Value:
+def model_attribute(ev: Interpreter, model: ModelVal, attr: str) -> Value:
     if attr == "output":
         return model_output(model)
     if attr == "outputs":
@@ -171,7 +171,7 @@ def apply_layer(layer: LayerVal | ModelVal, args: object) -> Value:
 
 
 @function("keras:layers.*", *(f"keras:.{name}" for name in api.UNIT_LAYERS))
-def layer(ev: Evaluator, call: Call) -> Value:
+def layer(ev: Interpreter, call: Call) -> Value:
     sym, args = call.path.split(".")[-1], call.args
     ev.record.arguments(sym, args)
     ref = ev.ref(call.node)
@@ -210,7 +210,7 @@ def layer(ev: Evaluator, call: Call) -> Value:
 
 
 @attributes(LayerVal)
-def layer_attribute(ev: Evaluator, obj: LayerVal, attr: str) -> Value:
+def layer_attribute(ev: Interpreter, obj: LayerVal, attr: str) -> Value:
     return MethodVal(obj, attr)
 
 
@@ -232,7 +232,7 @@ def activation_of(value: Value) -> Activation:
 
 
 @function("keras:activations.softmax", "keras:activations.sigmoid", "keras:ops.softmax", "keras:ops.sigmoid")
-def activation_function(ev: Evaluator, call: Call) -> Value:
+def activation_function(ev: Interpreter, call: Call) -> Value:
     from lossguard.static.handlers.tensorflow import apply_activation
 
     return apply_activation(ev, call)
@@ -241,12 +241,12 @@ def activation_function(ev: Evaluator, call: Call) -> Value:
 # ----- losses, metrics, callbacks ----------------------------------------------------------
 
 
-def _args_text(ev: Evaluator, node: cst.Call) -> str:
+def _args_text(ev: Interpreter, node: cst.Call) -> str:
     return ", ".join(ev.text(a, 40) for a in node.args)
 
 
 @function("keras:losses.*")
-def loss(ev: Evaluator, call: Call) -> Value:
+def loss(ev: Interpreter, call: Call) -> Value:
     sym, args = call.path.split(".")[-1], call.args
     ev.record.arguments(sym, args)
     kind = api.loss_kind_from_name(sym)
@@ -264,7 +264,7 @@ def loss(ev: Evaluator, call: Call) -> Value:
 
 
 @function("keras:metrics.*")
-def metric(ev: Evaluator, call: Call) -> Value:
+def metric(ev: Interpreter, call: Call) -> Value:
     sym, args = call.path.split(".")[-1], call.args
     ev.record.arguments(sym, args)
     if not sym[:1].isupper():
@@ -303,7 +303,7 @@ def _threshold(value: Value | None) -> float | None:
 
 
 @function("keras:callbacks.*")
-def callback(ev: Evaluator, call: Call) -> Value:
+def callback(ev: Interpreter, call: Call) -> Value:
     sym, args = call.path.split(".")[-1], call.args
     ev.record.arguments(sym, args)
     index = {"EarlyStopping": 0, "ReduceLROnPlateau": 0, "ModelCheckpoint": 1}.get(sym)
@@ -335,7 +335,7 @@ def callback(ev: Evaluator, call: Call) -> Value:
 
 
 @function("keras:*.to_categorical")
-def to_categorical(ev: Evaluator, call: Call) -> Value:
+def to_categorical(ev: Interpreter, call: Call) -> Value:
     classes = call.args.get(1, "num_classes")
     n = classes.value if isinstance(classes, Const) and isinstance(classes.value, int) else None
     origin = f"to_categorical(…, {n})" if n is not None else "to_categorical(…)"
@@ -347,7 +347,7 @@ def to_categorical(ev: Evaluator, call: Call) -> Value:
     "keras:*.text_dataset_from_directory",
     "keras:*.audio_dataset_from_directory",
 )
-def directory_dataset(ev: Evaluator, call: Call) -> Value:
+def directory_dataset(ev: Interpreter, call: Call) -> Value:
     sym, args = call.path.split(".")[-1], call.args
     ev.record.arguments(sym, args)
     mode = args.get(None, "label_mode")
@@ -359,12 +359,12 @@ def directory_dataset(ev: Evaluator, call: Call) -> Value:
 
 
 @function("keras:*.ImageDataGenerator")
-def image_data_generator(ev: Evaluator, call: Call) -> Value:
+def image_data_generator(ev: Interpreter, call: Call) -> Value:
     return GeneratorFactoryVal(ev.ref(call.node))
 
 
 @methods(GeneratorFactoryVal)
-def generator_method(ev: Evaluator, obj: GeneratorFactoryVal, name: str, call: Call) -> Value:
+def generator_method(ev: Interpreter, obj: GeneratorFactoryVal, name: str, call: Call) -> Value:
     args = call.args
     if name in ("flow_from_directory", "flow_from_dataframe"):
         ev.record.arguments(name, args)
@@ -384,12 +384,12 @@ def generator_method(ev: Evaluator, obj: GeneratorFactoryVal, name: str, call: C
 
 
 @attributes(GeneratorFactoryVal)
-def generator_attribute(ev: Evaluator, obj: GeneratorFactoryVal, attr: str) -> Value:
+def generator_attribute(ev: Interpreter, obj: GeneratorFactoryVal, attr: str) -> Value:
     return MethodVal(obj, attr)
 
 
 @methods(type(UNKNOWN))
-def unknown_method(ev: Evaluator, obj: object, name: str, call: Call) -> Value:
+def unknown_method(ev: Interpreter, obj: object, name: str, call: Call) -> Value:
     """A method of something unknown: read the literal arguments the LG04x rules check."""
     if name in ("fit", "fit_generator", "flow_from_directory", "flow_from_dataframe"):
         ev.record.arguments(
@@ -399,7 +399,7 @@ def unknown_method(ev: Evaluator, obj: object, name: str, call: Call) -> Value:
 
 
 def label_from_mode(
-    ev: Evaluator, mode: Value, origin: str, node: cst.Call, classes: int | None
+    ev: Interpreter, mode: Value, origin: str, node: cst.Call, classes: int | None
 ) -> LabelVal | None:
     if not isinstance(mode, Const):
         return None
@@ -421,7 +421,7 @@ def label_from_mode(
 
 
 @function("keras:datasets.load_data")
-def load_dataset(ev: Evaluator, call: Call) -> Value:
+def load_dataset(ev: Interpreter, call: Call) -> Value:
     dataset = call.path.split(".")[-2]
     if dataset in api.REGRESSION_DATASETS and not call.args.has_star:
 

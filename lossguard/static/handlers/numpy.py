@@ -23,23 +23,23 @@ from lossguard.static.values import (
 )
 
 if TYPE_CHECKING:
-    from lossguard.static.evaluator import Evaluator
+    from lossguard.static.interpreter import Interpreter
 
 
 @function("numpy.eye", "numpy.identity")
-def eye(ev: Evaluator, call: Call) -> Value:
+def eye(ev: Interpreter, call: Call) -> Value:
     first = call.args.get(0, "N")
     return EyeVal(first.value if isinstance(first, Const) and isinstance(first.value, int) else None)
 
 
 @function("numpy.array", "numpy.asarray", "numpy.asanyarray", "numpy.squeeze", "numpy.ravel", "numpy.copy")
-def same_array(ev: Evaluator, call: Call) -> Value:
+def same_array(ev: Interpreter, call: Call) -> Value:
     first = call.args.get(0, "N")
     return first if isinstance(first, LabelVal | ArrayVal) else UNKNOWN
 
 
 @function("numpy.expand_dims")
-def expand_dims(ev: Evaluator, call: Call) -> Value:
+def expand_dims(ev: Interpreter, call: Call) -> Value:
     """``np.expand_dims(y, -1)``: class indices as one column, (n,) → (n, 1); the same labels."""
     first, axis = call.args.get(0, "a"), call.args.get(1, "axis")
     column = isinstance(axis, Const) and axis.value in (1, -1)
@@ -50,7 +50,7 @@ def expand_dims(ev: Evaluator, call: Call) -> Value:
 
 
 @function("numpy.argmax")
-def argmax(ev: Evaluator, call: Call) -> Value:
+def argmax(ev: Interpreter, call: Call) -> Value:
     first = call.args.get(0, "N")
     if not isinstance(first, LabelVal) or first.encoding is not LabelEncoding.ONE_HOT:
         return UNKNOWN
@@ -68,7 +68,7 @@ def argmax(ev: Evaluator, call: Call) -> Value:
     "numpy.empty",
     *(f"numpy.random.{name}" for name in ("random", "rand", "randn")),
 )
-def filled(ev: Evaluator, call: Call) -> Value:
+def filled(ev: Interpreter, call: Call) -> Value:
     written = isinstance(call.args.node(0, "shape"), cst.Tuple | cst.List)  # the shape at the call
     name = call.path.rsplit(".", 1)[-1]
     fill = {"zeros": 0, "ones": 1}.get(name)
@@ -77,12 +77,12 @@ def filled(ev: Evaluator, call: Call) -> Value:
 
 
 @function("numpy.random.uniform", "numpy.random.normal", "numpy.random.standard_normal")
-def random_reals(ev: Evaluator, call: Call) -> Value:
+def random_reals(ev: Interpreter, call: Call) -> Value:
     return ArrayVal(ev.ref(call.node), shape_of(call.args.get(None, "size")), continuous=True)
 
 
 @function("numpy.random.randint")
-def randint(ev: Evaluator, call: Call) -> Value:
+def randint(ev: Interpreter, call: Call) -> Value:
     args, ref = call.args, ev.ref(call.node)
     low = args.get(0, "low")
     high = args.get(1, "high")
@@ -106,7 +106,7 @@ def randint(ev: Evaluator, call: Call) -> Value:
 
 
 @subscripts(EyeVal)
-def one_hot_rows(ev: Evaluator, base: EyeVal, index: Value, node: object) -> Value:
+def one_hot_rows(ev: Interpreter, base: EyeVal, index: Value, node: object) -> Value:
     if isinstance(index, LabelVal | ArrayVal) or index is UNKNOWN:
         origin = f"np.eye({'?' if base.n is None else base.n})[labels]"
         return LabelVal(LabelEncoding.ONE_HOT, origin, ev.ref(node), base.n, base.n)  # type: ignore[arg-type]
@@ -114,7 +114,7 @@ def one_hot_rows(ev: Evaluator, base: EyeVal, index: Value, node: object) -> Val
 
 
 @subscripts(LabelVal, ArrayVal)
-def rows(ev: Evaluator, base: LabelVal | ArrayVal, index: Value, node: Any) -> Value:
+def rows(ev: Interpreter, base: LabelVal | ArrayVal, index: Value, node: Any) -> Value:
     if isinstance(index, Const):
         return UNKNOWN
     if isinstance(base, ArrayVal):
@@ -126,7 +126,7 @@ def rows(ev: Evaluator, base: LabelVal | ArrayVal, index: Value, node: Any) -> V
 
 
 @stores(LabelVal, ArrayVal)
-def stored_into(ev: Evaluator, base: LabelVal | ArrayVal, value: Value, target: Any) -> Value:
+def stored_into(ev: Interpreter, base: LabelVal | ArrayVal, value: Value, target: Any) -> Value:
     """``y[y > 6] -= 2``: labels changed in place are no longer known; but
     ``onehot[np.arange(n), y] = 1`` into a 2-D array of zeros builds a one-hot encoding."""
     if (
@@ -146,7 +146,7 @@ def stored_into(ev: Evaluator, base: LabelVal | ArrayVal, value: Value, target: 
 
 
 @methods(LabelVal)
-def label_method(ev: Evaluator, obj: LabelVal, name: str, call: Call) -> Value:
+def label_method(ev: Interpreter, obj: LabelVal, name: str, call: Call) -> Value:
     return (
         obj
         if name in ("astype", "copy", "squeeze", "flatten", "ravel", "reshape", "toarray", "todense")
@@ -155,12 +155,12 @@ def label_method(ev: Evaluator, obj: LabelVal, name: str, call: Call) -> Value:
 
 
 @methods(ArrayVal)
-def array_method(ev: Evaluator, obj: ArrayVal, name: str, call: Call) -> Value:
+def array_method(ev: Interpreter, obj: ArrayVal, name: str, call: Call) -> Value:
     if name in ("astype", "copy"):
         return obj
     return ArrayVal(obj.ref, None) if name == "reshape" else UNKNOWN
 
 
 @attributes(LabelVal, ArrayVal)
-def array_attribute(ev: Evaluator, obj: Value, attr: str) -> Value:
+def array_attribute(ev: Interpreter, obj: Value, attr: str) -> Value:
     return MethodVal(obj, attr)

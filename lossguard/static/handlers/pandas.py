@@ -10,9 +10,9 @@ from lossguard.static.handlers.registry import function
 from lossguard.static.values import LabelVal, Value
 
 if TYPE_CHECKING:
-    from lossguard.static.evaluator import Evaluator
+    from lossguard.static.interpreter import Interpreter
 
 
 @function("pandas.get_dummies")
-def get_dummies(ev: Evaluator, call: Call) -> Value:
+def get_dummies(ev: Interpreter, call: Call) -> Value:
     return LabelVal(LabelEncoding.ONE_HOT, "pd.get_dummies(…)", ev.ref(call.node))

@@ -22,13 +22,13 @@ from lossguard.static.values import (
 )
 
 if TYPE_CHECKING:
-    from lossguard.static.evaluator import Evaluator
+    from lossguard.static.interpreter import Interpreter
 
 BUILTINS = {"len", "int", "float", "list", "tuple", "str", "sorted", "round", "max", "min", "sum"}
 
 
 @function("builtins.len")
-def length(ev: Evaluator, call: Call) -> Value:
+def length(ev: Interpreter, call: Call) -> Value:
     first = call.args.positional[0] if call.args.positional else None
     if isinstance(first, SeqVal) and first.exact:
         return Const(len(first.items))
@@ -44,7 +44,7 @@ _LISTS_FILES = ("os.listdir", "os.scandir", "glob.glob", "glob.iglob")
 
 
 @function("builtins.sum")
-def total(ev: Evaluator, call: Call) -> Value:
+def total(ev: Interpreter, call: Call) -> Value:
     """``sum(len(files) for _, _, files in os.walk(folder))``: a count of files, i.e. samples."""
     argument = call.node.args[0].value if call.node.args else None
     if isinstance(argument, cst.GeneratorExp | cst.ListComp) and _is_len(argument.elt):
@@ -59,13 +59,13 @@ def _is_len(node: cst.BaseExpression) -> bool:
 
 
 @function("builtins.list", "builtins.tuple", "builtins.sorted")
-def sequence(ev: Evaluator, call: Call) -> Value:
+def sequence(ev: Interpreter, call: Call) -> Value:
     first = call.args.positional[0] if call.args.positional else None
     return first if isinstance(first, SeqVal) else UNKNOWN
 
 
 @function("builtins.int", "builtins.round")
-def integer(ev: Evaluator, call: Call) -> Value:
+def integer(ev: Interpreter, call: Call) -> Value:
     first = call.args.positional[0] if call.args.positional else None
     if isinstance(first, Const):
         try:
@@ -76,13 +76,13 @@ def integer(ev: Evaluator, call: Call) -> Value:
 
 
 @function("math.ceil", "math.floor", "numpy.ceil", "numpy.floor")
-def rounding(ev: Evaluator, call: Call) -> Value:
+def rounding(ev: Interpreter, call: Call) -> Value:
     first = call.args.positional[0] if call.args.positional else None
     return first if isinstance(first, QuotientVal) else UNKNOWN
 
 
 @methods(SeqVal)
-def list_method(ev: Evaluator, obj: SeqVal, name: str, call: Call) -> Value:
+def list_method(ev: Interpreter, obj: SeqVal, name: str, call: Call) -> Value:
     args = call.args
     if name in ("append", "extend", "insert") and ev.loop_depth > obj.loop_depth:
         obj.exact = False  # grown in a loop that may run any number of times
@@ -103,5 +103,5 @@ def list_method(ev: Evaluator, obj: SeqVal, name: str, call: Call) -> Value:
 
 
 @attributes(SeqVal, InstanceVal)
-def bound_method(ev: Evaluator, obj: Value, attr: str) -> Value:
+def bound_method(ev: Interpreter, obj: Value, attr: str) -> Value:
     return MethodVal(obj, attr)

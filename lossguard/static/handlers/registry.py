@@ -18,12 +18,12 @@ from lossguard.static.calls import Call
 from lossguard.static.values import Value
 
 if TYPE_CHECKING:
-    from lossguard.static.evaluator import Evaluator
+    from lossguard.static.interpreter import Interpreter
 
-FunctionHandler = Callable[["Evaluator", Call], Value]
-MethodHandler = Callable[["Evaluator", Any, str, Call], Value]
-AttributeHandler = Callable[["Evaluator", Any, str], Value]
-SubscriptHandler = Callable[["Evaluator", Any, Value, Any], Value]
+FunctionHandler = Callable[["Interpreter", Call], Value]
+MethodHandler = Callable[["Interpreter", Any, str, Call], Value]
+AttributeHandler = Callable[["Interpreter", Any, str], Value]
+SubscriptHandler = Callable[["Interpreter", Any, Value, Any], Value]
 
 FUNCTIONS: dict[str, FunctionHandler] = {}
 METHODS: dict[type, MethodHandler] = {}
@@ -74,7 +74,7 @@ def function_for(path: str) -> FunctionHandler | None:
     return None
 
 
-def _unknown_method(ev: Evaluator, obj: Any, name: str, call: Call) -> Value:
+def _unknown_method(ev: Interpreter, obj: Any, name: str, call: Call) -> Value:
     from lossguard.static.values import UNKNOWN
 
     return UNKNOWN

@@ -24,7 +24,7 @@ from lossguard.static.values import (
 )
 
 if TYPE_CHECKING:
-    from lossguard.static.evaluator import Evaluator
+    from lossguard.static.interpreter import Interpreter
 
 _ENCODERS = {
     "OneHotEncoder": LabelEncoding.ONE_HOT,
@@ -35,12 +35,12 @@ _ENCODERS = {
 
 
 @function(*(f"sklearn.preprocessing.{name}" for name in _ENCODERS))
-def encoder(ev: Evaluator, call: Call) -> Value:
+def encoder(ev: Interpreter, call: Call) -> Value:
     return EncoderVal(call.path.rsplit(".", 1)[-1])
 
 
 @methods(EncoderVal)
-def encoder_method(ev: Evaluator, obj: EncoderVal, name: str, call: Call) -> Value:
+def encoder_method(ev: Interpreter, obj: EncoderVal, name: str, call: Call) -> Value:
     if name == "fit":
         return obj  # sklearn's fit returns the estimator itself
     if name in ("fit_transform", "transform"):
@@ -49,15 +49,15 @@ def encoder_method(ev: Evaluator, obj: EncoderVal, name: str, call: Call) -> Val
 
 
 @attributes(EncoderVal)
-def encoder_attribute(ev: Evaluator, obj: EncoderVal, attr: str) -> Value:
+def encoder_attribute(ev: Interpreter, obj: EncoderVal, attr: str) -> Value:
     return MethodVal(obj, attr)
 
 
-def _dataset(ev: Evaluator, call: Call, labels: LabelVal) -> Value:
+def _dataset(ev: Interpreter, call: Call, labels: LabelVal) -> Value:
     return SeqVal([ArrayVal(ev.ref(call.node)), labels], True)
 
 
-def _classes(ev: Evaluator, call: Call, given: Value | None, default: int, origin: str) -> Value:
+def _classes(ev: Interpreter, call: Call, given: Value | None, default: int, origin: str) -> Value:
     """(X, y) of a toy classification dataset with ``given`` (or ``default``) classes."""
     unset = given is None or (isinstance(given, Const) and given.value is None)
     classes = default if unset else int_value(given)
@@ -68,17 +68,17 @@ def _classes(ev: Evaluator, call: Call, given: Value | None, default: int, origi
 
 
 @function("sklearn.datasets.make_classification")
-def make_classification(ev: Evaluator, call: Call) -> Value:
+def make_classification(ev: Interpreter, call: Call) -> Value:
     return _classes(ev, call, call.args.get(None, "n_classes"), 2, "make_classification(n_classes={})")
 
 
 @function("sklearn.datasets.make_blobs")
-def make_blobs(ev: Evaluator, call: Call) -> Value:
+def make_blobs(ev: Interpreter, call: Call) -> Value:
     return _classes(ev, call, call.args.get(2, "centers"), 3, "make_blobs(centers={})")
 
 
 @function("sklearn.datasets.make_multilabel_classification")
-def make_multilabel(ev: Evaluator, call: Call) -> Value:
+def make_multilabel(ev: Interpreter, call: Call) -> Value:
     given = call.args.get(None, "n_classes")
     width = 5 if given is None else int_value(given)
     origin = f"make_multilabel_classification(n_classes={width})"
@@ -86,7 +86,7 @@ def make_multilabel(ev: Evaluator, call: Call) -> Value:
 
 
 @function("sklearn.model_selection.train_test_split")
-def train_test_split(ev: Evaluator, call: Call) -> Value:
+def train_test_split(ev: Interpreter, call: Call) -> Value:
     """(a_train, a_test, b_train, b_test, …): each array keeps what is known of it."""
     if call.args.has_star or not call.args.positional:
         return UNKNOWN

@@ -25,7 +25,7 @@ from lossguard.static.values import (
 )
 
 if TYPE_CHECKING:
-    from lossguard.static.evaluator import Evaluator
+    from lossguard.static.interpreter import Interpreter
 
 # Methods of a data pipeline that keep its labels.
 _KEEPS_LABELS = {
@@ -46,13 +46,13 @@ _KEEPS_LABELS = {
 
 
 @function("tensorflow.one_hot")
-def one_hot(ev: Evaluator, call: Call) -> Value:
+def one_hot(ev: Interpreter, call: Call) -> Value:
     depth = call.args.get(1, "depth")
     n = depth.value if isinstance(depth, Const) and isinstance(depth.value, int) else None
     return LabelVal(LabelEncoding.ONE_HOT, f"tf.one_hot(…, {n})", ev.ref(call.node), n, n)
 
 
-def apply_activation(ev: Evaluator, call: Call) -> Value:
+def apply_activation(ev: Interpreter, call: Call) -> Value:
     """``tf.nn.softmax(x)`` and friends on a functional tensor: an activation layer."""
     tensor = call.args.positional[0] if call.args.positional else None
     if isinstance(tensor, TensorVal):
@@ -68,7 +68,7 @@ for _name in ("softmax", "sigmoid"):
 
 
 @function("tensorflow.data.Dataset.from_tensor_slices", "tensorflow.data.Dataset.from_tensors")
-def dataset_from_tensors(ev: Evaluator, call: Call) -> Value:
+def dataset_from_tensors(ev: Interpreter, call: Call) -> Value:
     first = call.args.get(0, "tensors")
     labels = None
     if isinstance(first, SeqVal) and len(first.items) == 2:
@@ -77,7 +77,7 @@ def dataset_from_tensors(ev: Evaluator, call: Call) -> Value:
 
 
 @function("tensorflow_datasets.load")
-def tfds_load(ev: Evaluator, call: Call) -> Value:
+def tfds_load(ev: Interpreter, call: Call) -> Value:
     args = call.args
     supervised = args.get(None, "as_supervised")
     with_info = args.get(None, "with_info")
@@ -109,7 +109,7 @@ _TF1_MNIST_SPLIT = "tf1-mnist-split"
     "tensorflow.contrib.learn.datasets.mnist.read_data_sets",
     "tensorflow.contrib.learn.datasets.load_dataset",
 )
-def tf1_mnist(ev: Evaluator, call: Call) -> Value:
+def tf1_mnist(ev: Interpreter, call: Call) -> Value:
     if call.args.has_star:
         return UNKNOWN
     if call.path.endswith("load_dataset"):  # load_dataset('mnist'): read_data_sets with defaults
@@ -129,7 +129,7 @@ def tf1_mnist(ev: Evaluator, call: Call) -> Value:
 
 
 @methods(DataVal)
-def pipeline_method(ev: Evaluator, obj: DataVal, name: str, call: Call) -> Value:
+def pipeline_method(ev: Interpreter, obj: DataVal, name: str, call: Call) -> Value:
     if obj.kind == _TF1_MNIST_SPLIT:
         if name == "next_batch" and obj.labels is not None:
             return SeqVal([ArrayVal(obj.labels.ref), obj.labels], True)
@@ -144,7 +144,7 @@ def pipeline_method(ev: Evaluator, obj: DataVal, name: str, call: Call) -> Value
 
 
 @attributes(DataVal)
-def pipeline_attribute(ev: Evaluator, obj: DataVal, attr: str) -> Value:
+def pipeline_attribute(ev: Interpreter, obj: DataVal, attr: str) -> Value:
     if obj.kind == _TF1_MNIST:
         return DataVal(_TF1_MNIST_SPLIT, obj.labels) if attr in ("train", "validation", "test") else UNKNOWN
     if obj.kind == _TF1_MNIST_SPLIT:
@@ -156,7 +156,7 @@ def pipeline_attribute(ev: Evaluator, obj: DataVal, attr: str) -> Value:
     return CountVal() if attr in ("samples", "n") else MethodVal(obj, attr)
 
 
-def mapped_labels(ev: Evaluator, func: Value, labels: LabelVal | None) -> LabelVal | None:
+def mapped_labels(ev: Interpreter, func: Value, labels: LabelVal | None) -> LabelVal | None:
     """Labels after ``dataset.map(func)``: follow ``func(x, y)`` when it returns ``(x', y')``."""
     placeholder: Value = labels if labels is not None else UNKNOWN
     result = ev.call_value(func, Args([UNKNOWN, placeholder], {}, False, {}))

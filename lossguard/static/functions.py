@@ -1,0 +1,191 @@
+"""Calls as the evaluator runs them: a function of the script is followed with its arguments
+(bounded depth), a lambda evaluated, a class instantiated; a library callee goes to its handler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import libcst as cst
+
+from lossguard.static import handlers
+from lossguard.static.calls import NO_ARGS, Args
+from lossguard.static.frames import Frame
+from lossguard.static.modules import Origin
+from lossguard.static.recorder import Recorder
+from lossguard.static.state import same_value
+from lossguard.static.values import (
+    UNKNOWN,
+    ClassVal,
+    Const,
+    DictVal,
+    FuncVal,
+    InstanceVal,
+    LambdaVal,
+    SeqVal,
+    Value,
+)
+
+MAX_CALL_DEPTH = 6
+
+
+class FunctionCaller:
+    """The call half of the evaluator (a mixin: the evaluator provides these attributes)."""
+
+    origins: list[Origin]
+    frame: Frame
+    statement: cst.CSTNode | None
+    globals: dict[str, Value]
+    depth: int
+    record: Recorder
+    eval: Callable[[cst.BaseExpression | None], Value]
+    exec_block: Callable[..., None]
+    ref: Callable[[cst.CSTNode], int]
+
+    def call_uncalled(self, func: FuncVal) -> None:
+        """A function never called directly (a callback, timeit, a test): its parameters are
+        unknown, and so is every global rebound after it was defined — it could have run with
+        either binding (a notebook that sets n_classes = 2, defines build_model(), then sets 10)."""
+        before = func.globals_at_def or {}
+        current = self.globals
+        self.globals = {
+            name: value if before.get(name) is value else UNKNOWN for name, value in current.items()
+        }
+        try:
+            self.call_function(func, Args([], {}, True, {}), unknown_params=True)
+        finally:
+            self.globals = current
+
+    def eval_args(self, node: cst.Call) -> Args:
+        positional: list[Value] = []
+        keywords: dict[str, Value] = {}
+        nodes: dict[str, cst.CSTNode] = {}
+        has_star = False
+        for arg in node.args:
+            value = self.eval(arg.value)
+            if arg.star == "**" and isinstance(value, DictVal):  # compile(**config): known keys
+                for key, item in value.items.items():
+                    keywords[key] = item
+                    nodes[key] = arg.value
+                continue
+            if arg.star == "*" and isinstance(value, SeqVal) and value.exact and not keywords:
+                for item in value.items:
+                    nodes[f"#{len(positional)}"] = arg.value
+                    positional.append(item)
+                continue
+            if arg.star:
+                has_star = True
+                continue
+            if arg.keyword is not None:
+                keywords[arg.keyword.value] = value
+                nodes[arg.keyword.value] = arg.value
+            else:
+                nodes[f"#{len(positional)}"] = arg.value
+                positional.append(value)
+        return Args(positional, keywords, has_star, nodes)
+
+    def instance(self, cls: ClassVal, args: Args) -> InstanceVal:
+        """An object of a class of the file; a config class (no __init__ of its own, e.g. a
+        dataclass) has its class-level defaults, overridden by the constructor's arguments."""
+        made = InstanceVal(cls)
+        own_init = any(
+            isinstance(m, cst.FunctionDef) and m.name.value == "__init__"
+            for m in getattr(cls.node.body, "body", ())
+        )
+        if own_init or args.has_star:
+            return made
+        made.attrs = dict(cls.attrs)
+        for name, value in zip(list(cls.attrs), args.positional, strict=False):
+            made.attrs[name] = value
+        made.attrs.update(args.keywords)
+        return made
+
+    def call_function(
+        self, func: FuncVal, args: Args, unknown_params: bool = False, self_value: Value | None = None
+    ) -> Value:
+        func.called = True
+        generators = self.origins[func.origin].parsed.generators
+        generator = generators.get(func.node.name.value, False) if generators is not None else False
+        if generator is None:
+            return UNKNOWN  # several functions of that name disagree
+        if generator:
+            return handlers.data_instance()  # calling a generator function makes an iterator
+        if self.depth >= MAX_CALL_DEPTH:
+            return UNKNOWN
+        node: cst.FunctionDef = func.node
+        env: dict[str, Value] = {}
+        saved, saved_statement = self.frame, self.statement
+        self.frame = Frame(env, func.stmt, func.origin)
+        self.statement = None
+        self.depth += 1
+        try:
+            self.bind_parameters(node.params, func.is_method, args, unknown_params, env)
+            if self_value is not None and node.params.params:
+                env[node.params.params[0].name.value] = self_value
+            self.exec_block(node.body)
+            returns = self.frame.returns
+        finally:
+            self.depth -= 1
+            self.frame = saved
+            self.statement = saved_statement
+        if not returns:
+            return Const(None)
+        return returns[0] if same_value(returns) else UNKNOWN
+
+    def call_value(self, func: Value, args: Args) -> Value:
+        """Call a same-file function or lambda passed as a value (e.g. to ``dataset.map``)."""
+        if isinstance(func, LambdaVal):
+            return self.call_lambda(func, args)
+        if isinstance(func, FuncVal):
+            return self.call_function(func, args)
+        return UNKNOWN
+
+    def call_lambda(self, func: LambdaVal, args: Args = NO_ARGS) -> Value:
+        params = func.node.params
+        env: dict[str, Value] = {}
+        ordered = list(params.posonly_params) + list(params.params)
+        for index, param in enumerate(ordered):
+            env[param.name.value] = args.positional[index] if index < len(args.positional) else UNKNOWN
+        for param in params.kwonly_params:
+            env[param.name.value] = UNKNOWN
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                env[star.name.value] = UNKNOWN
+        saved_env = self.frame.env
+        self.frame.env = {**saved_env, **env}
+        try:
+            return self.eval(func.node.body)
+        finally:
+            self.frame.env = saved_env
+
+    def bind_parameters(
+        self, params: cst.Parameters, is_method: bool, args: Args, unknown_params: bool, env: dict[str, Value]
+    ) -> None:
+        ordered = list(params.posonly_params) + list(params.params)
+        positional = list(args.positional)
+        if is_method and ordered:
+            env[ordered[0].name.value] = UNKNOWN
+            ordered = ordered[1:]
+        for index, param in enumerate(ordered):
+            name = param.name.value
+            if unknown_params or args.has_star:
+                value: Value = UNKNOWN
+            elif index < len(positional):
+                value = positional[index]
+            elif name in args.keywords:
+                value = args.keywords[name]
+            elif param.default is not None:
+                value = self.eval(param.default)
+            else:
+                value = UNKNOWN
+            env[name] = value
+        for param in params.kwonly_params:
+            name = param.name.value
+            if not unknown_params and name in args.keywords:
+                env[name] = args.keywords[name]
+            elif param.default is not None and not unknown_params:
+                env[name] = self.eval(param.default)
+            else:
+                env[name] = UNKNOWN
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                env[star.name.value] = UNKNOWN
