@@ -27,6 +27,9 @@ LIBRARY = "|".join(
 )
 
 
+PARSE_ERROR = "LG900"
+
+
 def makes_setups(data: bytes) -> bool:
     """The file compiles or trains a model: its setups may need a model from another module.
     (Method names are case-sensitive in Python: the raw bytes are searched.)"""
@@ -116,6 +119,10 @@ def gate_for(enabled_codes: frozenset[str]) -> Gate:
         anchor = index("|".join(f"(?:{a})" for a in needs.anchors), needs.anchors)
         static.append((anchor, tuple(index(w) for w in needs.words)))
         anchors.extend(needs.anchors)
+    if not static and PARSE_ERROR in enabled_codes:
+        # LG900 alone (--select LG900): the files a rule would read are those that compile or
+        # train a model; they are parsed for their syntax verdict instead of all being skipped.
+        static.append((index(MODEL_CALL), ()))
     training = index(TRAINING_CALL) if runtime else None
     method = "|".join(f"(?:{a})" for a in dict.fromkeys(anchors)) if anchors else None
     sources = tuple(_lower(p) for p in patterns)

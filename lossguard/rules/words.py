@@ -34,9 +34,10 @@ MODE = r"\bmode\b"
 LABELS = (
     r"to_categorical|eye|identity|argmax|randint|one_hot|get_dummies|tensorflow_datasets"
     r"|dataset_from_directory|load_data|flow_from_"
+    r"|make_blobs|make_classification|make_multilabel_classification|encoder|multilabelbinarizer"
     + "".join(rf"|{name}\s*\(\s*[(\[]" for name in ("zeros", "ones", "empty", "random", "rand", "randn"))
 )
-ONE_HOT_LABELS = r"categorical|eye|identity|one_hot|get_dummies|flow_from_"
+ONE_HOT_LABELS = r"categorical|eye|identity|one_hot|onehotencoder|get_dummies|flow_from_"
 
 # A string literal written as the argument (the recorder reads only such literals).
 _STRING = r"\s*=\s*\(*\s*[rRuU]?['\"]"

@@ -1,5 +1,9 @@
 """The documentation is the test: every rule doc's Example yields exactly its code, and its
-Use instead yields nothing (static rules here; runtime rules in tests/probe)."""
+Use instead yields nothing (static rules here; runtime rules in tests/probe).
+
+Each example runs with only its own code selected, as ruff runs each rule's fixture: a rule
+whose ``Needs`` are too narrow for its own example is gated off and the test fails, instead of
+passing on the strength of other rules' words."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import re
 import pytest
 
 from lossguard.keras.semantics import parse_target
-from lossguard.pipeline.engine import CheckOptions
+from lossguard.pipeline.engine import CheckOptions, check_source
 from lossguard.pipeline.settings import Settings
 from lossguard.rules import RULES
 from lossguard.rules.docs import load_docs
@@ -39,18 +43,33 @@ def test_doc_is_complete(doc) -> None:
     assert len(doc.examples("Example")) == 1 and len(doc.examples("Use instead")) == 1
 
 
-def _options(doc) -> dict:
-    return {"report_unused_ignores": True} if "report-unused-ignores" in doc.path.read_text() else {}
+def alone(doc, **settings: object) -> CheckOptions:
+    """Options with only ``doc``'s code selected (and the option its doc names, if any)."""
+    extra = {"report_unused_ignores": True} if "report-unused-ignores" in doc.path.read_text() else {}
+    return CheckOptions(
+        Settings(select=[doc.code], **settings),  # type: ignore[arg-type]
+        parse_target("3"),
+        use_cache=False,
+        **extra,
+    )
 
 
 @pytest.mark.parametrize("doc", STATIC_DOCS, ids=lambda d: d.code)
-def test_example_yields_exactly_its_code(doc) -> None:
-    from lossguard.pipeline.engine import check_source
-
-    options = CheckOptions(Settings(), parse_target("3"), use_cache=False, **_options(doc))
+def test_example_yields_exactly_its_code_with_only_its_rule_selected(doc) -> None:
     (source,) = doc.examples("Example")
-    found = [f.code for f in check_source("example.py", source.encode(), options).findings]
+    found = [f.code for f in check_source("example.py", source.encode(), alone(doc)).findings]
     assert found == [doc.code]
+    (fixed,) = doc.examples("Use instead")
+    assert [f.code for f in check_source("fixed.py", fixed.encode(), alone(doc)).findings] == []
+
+
+@pytest.mark.parametrize("doc", STATIC_DOCS, ids=lambda d: d.code)
+def test_example_yields_exactly_its_code_with_every_rule_selected(doc) -> None:
+    """The other rules stay silent on both examples too: an example shows one mistake."""
+    options = alone(doc)
+    options.settings.select = ["LG"]
+    (source,) = doc.examples("Example")
+    assert [f.code for f in check_source("example.py", source.encode(), options).findings] == [doc.code]
     (fixed,) = doc.examples("Use instead")
     assert [f.code for f in check_source("fixed.py", fixed.encode(), options).findings] == []
 
