@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -84,3 +85,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_snapshots(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-snapshots"))
+
+
+@pytest.fixture(autouse=True)
+def _probe_extra(request: pytest.FixtureRequest) -> None:
+    """A test marked ``probe`` needs TensorFlow: without the probe extra it is skipped, not
+    failed. Looked up, not imported: TensorFlow in this process would slow every later test."""
+    if request.node.get_closest_marker("probe") and importlib.util.find_spec("tensorflow") is None:
+        pytest.skip("the probe extra (TensorFlow, tf-keras) is not installed")

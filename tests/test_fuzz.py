@@ -21,7 +21,7 @@ from lossguard.pipeline.settings import Settings
 from tests.conftest import FIXTURES, run_cli
 
 # hypothesmith compiles the programs it generates; CPython's warnings about them are noise here.
-pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::SyntaxWarning"), pytest.mark.slow]
 OPTIONS = CheckOptions(Settings(), parse_target("3"), use_cache=False)
 SEEDS = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".py", ".ipynb"))
 FUZZ = settings(

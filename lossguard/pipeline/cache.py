@@ -1,12 +1,16 @@
 """Result cache in ``.lossguard_cache/`` (like ``.ruff_cache``).
 
 One index per (lossguard version, Keras target, effective settings): path → the file's content
-hash, size and mtime, when it was checked, the hashes of the project modules it imports
-(``project.py``), and its findings. The content hashes are the key: a file is re-checked
-whenever its bytes, or those of a module it imports, changed. Size + mtime only let a run skip
-hashing, and only for a file that was already that old when it was checked (by more than the
-filesystem's mtime granularity), so an edit in the same clock tick, or one that keeps size and mtime, is still
-seen. A malformed index or entry is a miss, never a crash.
+hash, size and mtime, when the run that checked it started, the hashes of the project modules
+it imports (``project.py``), and its findings. The content hashes are the key: a file is
+re-checked whenever its bytes, or those of a module it imports, changed.
+
+Size + mtime only let a run skip hashing, and only when they can be trusted: the file's mtime
+is older than the start of the run that read it by more than the filesystem's mtime
+granularity. Otherwise the entry is "racily clean" (git's word): an edit in the same clock tick
+as the read, or during the check, can keep size and mtime, so the content hash decides. A hash
+that still matches once the mtime has settled refreshes the entry, so the next run only stats
+the file. A malformed index or entry is a miss, never a crash.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ class Cache:
         self.file = self.folder / f"index-{digest}.json"
         self.entries: dict[str, dict[str, Any]] = {}
         self.dirty = False
+        # Before any file of this run is read: an mtime this recent may hide a same-tick edit.
+        self.started = time.time_ns()
         try:
             loaded = json.loads(self.file.read_text(encoding="utf-8"))
         except (OSError, ValueError, RecursionError):
@@ -54,9 +60,8 @@ class Cache:
         stat = self._stat(path)
         if entry is None or stat is None:
             return None
-        checked_at = entry.get("checked_at")
-        settled = isinstance(checked_at, int) and stat[1] < checked_at - MTIME_GRANULARITY_NS
-        if not (settled and [entry.get("size"), entry.get("mtime")] == list(stat)):
+        trusted = self._trusted(entry, stat)
+        if not trusted:
             try:
                 digest = hashlib.sha256(read_bytes(path)).hexdigest()
             except SourceError:
@@ -69,7 +74,26 @@ class Cache:
             result = result_from_dict(entry["result"])
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
-        return result if result.path == path else None
+        if result.path != path:
+            return None
+        if not trusted and self._settled(stat[1], self.started):  # the same bytes, now settled
+            entry.update(size=stat[0], mtime=stat[1], checked_at=self.started)
+            self.dirty = True
+        return result
+
+    @classmethod
+    def _trusted(cls, entry: dict[str, Any], stat: tuple[int, int]) -> bool:
+        """Size and mtime are unchanged and were already settled when the file was read."""
+        checked_at = entry.get("checked_at")
+        return (
+            isinstance(checked_at, int)
+            and cls._settled(stat[1], checked_at)
+            and [entry.get("size"), entry.get("mtime")] == list(stat)
+        )
+
+    @staticmethod
+    def _settled(mtime: int, read_after: int) -> bool:
+        return mtime < read_after - MTIME_GRANULARITY_NS
 
     @staticmethod
     def _dependencies_unchanged(dependencies: object) -> bool:
@@ -92,7 +116,7 @@ class Cache:
         self.entries[path] = {
             "size": stat[0],
             "mtime": stat[1],
-            "checked_at": time.time_ns(),
+            "checked_at": self.started,  # the bytes were read after this instant
             "sha": result.digest,
             "dependencies": result.dependencies,
             "result": result_to_dict(result),

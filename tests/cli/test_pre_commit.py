@@ -12,7 +12,10 @@ import pytest
 
 from tests.conftest import FIXTURES, ROOT
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is needed for pre-commit")
+pytestmark = [
+    pytest.mark.slow,  # each test builds a pre-commit environment (about 100 s together)
+    pytest.mark.skipif(shutil.which("git") is None, reason="git is needed for pre-commit"),
+]
 
 
 def git(cwd: Path, *args: str) -> None:

@@ -14,13 +14,23 @@ from functools import cache
 
 import pytest
 
-from tests.consequences.cases import CASES, SAMPLES, YB
-from tests.consequences.harness import FLAVOURS, Run
-
 pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.consequences,
     pytest.mark.probe,
     pytest.mark.skipif(os.environ.get("LOSSGUARD_SKIP_PROBE") == "1", reason="LOSSGUARD_SKIP_PROBE=1"),
 ]
+# The cases are numpy arrays: without the probe extra this module is skipped, not an error.
+pytest.importorskip("numpy", reason="the consequence cases need numpy and Keras (the probe extra)")
+
+from tests.consequences.cases import CASES, SAMPLES, YB  # noqa: E402
+from tests.consequences.harness import FLAVOURS, Run  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _keras() -> None:
+    """Real Keras trains these models; imported only when a case runs, never at collection."""
+    pytest.importorskip("tensorflow", reason="the consequence cases need TensorFlow (the probe extra)")
 
 
 @cache

@@ -16,13 +16,13 @@ import time
 import uuid
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tests.conftest import ROOT, run_cli
 
 SCRIPTS = Path(__file__).parent / "scripts"
-pytestmark = [pytest.mark.probe]
+pytestmark = [pytest.mark.slow, pytest.mark.probe]
+np = pytest.importorskip("numpy", reason="the probe extra is not installed")
 
 
 def survivors(marker: str) -> list[int]:

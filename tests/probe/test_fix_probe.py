@@ -15,6 +15,7 @@ from lossguard.reading.sources import read_source
 from tests.conftest import ROOT
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.probe,
     pytest.mark.skipif(os.environ.get("LOSSGUARD_SKIP_PROBE") == "1", reason="LOSSGUARD_SKIP_PROBE=1"),
 ]

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import run_cli
 
 SCRIPTS = Path(__file__).parent / "scripts"
-pytestmark = [pytest.mark.probe]
+pytestmark = [pytest.mark.slow, pytest.mark.probe]
 
 
 def probe(name: str, *args: str) -> tuple[list[dict], str]:
