@@ -78,7 +78,9 @@ def checked(path: str, data: bytes, options: CheckOptions) -> FileResult:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--update-snapshots", action="store_true", help="Rewrite the fixtures' .expected.txt snapshots."
+        "--update-snapshots",
+        action="store_true",
+        help="Rewrite the snapshots: the fixtures' .expected.txt, tests/report/snapshots/.",
     )
 
 
