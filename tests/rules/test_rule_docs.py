@@ -92,3 +92,22 @@ def test_every_rule_states_a_measured_consequence_with_a_harness_case(doc) -> No
     assert any(name.split("/")[0] == doc.code for name in NAMES) or (
         doc.code == "LG030" and "LG010" in NAMES  # labels beyond the units: the same pair
     ), doc.code
+
+
+def test_no_scaffold_placeholder_is_left() -> None:
+    """``scripts/new_rule.py`` marks every place a person must write; none may ship unwritten."""
+    places = [
+        *(ROOT / "lossguard").rglob("*.py"),
+        *(ROOT / "rules").glob("*.md"),
+        *(ROOT / "fixtures").iterdir(),
+        *(ROOT / "tests" / "consequences").glob("*.py"),
+        ROOT / "README.md",
+    ]
+    left = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in places
+        if path.is_file()
+        for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
+        if "TODO(new_rule)" in line
+    ]
+    assert left == [], "scaffolded and never written: " + ", ".join(left)
