@@ -163,6 +163,7 @@ IPYTHON_LINES = [
 ]
 
 
+@pytest.mark.slow  # a thousand generated cells, each through IPython too
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.sampled_from(PYTHON_LINES + IPYTHON_LINES), min_size=1, max_size=8),

@@ -134,7 +134,10 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
     found += skipped_cells
     if runtime:
         assert options.probe is not None
-        found = merge(found, _runtime_findings(source, options, options.probe), source.text)
+        observed, seen = _runtime_findings(source, options, options.probe)
+        found = merge(found, seen, source.text)
+        if observed is not None:
+            result.notes += [f"probe: {note}" for note in observed.notes]
     return _finish(result, source, options, found, project.texts() if project is not None else None)
 
 
@@ -150,7 +153,10 @@ def _static_findings(
     return [f.relocated(extraction.resolver.resolve) for f in raw if f.location.path == source.path]
 
 
-def _runtime_findings(source: SourceText, options: CheckOptions, probe: ProbeOptions) -> list[Finding]:
+def _runtime_findings(
+    source: SourceText, options: CheckOptions, probe: ProbeOptions
+) -> tuple[ModuleFacts | None, list[Finding]]:
+    """The probe's facts (with its notes) and the findings the rules make of them."""
     from lossguard.probe.runner import observe
 
     observed: Observed = observe(source, timeout=probe.timeout, device=probe.device, args=probe.args)
@@ -162,7 +168,7 @@ def _runtime_findings(source: SourceText, options: CheckOptions, probe: ProbeOpt
     found += [_tool_finding(d) for d in observed.diagnostics]
     if observed.unexplained is not None and not any(f.severity == "error" for f in found):
         found.append(_tool_finding(observed.unexplained))
-    return found
+    return observed.facts, found
 
 
 def _version_dependent(code: str) -> bool:

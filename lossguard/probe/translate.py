@@ -372,4 +372,7 @@ def observed(path: str, result: HarnessResult, text: str = "", script: str | Non
         )
         fit = setups[0].fit
         unexplained = replace(failed, location=fit.location) if fit is not None else failed
-    return Observed(ModuleFacts(path, tuple(setups), keras=setups[0].keras), (), unexplained)
+    # What the probe did instead of what the script asked (no downloads, no writes, made-up data):
+    # said to the user next to the findings it may explain.
+    notes = tuple(n for n in result.get("notes", []) if isinstance(n, str))
+    return Observed(ModuleFacts(path, tuple(setups), keras=setups[0].keras, notes=notes), (), unexplained)

@@ -60,6 +60,33 @@ def test_every_fixable_rule_has_a_pair() -> None:
     assert unsafe == UNSAFE
 
 
+def test_every_pair_in_one_run_of_each_command(tmp_path: Path) -> None:
+    """All pairs in one folder (the fast suite's share of the per-pair tests below): each file
+    has its rule's finding; --fix alone applies only the safe fixes; --fix --unsafe-fixes makes
+    exactly the reviewed change, keeps every comment, and a second run changes nothing."""
+    for before in PAIRS:
+        shutil.copyfile(before, tmp_path / before.name)
+    found: dict[str, set[str]] = {}
+    for data in findings(tmp_path):
+        found.setdefault(Path(data["path"]).name, set()).add(data["code"])
+    assert found == {before.name: {rule_of(before).upper()} for before in PAIRS}
+    safe = run_cli("check", str(tmp_path), "--fix", "--no-cache", "--keras-version", "3")
+    assert safe.returncode == 1, safe.stdout + safe.stderr  # the unsafe ones remain
+    for before in PAIRS:
+        wanted = before if rule_of(before) in UNSAFE else golden(before)
+        assert (tmp_path / before.name).read_text() == wanted.read_text(), before.name
+    for _ in range(2):  # the second --fix changes nothing
+        result = run_cli(
+            "check", str(tmp_path), "--fix", "--unsafe-fixes", "--no-cache", "--keras-version", "3"
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        for before in PAIRS:
+            fixed = (tmp_path / before.name).read_text()
+            assert fixed == golden(before).read_text(), before.name
+            assert comments(fixed) == comments(before.read_text())
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("before", PAIRS, ids=lambda p: p.stem)
 def test_fix_makes_the_reviewed_change_and_nothing_else(before, copy) -> None:
     code = rule_of(before).upper()
@@ -76,6 +103,7 @@ def test_fix_makes_the_reviewed_change_and_nothing_else(before, copy) -> None:
     assert again.returncode == 0 and target.read_text() == fixed  # a second --fix changes nothing
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("before", PAIRS, ids=lambda p: p.stem)
 def test_fix_alone_applies_only_safe_fixes(before, copy) -> None:
     target = copy(before)
@@ -141,6 +169,7 @@ def test_stdin_fix_writes_the_fixed_code_to_stdout() -> None:
     assert "Fixed 1 problem." in result.stderr
 
 
+@pytest.mark.slow  # five runs of the CLI
 def test_config_keys_choose_what_is_fixed(tmp_path, copy) -> None:
     target = copy(PAIRS_DIR / "lg040_string_booleans.py")
     (tmp_path / "lossguard.toml").write_text('keras-version = "3"\nfix = true\nunfixable = ["LG040"]\n')

@@ -240,6 +240,7 @@ def test_suppression_of_another_code_does_not_hide(tmp_path: Path) -> None:
 # ----- notebooks -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # four runs of the CLI (tests/report pins each format in-process)
 def test_notebook_in_every_format() -> None:
     text = run_cli("check", str(NOTEBOOK), "--no-cache")
     assert f"{NOTEBOOK}:cell 3:line 7:38: LG002" in text.stdout

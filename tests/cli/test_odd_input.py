@@ -97,6 +97,7 @@ def test_an_internal_error_exits_2_even_with_exit_zero(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # a pool of workers, one killed, then one process per file in flight
 def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path) -> None:
     for index in range(10):
         (tmp_path / f"bad{index}.py").write_bytes(BUGGY.read_bytes())

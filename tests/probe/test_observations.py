@@ -65,3 +65,10 @@ def test_the_probe_says_why_it_did_not_run() -> None:
     source = "from tensorflow import keras\nm = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])\nm.compile(loss='mse')\n"
     no_fit = run_cli("check", "-", "--stdin-filename", "x.py", "--probe", stdin=source.encode())
     assert "stdin" in no_fit.stderr
+
+
+def test_the_probes_notes_are_said_on_stderr() -> None:
+    """Pretrained weights are not downloaded: the user is told the probe built the model without them."""
+    _, stderr = probe("downloads_weights.py")
+    assert "built with weights=None (no downloads in the probe)" in stderr
+    assert "lossguard: " in stderr and "downloads_weights.py: probe: " in stderr

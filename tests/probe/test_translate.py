@@ -111,3 +111,14 @@ def test_a_failed_step_is_reported_only_when_no_rule_explains_it() -> None:
     result = {**recorded("clean_binary"), "step_error": "InvalidArgumentError: labels out of range"}
     seen = observed(str(script_of("clean_binary")), result)
     assert seen.unexplained is not None and "labels out of range" in seen.unexplained.message
+
+
+def test_the_probes_notes_are_kept() -> None:
+    """What the probe did instead of what the script asked (here: a synthetic batch for a
+    missing data folder) travels with the facts, to be said to the user."""
+    script = script_of("missing_data_image_dataset")
+    seen = observed(str(script), recorded("missing_data_image_dataset"), script.read_text())
+    assert seen.facts is not None
+    assert seen.facts.notes == (
+        "image_dataset_from_directory(): the data folder is missing, the probe used a synthetic batch",
+    )

@@ -39,3 +39,22 @@ def test_findings_are_sorted_and_deduplicated() -> None:
     findings = check_source("bird.py", source, options()).findings
     keys = [(f.location.line, f.location.column, f.code) for f in findings]
     assert keys == sorted(keys) and len(set(keys)) == len(keys)
+
+
+def test_the_probes_notes_reach_the_file_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI prints FileResult.notes on stderr: the probe's notes must get there (no TensorFlow
+    here: the probe's answer is given)."""
+    import lossguard.probe.runner as runner
+    from lossguard.facts import ModuleFacts, Observed
+    from lossguard.pipeline.engine import ProbeOptions
+
+    note = "InceptionV3(weights='imagenet') built with weights=None (no downloads in the probe)"
+    monkeypatch.setattr(
+        runner, "observe", lambda source, **_: Observed(ModuleFacts(source.path, notes=(note,)))
+    )
+    probing = options()
+    probing.probe = ProbeOptions()
+    result = check_source(
+        "train.py", (FIXTURES / "seed004_mnist_binary_crossentropy.py").read_bytes(), probing
+    )
+    assert result.notes == [f"probe: {note}"]
