@@ -124,11 +124,6 @@ class Finding:
     def cell_line(self) -> int | None:
         return self.location.cell_line
 
-    def locations(self) -> list[Location]:
-        """Every location the finding names: its own, the related ones, those in the message."""
-        inline = [p for p in self.parts if isinstance(p, Location)]
-        return [self.location, *(r.location for r in self.related), *inline]
-
     def relocated(self, move: Any) -> Finding:
         """The same finding with every location passed through ``move`` (resolve, cell-map)."""
         return replace(

@@ -108,14 +108,18 @@ def _write_new(path: Path, text: str) -> Path:
 
 
 def _doc(root: Path, code: str, name: str, severity: str) -> str:
+    # The release being prepared: the newest 'since' of the docs, or the package's version.
     init = (root / "lossguard" / "__init__.py").read_text(encoding="utf-8")
-    version = re.search(r'^__version__ = "([^"]+)"', init, re.M)
+    found = re.findall(r'^__version__ = "(\d+\.\d+\.\d+)"', init, re.M)
+    for doc in (root / "rules").glob("LG*.md"):
+        found += re.findall(r"^since: (\d+\.\d+\.\d+)$", doc.read_text(encoding="utf-8"), re.M)
+    since = max(found, key=lambda v: tuple(map(int, v.split("."))), default=TODO)
     return f"""---
 code: {code}
 name: {name}
 severity: {severity}
 summary: {TODO} one line, what the rule catches
-since: {version[1] if version else TODO}
+since: {since}
 fix: never
 ---
 ## What it does

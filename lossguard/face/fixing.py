@@ -31,10 +31,6 @@ class FixRequest:
     diff: bool
     show: bool
 
-    @property
-    def active(self) -> bool:
-        return self.fix or self.diff
-
 
 def run_fixes(
     arguments: list[str],

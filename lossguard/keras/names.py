@@ -57,9 +57,3 @@ def keras_name(path: str) -> KerasName | None:
     if category == "" and rest[0] in CATEGORIES and len(rest) == 1:
         return KerasName(rest[0], "")
     return KerasName(category, rest[-1])
-
-
-# Other modules whose functions make labels or tensors we understand.
-NUMPY = "numpy"
-TENSORFLOW = "tensorflow"
-TFDS = "tensorflow_datasets"

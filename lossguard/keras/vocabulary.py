@@ -196,14 +196,6 @@ def loss_kind_from_name(name: str) -> LossKind:
     return LossKind.UNKNOWN
 
 
-LOSS_CLASSES_WITH_LOGITS = {
-    "BinaryCrossentropy",
-    "CategoricalCrossentropy",
-    "SparseCategoricalCrossentropy",
-    "BinaryFocalCrossentropy",
-    "CategoricalFocalCrossentropy",
-}
-
 _METRIC_NAMES = {
     "accuracy": MetricKind.ACCURACY,
     "acc": MetricKind.ACCURACY,

@@ -1,7 +1,8 @@
 """The rule documentation in ``rules/*.md``: read for ``lossguard rules``/``explain`` and SARIF.
 
 The docs ship in the wheel as ``lossguard/_rule_docs``; in a source checkout they are read from
-the repository's ``rules/`` folder.
+the repository's ``rules/`` folder. The front matter's ``since`` (the release that added the
+rule) is for the doc's readers and is not parsed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ class RuleDoc:
     name: str
     severity: str
     summary: str
-    since: str
     fix: str  # "never", or "sometimes, safe" / "sometimes, unsafe" / "always, safe": what --fix can do
     kind: str  # "rule", or "tool" for the codes the engine reports itself (LG900–LG902)
     body: str  # Markdown after the front matter
@@ -63,7 +63,6 @@ def _parse(path: Path) -> RuleDoc:
         name=meta["name"],
         severity=meta["severity"],
         summary=meta["summary"],
-        since=meta.get("since", ""),
         fix=meta.get("fix", "never"),
         kind=meta.get("kind", "rule"),
         body=body.strip(),

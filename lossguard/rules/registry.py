@@ -13,12 +13,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from lossguard.facts import Location, ModuleFacts, Source, TrainingSetup
+from lossguard.facts import Location, ModuleFacts, Source
 from lossguard.findings import Applicability, Autofix, Edit, Finding, Message, Related, Severity, parts
 from lossguard.rules.docs import RuleDoc, load_docs
-
-SetupRule = Callable[[TrainingSetup], Iterable[Finding]]
-ModuleRule = Callable[[ModuleFacts], Iterable[Finding]]
 
 # Where a training setup's facts are made: the loss and metrics at compile, the labels and
 # callbacks at the training call; a model's head is read at either.

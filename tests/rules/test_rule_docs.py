@@ -42,6 +42,8 @@ def test_doc_is_complete(doc) -> None:
     for heading in ("What it does", "Why is this a problem?", "Example", "Use instead", "References"):
         assert heading in doc.sections, f"{doc.code}: missing section {heading!r}"
     assert len(doc.examples("Example")) == 1 and len(doc.examples("Use instead")) == 1
+    front = doc.path.read_text().split("---")[1]
+    assert re.search(r"^since: \d+\.\d+\.\d+$", front, re.M), f"{doc.code}: no 'since: X.Y.Z'"
 
 
 def alone(doc, **settings: object) -> CheckOptions:
