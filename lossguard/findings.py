@@ -206,7 +206,7 @@ def _location_to_dict(location: Location) -> dict[str, Any]:
 
 
 def finding_to_dict(finding: Finding) -> dict[str, object]:
-    """The JSON contract of DESIGN.md (lines and columns 1-based)."""
+    """The JSON contract (docs/ARCHITECTURE.md, Contracts; lines and columns 1-based)."""
     loc = finding.location
     data: dict[str, object] = {
         "code": finding.code,

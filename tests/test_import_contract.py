@@ -1,5 +1,5 @@
 """The layers hold: face → pipeline → {static, probe, live, fix} → facts ← rules; reporters see
-findings only; nothing imports the face.
+findings only; nothing imports the face. docs/ARCHITECTURE.md draws this table for readers.
 
 Walks every module of ``lossguard/`` with ``ast`` (imports inside functions count too, and
 relative imports are resolved against the importing module) and checks each ``lossguard.*``
@@ -165,6 +165,22 @@ def test_relative_imports_are_resolved(tmp_path: Path) -> None:
     node = ast.parse("from .text import render").body[0]
     assert isinstance(node, ast.ImportFrom)
     assert _absolute(node, "lossguard.report", True) == "lossguard.report.text"
+
+
+def test_the_architecture_map_names_every_room_and_module() -> None:
+    """docs/ARCHITECTURE.md draws the tree a newcomer reads: a new room or module must be put
+    on the map (each package as ``name/``, each module by its file name)."""
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    missing = []
+    for path in MODULES:
+        relative = path.relative_to(PACKAGE)
+        if path.name == "__init__.py":
+            named = f"{relative.parent.name}/" if relative.parent.parts else "lossguard/"
+        else:
+            named = path.name
+        if named not in text:
+            missing.append(str(relative))
+    assert missing == [], f"not on the map in docs/ARCHITECTURE.md: {missing}"
 
 
 def test_handlers_see_the_narrow_interpreter_not_the_evaluator() -> None:

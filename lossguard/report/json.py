@@ -1,4 +1,4 @@
-"""``--format json``: an array of findings exactly as DESIGN.md's contract."""
+"""``--format json``: an array of findings, the contract in docs/ARCHITECTURE.md (Contracts)."""
 
 from __future__ import annotations
 
