@@ -28,6 +28,7 @@ LIBRARY = "|".join(
 
 
 PARSE_ERROR = "LG900"
+PROBE_FAILED = "LG901"
 
 
 def makes_setups(data: bytes) -> bool:
@@ -123,6 +124,8 @@ def gate_for(enabled_codes: frozenset[str]) -> Gate:
         # LG900 alone (--select LG900): the files a rule would read are those that compile or
         # train a model; they are parsed for their syntax verdict instead of all being skipped.
         static.append((index(MODEL_CALL), ()))
+    # LG901 alone (--select LG901 --probe): the probe runs for its own verdict (did it reach fit()).
+    runtime = runtime or PROBE_FAILED in enabled_codes
     training = index(TRAINING_CALL) if runtime else None
     method = "|".join(f"(?:{a})" for a in dict.fromkeys(anchors)) if anchors else None
     sources = tuple(_lower(p) for p in patterns)
