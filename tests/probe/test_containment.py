@@ -39,6 +39,20 @@ def survivors(marker: str) -> list[int]:
     return found
 
 
+def gone(marker: str, within: float = 20.0) -> list[int]:
+    """The daemons still alive once they have had ``within`` seconds to go: a leak lives on
+    (its script sleeps for minutes), a slow exit on a loaded machine does not count."""
+    deadline = time.monotonic() + within
+    while survivors(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return survivors(marker)
+
+
+# Time bounds here are far above the probe's own timeouts on an idle machine (start-up takes
+# seconds under load) and far below what a broken timeout or a leaked daemon would take (the
+# scripts sleep or print for minutes): they fail on a real hang, not on a busy machine.
+
+
 def copy_script(tmp_path: Path, name: str) -> Path:
     shutil.copy(SCRIPTS / name, tmp_path / name)
     shutil.copy(SCRIPTS / "_model.py", tmp_path / "_model.py")
@@ -85,9 +99,8 @@ def test_processes_started_before_fit_do_not_outlive_the_probe_or_hold_it(
     script = copy_script(tmp_path, "spawns_processes.py")
     findings, elapsed = probe(script, env={"LOSSGUARD_TEST_MARKER": marker, **level})
     assert codes(findings) == {("LG001", "runtime")}  # the result, not a false LG901
-    assert elapsed < 60
-    time.sleep(0.5)
-    assert survivors(marker) == []
+    assert elapsed < 110  # the sleepers (300 s) did not keep it waiting, nor the 120 s timeout
+    assert gone(marker) == []
 
 
 @LEVELS
@@ -97,9 +110,8 @@ def test_a_hang_after_a_daemon_ends_at_the_timeout_with_nothing_left(tmp_path: P
         SCRIPTS / "spawns_then_hangs.py", env={"LOSSGUARD_TEST_MARKER": marker}, timeout="10"
     )
     assert [f["code"] for f in findings] == ["LG901"] and "within 10 s" in findings[0]["message"]
-    assert elapsed < 12
-    time.sleep(0.5)
-    assert survivors(marker) == []
+    assert elapsed < 60  # the 10 s timeout held: the daemon (300 s) did not keep the probe waiting
+    assert gone(marker) == []
 
 
 @pytest.mark.parametrize("name", ["fit_in_thread.py", "fit_swallowed.py"])
@@ -188,8 +200,7 @@ def test_sigterm_to_lossguard_leaves_nothing_behind(tmp_path: Path, level: dict)
     assert survivors(marker), "the script's daemon never started"
     lossguard.send_signal(signal.SIGTERM)
     lossguard.wait(timeout=30)
-    time.sleep(0.5)
-    assert survivors(marker) == []
+    assert gone(marker) == []
 
 
 @pytest.mark.parametrize("value", ["inf", "nan", "0", "-5", "1e300"])
@@ -218,5 +229,5 @@ def test_endless_output_is_bounded_and_the_timeout_holds() -> None:
         time.sleep(0.2)
     (finding,) = json.loads(lossguard.stdout.read())
     assert finding["code"] == "LG901" and "within 10 s" in finding["message"]
-    assert time.perf_counter() - start < 13
+    assert time.perf_counter() - start < 60  # the 10 s timeout held, output was not awaited
     assert peak < 300_000  # kB: gigabytes were printed, the parent kept a tail
