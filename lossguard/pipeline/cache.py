@@ -28,7 +28,9 @@ from lossguard.reading.sources import SourceError, read_bytes
 
 CACHE_DIR = ".lossguard_cache"
 MTIME_GRANULARITY_NS = 2_000_000_000  # FAT's 2 s; ext4, APFS and NTFS are far finer
-FORMAT = 2  # the entry layout (2: the quoted source lines); a new layout starts a new index
+# The entry layout (2: the quoted source lines; 3: checked_at is the run's start, not the store
+# time); a new layout starts a new index.
+FORMAT = 3
 
 
 class Cache:
