@@ -232,7 +232,11 @@ class KerasTarget:
     version: tuple[int, ...]
     label: str  # human form, e.g. "Keras 2.2.4", "Keras 3"
     assumed: bool = False  # not said by the user (--keras-version, config): installed or a guess
-    uncertain: bool = False  # not said, and the script looks written for an older Keras
+    uncertain: bool = False  # not said, and the script's clues leave several eras possible
+    # The eras (keras/eras.py) the script may run on when the clues leave several; empty: the
+    # one era of ``line``/``version``.
+    eras: frozenset[str] = frozenset()
+    evidence: tuple[str, ...] = ()  # the clues in the script that chose the eras
 
 
 @dataclass(frozen=True)

@@ -42,9 +42,7 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
     if not bare or loss.kind is not LossKind.BINARY_CE or head.units <= 1:
         return
     labels = setup.labels.encoding if setup.labels else None
-    target = setup.keras.label
-    if setup.keras.uncertain and not any(m.resolved for m in bare):
-        return  # how 'accuracy' resolves depends on a Keras version we do not know
+    target = setup.keras.label  # resolve_bare_accuracy is None when the script's eras disagree
     multi_label_head = head.activation is Activation.SIGMOID or (
         head.activation is Activation.LINEAR and loss.from_logits is True
     )
@@ -208,8 +206,6 @@ def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
         fix = None
         keyword: tuple[str, str] | None = None
         if metric.kind is MetricKind.ACCURACY:
-            if setup.keras.uncertain and not metric.resolved and (head.units or 0) != 1:
-                continue
             resolved = resolved_kind(metric) or resolve_bare_accuracy(
                 setup.keras, loss.kind, head.units, labels
             )
