@@ -244,6 +244,8 @@ def snake_case(name: str) -> str:
 # Datasets whose targets are real values (keras.datasets.<name>.load_data()).
 REGRESSION_DATASETS = {"boston_housing", "california_housing"}
 
+IMAGE_DATASETS = {"mnist", "fashion_mnist", "cifar10", "cifar100"}
+
 DATASETS = {
     "mnist": 10,
     "fashion_mnist": 10,

@@ -373,7 +373,7 @@ def binary_crossentropy_on_multiclass(setup: TrainingSetup) -> Iterator[Finding]
         return
     if head.activation is Activation.SOFTMAX or head.activation is Activation.UNKNOWN:
         return  # softmax: LG001 reports it
-    if labels.encoding is not LabelEncoding.ONE_HOT:
+    if not labels.one_hot_for(head.units):
         return
     classes = labels.width or labels.num_classes or head.units
     if head.units is None or head.units <= 2 or classes is None or classes <= 2:

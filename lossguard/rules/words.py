@@ -33,10 +33,11 @@ MODE = r"\bmode\b"
 # written at the call (np.zeros((n, 5))), so the word is that call with a literal shape.
 LABELS = (
     r"to_categorical|eye|identity|argmax|randint|one_hot|get_dummies|tensorflow_datasets"
-    r"|dataset_from_directory|load_data|flow_from_"
+    r"|dataset_from_directory|load_data|flow_from_|encoder|binarizer|load_iris|load_digits|load_wine"
+    r"|load_breast_cancer"
     + "".join(rf"|{name}\s*\(\s*[(\[]" for name in ("zeros", "ones", "empty", "random", "rand", "randn"))
 )
-ONE_HOT_LABELS = r"categorical|eye|identity|one_hot|get_dummies|flow_from_"
+ONE_HOT_LABELS = r"categorical|eye|identity|one_?hot|get_dummies|flow_from_|binarizer"
 
 # A string literal written as the argument (the recorder reads only such literals).
 _STRING = r"\s*=\s*\(*\s*[rRuU]?['\"]"

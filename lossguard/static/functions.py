@@ -28,6 +28,12 @@ from lossguard.static.values import (
 MAX_CALL_DEPTH = 6
 
 
+def method_of(cls: ClassVal, name: str) -> cst.FunctionDef | None:
+    """The method ``name`` defined in the class's own body."""
+    body = getattr(cls.node.body, "body", ()) if cls.node is not None else ()
+    return next((m for m in body if isinstance(m, cst.FunctionDef) and m.name.value == name), None)
+
+
 class FunctionCaller:
     """The call half of the evaluator (a mixin: the evaluator provides these attributes)."""
 
@@ -85,18 +91,27 @@ class FunctionCaller:
 
     def instance(self, cls: ClassVal, args: Args) -> InstanceVal:
         """An object of a class of the file; a config class (no __init__ of its own, e.g. a
-        dataclass) has its class-level defaults, overridden by the constructor's arguments."""
+        dataclass) has its class-level defaults, overridden by the constructor's arguments. A
+        framework's model factory (keras-tuner's ``HyperModel``) has its ``build(hp)`` run on
+        the object, as the tuner will, with the attributes its ``__init__`` set."""
         made = InstanceVal(cls)
-        own_init = any(
-            isinstance(m, cst.FunctionDef) and m.name.value == "__init__"
-            for m in getattr(cls.node.body, "body", ())
-        )
-        if own_init or args.has_star:
-            return made
-        made.attrs = dict(cls.attrs)
-        for name, value in zip(list(cls.attrs), args.positional, strict=False):
-            made.attrs[name] = value
-        made.attrs.update(args.keywords)
+        init = method_of(cls, "__init__")
+        if init is None and not args.has_star:
+            made.attrs = dict(cls.attrs)
+            for name, value in zip(list(cls.attrs), args.positional, strict=False):
+                made.attrs[name] = value
+            made.attrs.update(args.keywords)
+        elif init is not None and cls.is_factory and not args.has_star:
+            made.attrs = dict(cls.attrs)
+            self.call_function(
+                FuncVal(init, cls.stmt, is_method=True, origin=cls.origin), args, self_value=made
+            )
+        build = method_of(cls, "build") if cls.is_factory else None
+        if build is not None:
+            hp = Args([UNKNOWN], {}, False, {})
+            self.call_function(
+                FuncVal(build, cls.stmt, is_method=True, origin=cls.origin), hp, self_value=made
+            )
         return made
 
     def call_function(

@@ -130,8 +130,10 @@ def model_method(ev: Interpreter, model: ModelVal, name: str, call: Call) -> Val
     if name in ("fit", "fit_generator", "train_on_batch"):
         ev.record.fit(model, name, args, call.node)
         return UNKNOWN
-    if name == "load_weights":
-        model.restored = True
+    if name in ("load_weights", "set_weights"):
+        model.restored = True  # weights from a file or another model: not trained here
+    if name in ("predict", "predict_on_batch", "__call__"):
+        model.predicted = True
     if name in ("evaluate", "predict", "summary", "save", "save_weights", "load_weights"):
         ev.record.arguments(name, args)
     return UNKNOWN
@@ -202,6 +204,11 @@ def layer(ev: Interpreter, call: Call) -> Value:
         return LayerVal("Activation" if sym == "Activation" else sym, ref, None, fixed, ref, lname)
     if sym in ("Input", "InputLayer"):
         return TensorVal(None)
+    if sym == "Reshape":
+        target = args.get(0, "target_shape")
+        shape = target.items if isinstance(target, SeqVal) and target.exact else None
+        last = int_value(shape[-1]) if shape else None
+        return LayerVal(sym, ref, name=lname, last_axis=last)
     if sym in api.NEUTRAL_LAYERS or sym in api.RESCALING_LAYERS:
         return LayerVal(sym, ref, name=lname)
     if sym in _MERGE_LAYERS:
@@ -376,10 +383,10 @@ def generator_method(ev: Interpreter, obj: GeneratorFactoryVal, name: str, call:
         if isinstance(classes_value, SeqVal) and classes_value.exact:
             classes = len(classes_value.items)
         labels = label_from_mode(ev, mode, f"{name}(class_mode=…)", call.node, classes)
-        return DataVal("iterator", labels)
+        return DataVal("iterator", labels, int_value(args.get(None, "batch_size")))
     if name == "flow":
         ev.record.arguments(name, args)
-        return DataVal("iterator", as_label(args.get(1, "y")))
+        return DataVal("iterator", as_label(args.get(1, "y")), int_value(args.get(2, "batch_size")))
     return UNKNOWN
 
 
@@ -426,7 +433,8 @@ def load_dataset(ev: Interpreter, call: Call) -> Value:
     if dataset in api.REGRESSION_DATASETS and not call.args.has_star:
 
         def regression_pair() -> SeqVal:
-            labels = LabelVal(LabelEncoding.CONTINUOUS, f"{dataset}.load_data()", ev.ref(call.node))
+            origin = f"{dataset}.load_data()"
+            labels = ArrayVal(ev.ref(call.node), continuous=True, origin=origin)
             return SeqVal([ArrayVal(ev.ref(call.node)), labels], True)
 
         return SeqVal([regression_pair(), regression_pair()], True)
@@ -441,9 +449,11 @@ def load_dataset(ev: Interpreter, call: Call) -> Value:
             classes = 20 if mode.value == "coarse" else 100
     encoding = LabelEncoding.BINARY if classes == 2 else LabelEncoding.INTEGER
 
+    images = dataset in api.IMAGE_DATASETS
+
     def pair() -> SeqVal:
         labels = LabelVal(encoding, f"{dataset}.load_data()", ev.ref(call.node), classes)
-        return SeqVal([ArrayVal(ev.ref(call.node)), labels], True)
+        return SeqVal([ArrayVal(ev.ref(call.node), pixels=images), labels], True)
 
     return SeqVal([pair(), pair()], True)
 
