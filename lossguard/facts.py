@@ -149,6 +149,7 @@ class LossSpec:
     location: Location
     from_logits: bool | None = False
     source: Source = Source.STATIC
+    wrapper: str | None = None  # a function of the script that only wraps this built-in loss
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ SOFTMAX_HEAD = r"softmax|applications"
 SIGMOID_HEAD = r"sigmoid|applications"
 PROBABILITY_HEAD = r"softmax|sigmoid|applications"
 # Loss names as keras.vocabulary resolves them (binary_crossentropy, BinaryCrossentropy, 'bce').
-BINARY_LOSS = r"binary_?crossentropy|['\"]bce['\"]"
-CATEGORICAL_LOSS = r"categorical_?crossentropy|['\"]s?cce['\"]"
-CROSSENTROPY_LOSS = r"crossentropy|['\"]s?cce['\"]|['\"]bce['\"]|['\"]ce['\"]"
-FROM_LOGITS = r"from_logits"
+BINARY_LOSS = r"binary_?crossentropy|['\"]bce['\"]|sigmoid_cross_entropy"
+CATEGORICAL_LOSS = r"categorical_?crossentropy|['\"]s?cce['\"]|softmax_cross_entropy"
+CROSSENTROPY_LOSS = r"crossentropy|['\"]s?cce['\"]|['\"]bce['\"]|['\"]ce['\"]|cross_entropy_with_logits"
+FROM_LOGITS = r"from_logits|_with_logits"
 # Activations whose outputs are neither probabilities nor logits a loss can squash.
 NEITHER_ACTIVATION = (
     r"relu|elu|softplus|softsign|tanh|exponential|swish|silu|gelu|mish|squareplus|sparse_plus"

@@ -285,6 +285,9 @@ class Evaluator(ImportRunner, FunctionCaller):
             return handlers.apply_layer(func, args)
         return UNKNOWN
 
+    def yielded(self, value: Value) -> None:
+        self.frame.yields.append(value)
+
     def eval(self, node: cst.BaseExpression | None) -> Value:
         return evaluate(self, node)
 

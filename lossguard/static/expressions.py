@@ -108,6 +108,12 @@ def evaluate(ev: Interpreter, node: cst.BaseExpression | None) -> Value:
         return named
     if isinstance(node, cst.Lambda):
         return LambdaVal(node)
+    if isinstance(node, cst.Yield):
+        if isinstance(node.value, cst.BaseExpression):
+            ev.yielded(ev.eval(node.value))
+        else:
+            ev.yielded(UNKNOWN)  # yield from …, or a bare yield
+        return UNKNOWN
     if isinstance(node, cst.Await):
         ev.eval(node.expression)
         return UNKNOWN

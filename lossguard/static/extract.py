@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import libcst as cst
+
 from lossguard.facts import (
     CallArgument,
     CallbackSpec,
@@ -49,6 +51,7 @@ from lossguard.static.values import (
     DictVal,
     FuncVal,
     LabelVal,
+    LambdaVal,
     LayerVal,
     LossVal,
     MetricVal,
@@ -58,6 +61,7 @@ from lossguard.static.values import (
     TensorVal,
     Value,
 )
+from lossguard.static.wrapped_losses import wrapped_loss
 
 
 @dataclass
@@ -228,8 +232,20 @@ class _SetupBuilder:
             if kind is LossKind.UNKNOWN or name.name[:1].isupper():
                 return None  # a loss class given without calling it: not a working loss
             return LossSpec(kind, text or name.name, location, False)
-        if isinstance(value, FuncVal):
-            return LossSpec(LossKind.OTHER, value.node.name.value, location, None)
+        if isinstance(value, FuncVal | LambdaVal):
+            node = value.node
+            fname = node.name.value if isinstance(node, cst.FunctionDef) else "lambda"
+            origin = value.origin if isinstance(value, FuncVal) else 0
+            found = wrapped_loss(node, self.it.qualified) if origin == 0 else None
+            if found is None:
+                return LossSpec(LossKind.OTHER, fname, location, None)
+            return LossSpec(
+                found.kind,
+                f"{fname} (which returns {found.callee}(…))",
+                location,
+                found.from_logits,
+                wrapper=fname,
+            )
         return None
 
     def metrics_for(self, compile_val: CompileVal) -> tuple[MetricSpec, ...] | None:

@@ -74,6 +74,7 @@ class TensorVal:
     layer: LayerVal | ModelVal | None  # None: an Input or a tensor of unknown origin
     parent: TensorVal | None = None
     opaque: bool = False  # made by an op we do not follow (add, concatenate, …)
+    of_model: ModelVal | None = None  # an input of this model (``model.inputs``)
 
 
 @dataclass(eq=False)
@@ -98,6 +99,7 @@ class ModelVal:
     var_name: str | None = None
     top_layer: LayerVal | None = None  # pretrained application with include_top=True
     fitted: bool = False
+    wraps: ModelVal | None = None  # built on another model's own inputs (a multi-GPU wrapper)
     restored: bool = False  # load_weights() / set_weights(): weights from elsewhere, for inference
     predicted: bool = False  # predict() was called on it
 
