@@ -601,3 +601,18 @@ model.compile(loss="{loss}")
 model.fit(frame[["a", "b"]].values, {labels})
 """
     assert codes(source) == expected
+
+
+def test_ctc_labels_are_sequences_not_classes() -> None:
+    """Keras 3's CTC takes (batch, max_length) labels by design: no LG010 for their width."""
+    source = """
+import numpy as np
+from tensorflow import keras
+labels = np.zeros((64, 20))
+inputs = keras.Input((50, 12))
+outputs = keras.layers.Dense(30)(keras.layers.LSTM(64, return_sequences=True)(inputs))
+model = keras.Model(inputs, outputs)
+model.compile(optimizer="adam", loss=keras.losses.CTC())
+model.fit(np.random.rand(64, 50, 12), labels)
+"""
+    assert codes(source) == []
