@@ -125,6 +125,14 @@ class OutputHead:
     after_location: Location | None = None
     output_name: str | None = None
     activation_name: str | None = None  # as written, for activations of kind OTHER ("relu")
+    reshaped: bool = False  # shape layers (Reshape, Flatten, Permute) follow the activation
+    output_axis: int | None = None  # then: the size of the model output's last axis, if known
+
+    @property
+    def output_units(self) -> int | None:
+        """The size of the output's last axis, which Keras' shape-based choices read: the
+        units, unless a Reshape after the activation changed it (Dense(784) → (28, 28, 1))."""
+        return self.output_axis if self.reshaped else self.units
 
     def describe(self) -> str:
         units = "?" if self.units is None else str(self.units)
@@ -141,6 +149,7 @@ class LossSpec:
     location: Location
     from_logits: bool | None = False
     source: Source = Source.STATIC
+    wrapper: str | None = None  # a function of the script that only wraps this built-in loss
 
 
 @dataclass(frozen=True)
@@ -166,6 +175,13 @@ class LabelSpec:
     max_value: float | None = None
     synthetic: bool = False  # runtime: made up by the probe because the data was missing
     source: Source = Source.STATIC
+    wide_is_one_hot: bool = False  # LabelBinarizer of an unknown class count: one-hot if > 2 columns
+
+    def one_hot_for(self, units: int | None) -> bool:
+        """One-hot rows as far as an output of ``units`` units trained on them can tell."""
+        if self.encoding is LabelEncoding.ONE_HOT:
+            return True
+        return self.wide_is_one_hot and units is not None and units > 2
 
 
 @dataclass(frozen=True)
@@ -232,7 +248,11 @@ class KerasTarget:
     version: tuple[int, ...]
     label: str  # human form, e.g. "Keras 2.2.4", "Keras 3"
     assumed: bool = False  # not said by the user (--keras-version, config): installed or a guess
-    uncertain: bool = False  # not said, and the script looks written for an older Keras
+    uncertain: bool = False  # not said, and the script's clues leave several eras possible
+    # The eras (keras/eras.py) the script may run on when the clues leave several; empty: the
+    # one era of ``line``/``version``.
+    eras: frozenset[str] = frozenset()
+    evidence: tuple[str, ...] = ()  # the clues in the script that chose the eras
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,10 @@ class LayerInfo:
     activation_location: Location | None = None
     named_predictions: bool = False  # a pretrained application's classifier
     activation_name: str | None = None  # "relu", "tanh", … when the activation is of kind OTHER
+    last_axis: int | None = None  # Reshape: the last axis of its target shape
+
+
+_SHAPE_LAYERS = {"Reshape", "Flatten", "Permute"}
 
 
 def _neutral(layer: LayerInfo | None) -> bool:
@@ -47,6 +51,7 @@ def head_from_chain(chain: Sequence[LayerInfo | None], source: Source = Source.S
         return index
 
     index = skip_neutral(len(chain) - 1)
+    shaped = [c for c in chain[index + 1 :] if c is not None and c.kind in _SHAPE_LAYERS]
     after: list[LayerInfo] = []
     while index >= 0 and (item := chain[index]) is not None and item.kind in RESCALING_LAYERS:
         after.insert(0, item)
@@ -85,6 +90,12 @@ def head_from_chain(chain: Sequence[LayerInfo | None], source: Source = Source.S
         )
     else:
         return None
+    if shaped:
+        final = shaped[-1]
+        axis = final.last_axis if final.kind == "Reshape" else None
+        if final.kind == "Flatten" and head.layer == "Dense" and len(shaped) == 1:
+            axis = head.units  # a Dense output is flat already
+        head = replace(head, reshaped=True, output_axis=axis)
     if after:
         if head.activation.is_probability:
             return replace(head, after=tuple(a.kind for a in after), after_location=after[-1].location)

@@ -25,6 +25,7 @@ import re
 from dataclasses import replace
 
 from lossguard.facts import KerasTarget, LabelEncoding, LossKind, MetricKind
+from lossguard.keras import eras as era
 
 KERAS3 = KerasTarget("keras3", (3,), "Keras 3")
 ASSUMED_KERAS3 = KerasTarget("keras3", (3,), "Keras 3 (assumed: no Keras installed)", assumed=True)
@@ -137,14 +138,35 @@ def accuracy_follows_loss(target: KerasTarget) -> bool:
     return target.line == "tf.keras" and target.version < (2, 2)
 
 
+def eras_of(target: KerasTarget) -> frozenset[str]:
+    """The eras the script may run on: one, unless its clues left several (keras/eras.py)."""
+    return target.eras or frozenset({era.era_of(target.line, target.version)})
+
+
+def may_be_keras3(target: KerasTarget) -> bool:
+    return era.KERAS3 in eras_of(target)
+
+
+def only_keras3(target: KerasTarget) -> bool:
+    return eras_of(target) == {era.KERAS3}
+
+
 def resolve_bare_accuracy(
     target: KerasTarget,
     loss: LossKind | None,
     units: int | None,
     labels: LabelEncoding | None,
 ) -> MetricKind | None:
-    """The accuracy a bare ``'accuracy'`` becomes; None when the facts do not tell."""
-    if accuracy_follows_loss(target):
+    """The accuracy a bare ``'accuracy'`` becomes; None when the facts do not tell, or when the
+    eras the script may run on resolve it differently."""
+    found = {_resolve_in(e, loss, units, labels) for e in eras_of(target)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _resolve_in(
+    where: str, loss: LossKind | None, units: int | None, labels: LabelEncoding | None
+) -> MetricKind | None:
+    if where in era.ACCURACY_FROM_LOSS:
         if units == 1 or loss is LossKind.BINARY_CE:
             return MetricKind.BINARY_ACCURACY
         if loss is LossKind.SPARSE_CATEGORICAL_CE:
@@ -164,16 +186,24 @@ def resolve_bare_accuracy(
 
 
 def history_key(target: KerasTarget, written: str) -> str | None:
-    """The key a metric written as a string is logged under (without ``val_``)."""
+    """The key a metric written as a string is logged under (without ``val_``); the name as
+    written when the eras the script may run on log it differently (see ``history_keys``)."""
+    keys = history_keys(target, written)
+    return next(iter(keys)) if len(keys) == 1 else written.strip()
+
+
+def history_keys(target: KerasTarget, written: str) -> frozenset[str]:
+    """Every key a metric written as a string may be logged under, over the script's eras."""
+    return frozenset(_key_in(e, written) for e in eras_of(target))
+
+
+def _key_in(where: str, written: str) -> str:
     name = written.strip()
-    old = (target.line == "keras2" and target.version < (2, 3)) or (
-        target.line == "tf.keras" and target.version < (2, 0)
-    )
     if name.lower() in ("accuracy", "acc"):
-        return "acc" if old else name
+        return "acc" if where in era.LOGS_ACC else name
     if name.lower() in ("crossentropy", "ce"):
-        return "ce" if old else name
-    if old and target.line == "keras2":
+        return "ce" if where in era.LOGS_ACC else name
+    if where in (era.KERAS1, era.KERAS20):
         return _KERAS22_FUNCTION_NAMES.get(name, name)
     return name
 
@@ -192,30 +222,55 @@ def tensorflow_compensates_from_logits(target: KerasTarget) -> bool:
     return target.line != "keras3"
 
 
-# API that only Keras 1 / early Keras 2 code uses, and reads of history keys only such a Keras
-# logs: a script with them was written for a Keras whose 'accuracy' and history keys differ from
-# Keras 3, whatever is installed here.
-_LEGACY_API = re.compile(
-    r"\bfit_generator\s*\(|\bnb_epoch\b|\bnp_utils\b|\bConvolution[123]D\b|\bborder_mode\s*="
-    r"|\bsamples_per_epoch\b|\bnb_filter\b|\boutput_dim\s*=|\bpredict_classes\s*\(|\blr\s*="
-    r"|\bkeras\.layers\.(?:core|convolutional|pooling|recurrent)\b|\binit\s*=\s*['\"]|\bkeras\.engine\b"
-    r"|\.history\s*\[\s*['\"](?:val_)?acc['\"]"
-)
+_ERA_NAMES = {
+    era.KERAS1: "Keras 1",
+    era.KERAS20: "Keras 2.0–2.2",
+    era.KERAS23: "Keras 2.3",
+    era.TF1: "tf.keras (TensorFlow 1)",
+    era.TF20: "tf.keras 2.0–2.1",
+    era.TF22: "tf.keras 2.2–2.15",
+    era.KERAS3: "Keras 3",
+}
+_ERA_TARGETS = {
+    era.KERAS1: ("keras2", (1,)),
+    era.KERAS20: ("keras2", (2, 2)),
+    era.KERAS23: ("keras2", (2, 3)),
+    era.TF1: ("tf.keras", (1, 15)),
+    era.TF20: ("tf.keras", (2, 1)),
+    era.TF22: ("tf.keras", (2, 15)),
+    era.KERAS3: ("keras3", (3,)),
+}
+_ORDER = list(_ERA_NAMES)
 
 
 def for_script(target: KerasTarget, text: str) -> KerasTarget:
-    """A target the user did not name becomes uncertain for a script written for an older Keras."""
-    found = _LEGACY_API.search(text) if target.assumed else None
-    if found is None:
+    """A target the user did not name, weighed against the script's own clues (keras/eras.py):
+    kept when the clues allow it, else the eras the clues allow — decided when one is left (or
+    all agree on a question), uncertain otherwise."""
+    if not target.assumed:
         return target
-    evidence = " ".join(found.group(0).split())[:40]
+    eras, evidence = era.clues_in(text)
+    if not evidence:
+        return target
+    if era.era_of(target.line, target.version) in eras:
+        return target
+    said = ", ".join(evidence)
+    if len(eras) == 1:
+        (only,) = eras
+        line, version = _ERA_TARGETS[only]
+        label = f"{_ERA_NAMES[only]} (the script uses {said})"
+        return KerasTarget(line, version, label, assumed=True, eras=eras, evidence=evidence)
+    names = ", ".join(_ERA_NAMES[e] for e in _ORDER if e in eras)
+    newest = max(eras, key=_ORDER.index)
+    line, version = _ERA_TARGETS[newest]
     return KerasTarget(
-        target.line,
-        target.version,
-        f"an unknown Keras (the script uses pre-2.3 API such as {evidence!r}, so it may not run on "
-        f"{target.label}; set --keras-version)",
+        line,
+        version,
+        f"an older Keras ({names}: the script uses {said}; set --keras-version)",
         assumed=True,
         uncertain=True,
+        eras=eras,
+        evidence=evidence,
     )
 
 
@@ -230,4 +285,5 @@ def for_snippet(target: KerasTarget) -> KerasTarget:
         "an unknown Keras (a snippet without imports; set --keras-version)",
         assumed=True,
         uncertain=True,
+        eras=era.ALL,
     )

@@ -35,6 +35,7 @@ _OTHER_ACTIVATIONS = {
     "squareplus",
     "log_sigmoid",
     "sparsemax",
+    "prelu",
 }
 # Outputs that are neither probabilities nor logits a loss can squash (LG008). The rest are, or
 # map to, probabilities (hard_sigmoid, log_softmax, log_sigmoid, sparsemax), or halve the width (glu).
@@ -67,6 +68,16 @@ ACTIVATION_LAYERS = {
     "PReLU": Activation.OTHER,
     "ELU": Activation.OTHER,
     "ThresholdedReLU": Activation.OTHER,
+}
+
+# The activation each fixed activation layer applies, as the rules name it.
+ACTIVATION_LAYER_NAMES = {
+    "ReLU": "relu",
+    "LeakyReLU": "leaky_relu",
+    "PReLU": "prelu",
+    "ELU": "elu",
+    "ThresholdedReLU": "relu",
+    "Softmax": "softmax",
 }
 
 # Layers with units (or filters) and an ``activation`` argument that defaults to linear.
@@ -235,6 +246,8 @@ def snake_case(name: str) -> str:
 # Known dataset loaders: (classes, label encoding of y) from keras.datasets.<name>.load_data().
 # Datasets whose targets are real values (keras.datasets.<name>.load_data()).
 REGRESSION_DATASETS = {"boston_housing", "california_housing"}
+
+IMAGE_DATASETS = {"mnist", "fashion_mnist", "cifar10", "cifar100"}
 
 DATASETS = {
     "mnist": 10,

@@ -212,6 +212,14 @@ def _labels_fact(y: Any, np: Any) -> LabelsFact | None:
     ):
         sums = array.sum(axis=-1)
         encoding = "one-hot" if np.all(sums == 1) else "multi-hot"
+    elif array.ndim >= 3 and integral and low is not None and low >= 0:
+        # Masks: (N, H, W) class ids have a spatial last axis, not classes; (N, H, W, C) 0/1
+        # rows summing to 1 are one-hot over C.
+        one_hot = high is not None and high <= 1 and bool(np.all(array.sum(axis=-1) == 1))
+        if one_hot:
+            encoding = "one-hot"
+        elif width != 1:
+            width = None
     return {"encoding": encoding, "width": width, "min": low, "max": high}
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from lossguard.facts import CallbackSpec, TrainingSetup
 from lossguard.findings import Finding, Severity
+from lossguard.keras.semantics import history_keys, may_be_keras3, only_keras3
 from lossguard.rules import fixes
 from lossguard.rules import words as w
 from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule, safe_fix
@@ -17,6 +18,7 @@ _LOWER_IS_BETTER = re.compile(r"loss|error|mse|mae|mape|msle|hinge|crossentropy|
 
 
 def _logged_keys(setup: TrainingSetup) -> set[str] | None:
+    """Every key the compiled metrics may be logged under, over the eras the script may run on."""
     if setup.metrics is None:
         return None
     keys = set(_ALWAYS_LOGGED)
@@ -24,8 +26,9 @@ def _logged_keys(setup: TrainingSetup) -> set[str] | None:
         if metric.log_name is None:
             return None
         keys.add(metric.log_name)
-        if setup.keras.uncertain and metric.log_name in ("acc", "accuracy"):
-            keys |= {"acc", "accuracy"}  # the key depends on a Keras version we do not know
+        written = metric.written.strip()
+        if written[:1] in ("'", '"') and written[-1:] == written[:1]:
+            keys |= history_keys(setup.keras, written[1:-1])  # a metric written as a string
     return keys
 
 
@@ -56,7 +59,7 @@ def _check_monitor(setup: TrainingSetup, callback: CallbackSpec, keys: set[str] 
     if keys is not None and not _base_matches(base, keys):
         effect = _missing_key_effect(setup, callback, base, silent)
         prefix = "val_" if validation else ""
-        if base == "acc" and "accuracy" in keys:
+        if base == "acc" and "accuracy" in keys and "acc" not in keys:
             message = (
                 f"{where} watches a key that is never logged: under {setup.keras.label} the "
                 f"metric written 'accuracy' is logged as '{prefix}accuracy', not '{monitor}'. "
@@ -66,7 +69,7 @@ def _check_monitor(setup: TrainingSetup, callback: CallbackSpec, keys: set[str] 
             autofix = safe_fix(
                 f"monitor='{prefix}accuracy'", fixes.string(callback.monitor_location, f"{prefix}accuracy")
             )
-        elif base == "accuracy" and "acc" in keys:
+        elif base == "accuracy" and "acc" in keys and "accuracy" not in keys:
             message = (
                 f"{where} watches a key that is never logged: under {setup.keras.label} the "
                 f"accuracy metric is logged as '{prefix}acc'. {effect}"
@@ -111,12 +114,12 @@ def _silent_effect(setup: TrainingSetup, callback: CallbackSpec) -> str:
     if callback.kind == "EarlyStopping":
         return "Training never stops early; Keras only warns, every epoch"
     if callback.kind == "ModelCheckpoint":
-        if setup.keras.line == "keras3":
+        if only_keras3(setup.keras):
             return (
                 "save_best_only never finds its key, so Keras 3 saves the model after every epoch, "
                 "not the best one"
             )
-        if setup.keras.uncertain:
+        if may_be_keras3(setup.keras):
             return (
                 "save_best_only never finds its key: Keras 2 never saves a model, Keras 3 saves "
                 "one after every epoch, never picking the best"
@@ -135,9 +138,9 @@ def _missing_key_effect(setup: TrainingSetup, callback: CallbackSpec, base: str,
         "Keras 3 stops fit() before the first epoch with a ValueError: it cannot tell whether the "
         "key should rise or fall"
     )
-    if setup.keras.line == "keras3":
+    if only_keras3(setup.keras):
         return refusal
-    if setup.keras.uncertain:
+    if may_be_keras3(setup.keras):
         return f"{silent} ({refusal})"
     return silent
 

@@ -40,8 +40,8 @@ def switch_loss(loss: LossSpec, kind: LossKind) -> Edit | None:
     ``keras.losses.SparseCategoricalCrossentropy()`` → ``keras.losses.CategoricalCrossentropy()``)."""
     old = LOSS_NAMES.get(loss.kind)
     new = LOSS_NAMES.get(kind)
-    if old is None or new is None:
-        return None
+    if old is None or new is None or loss.wrapper is not None:
+        return None  # a loss wrapped in a function of the script is fixed in that function
     written = loss.name.strip()
     if _IDENTIFIER.fullmatch(written) and written == old[0]:
         return string(loss.location, new[0])

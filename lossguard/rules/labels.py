@@ -17,6 +17,9 @@ def _labels_text(setup: TrainingSetup) -> tuple[Part, ...]:
     return (f"{labels.origin} (", at(labels.location), ")")
 
 
+_ELEMENTWISE = (LossKind.BINARY_CE, LossKind.CATEGORICAL_CE, LossKind.AUTO_CE, LossKind.REGRESSION)
+
+
 @rule("LG010", Needs(anchors=(TRAINING_CALL,), words=(w.LABELS,)))
 def units_label_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     head, labels, loss = setup.head, setup.labels, setup.loss
@@ -28,7 +31,10 @@ def units_label_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     consequence = ""
     if labels.encoding in (LabelEncoding.ONE_HOT, LabelEncoding.MULTI_HOT, LabelEncoding.UNKNOWN):
         width = labels.width
-        if width is not None and width != units and units > 1 and width > 1:
+        # Only a loss that compares labels and outputs element by element fails on a width
+        # mismatch: CTC takes (batch, max_length) labels by design, a custom loss is unknown.
+        elementwise = loss is not None and loss.kind in _ELEMENTWISE and "ctc" not in loss.name.lower()
+        if width is not None and width != units and units > 1 and width > 1 and elementwise:
             problem = f"the labels have {width} columns but the output has {units} units"
             consequence = "Training stops at the first step with a shape error"
             fix = f"make the output layer Dense({width}, …) or encode the labels with {units} classes"

@@ -197,6 +197,11 @@ def from_logits_on_probabilities(setup: TrainingSetup) -> Iterator[Finding]:
         else "TensorFlow warns and uses the cached pre-activation values, other code paths "
         "(custom training loops, exported models) squash the probabilities a second time"
     )
+    if loss.wrapper is not None and "_with_logits" in loss.name:
+        backend = (
+            "the TensorFlow function applies its own sigmoid/softmax to the probabilities (Keras "
+            "cannot substitute the pre-activation values here), which flattens the gradients"
+        )
     yield finding(
         "LG004",
         (
@@ -272,6 +277,8 @@ def _from_logits(setup: TrainingSetup, cls: str) -> Autofix | None:
     loss = setup.loss
     assert loss is not None
     message = f"use keras.losses.{cls}(from_logits=True)"
+    if loss.wrapper is not None:
+        return None  # fixed inside the function that wraps the loss
     if "(" in loss.name:
         return unsafe_fix(message, fixes.keyword(loss.location, "from_logits", "True"))
     if setup.keras_alias is None or loss.name.strip() != fixes.LOSS_NAMES.get(loss.kind, ("",))[0]:
@@ -373,7 +380,7 @@ def binary_crossentropy_on_multiclass(setup: TrainingSetup) -> Iterator[Finding]
         return
     if head.activation is Activation.SOFTMAX or head.activation is Activation.UNKNOWN:
         return  # softmax: LG001 reports it
-    if labels.encoding is not LabelEncoding.ONE_HOT:
+    if not labels.one_hot_for(head.units):
         return
     classes = labels.width or labels.num_classes or head.units
     if head.units is None or head.units <= 2 or classes is None or classes <= 2:

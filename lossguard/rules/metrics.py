@@ -6,7 +6,15 @@ import math
 import re
 from collections.abc import Iterator
 
-from lossguard.facts import Activation, LabelEncoding, LossKind, MetricKind, MetricSpec, TrainingSetup
+from lossguard.facts import (
+    Activation,
+    LabelEncoding,
+    LossKind,
+    LossSpec,
+    MetricKind,
+    MetricSpec,
+    TrainingSetup,
+)
 from lossguard.findings import Autofix, Edit, EditKind, Finding, Severity
 from lossguard.keras.semantics import resolve_bare_accuracy
 from lossguard.keras.vocabulary import metric_kind_from_name
@@ -42,15 +50,15 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
     if not bare or loss.kind is not LossKind.BINARY_CE or head.units <= 1:
         return
     labels = setup.labels.encoding if setup.labels else None
-    target = setup.keras.label
-    if setup.keras.uncertain and not any(m.resolved for m in bare):
-        return  # how 'accuracy' resolves depends on a Keras version we do not know
+    target = setup.keras.label  # resolve_bare_accuracy is None when the script's eras disagree
     multi_label_head = head.activation is Activation.SIGMOID or (
         head.activation is Activation.LINEAR and loss.from_logits is True
     )
     logits = head.activation is Activation.LINEAR
     for metric in bare:
-        actual = resolved_kind(metric) or resolve_bare_accuracy(setup.keras, loss.kind, head.units, labels)
+        actual = resolved_kind(metric) or resolve_bare_accuracy(
+            setup.keras, _identity(loss), head.output_units, labels
+        )
         if actual is MetricKind.BINARY_ACCURACY and _single_label_multiclass(setup):
             yield finding(
                 "LG020",
@@ -66,7 +74,11 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
         elif (
             actual in (MetricKind.CATEGORICAL_ACCURACY, MetricKind.SPARSE_CATEGORICAL_ACCURACY)
             and multi_label_head
-            and labels in (None, LabelEncoding.MULTI_HOT, LabelEncoding.UNKNOWN)  # not single-label
+            and (
+                labels in (None, LabelEncoding.MULTI_HOT, LabelEncoding.UNKNOWN)  # not single-label
+                or (setup.reconstructs_inputs and labels is LabelEncoding.CONTINUOUS)
+            )
+            and not (setup.labels is not None and setup.labels.one_hot_for(head.units))
         ):
             threshold = "threshold=0.0" if logits else ""
             if setup.reconstructs_inputs:
@@ -104,14 +116,39 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
             )
 
 
-def _regression(setup: TrainingSetup) -> bool:
-    """A regression by its head and its labels, never by its loss alone: mse on a sigmoid head or
-    on 0/1 targets (a least-squares classifier, a GAN's discriminator) is still a classifier,
-    and Keras' 'accuracy' then measures something real."""
-    head, labels = setup.head, setup.labels
-    if head is None or head.activation not in (Activation.LINEAR, Activation.OTHER):
-        return False
-    return labels is not None and labels.encoding is LabelEncoding.CONTINUOUS
+def _identity(loss: LossSpec) -> LossKind:
+    """The loss as Keras ≤ 2.3 compares it when it picks an accuracy: by identity, so a function
+    of the script that wraps binary cross-entropy is not ``losses.binary_crossentropy`` there."""
+    return LossKind.OTHER if loss.wrapper is not None else loss.kind
+
+
+def regression_evidence(setup: TrainingSetup) -> str | None:
+    """Why the task is a regression (for the message), or None when the facts do not say so.
+
+    Never by the loss alone: mse on a sigmoid head or on 0/1 targets (a least-squares classifier,
+    a GAN's discriminator) is still a classifier, and Keras' 'accuracy' then measures something
+    real. Evidence: targets known to be real values (a regression loader, arithmetic that makes
+    reals, scaled targets) on a head that is not a softmax; a reconstruction (fit(x, x)) of more
+    than one value; or a linear/relu head whose compile also tracks a regression metric.
+    """
+    head, labels, loss = setup.head, setup.labels, setup.loss
+    if head is None or loss is None or loss.kind is not LossKind.REGRESSION:
+        return None
+    if labels is not None and labels.encoding is LabelEncoding.CONTINUOUS:
+        if head.activation is Activation.SOFTMAX:
+            return None  # soft targets (distributions): the arg-max accuracy is meaningful
+        if setup.reconstructs_inputs:
+            return f"a reconstruction of real-valued inputs ({labels.origin}, fit(x, x))"
+        return f"real-valued targets ({labels.origin})"
+    if setup.reconstructs_inputs and (head.units or 0) > 1:
+        return "a reconstruction of its inputs (fit(x, x))"
+    if labels is not None and labels.encoding is not LabelEncoding.UNKNOWN:
+        return None  # classes, known: a least-squares classifier
+    tracked = [m for m in setup.metrics or () if m.kind is MetricKind.REGRESSION]
+    if tracked and head.activation in (Activation.LINEAR, Activation.OTHER):
+        output = head.activation_name or "linear"
+        return f"an unbounded {output} output and the regression metric {tracked[0].written}"
+    return None
 
 
 def resolved_kind(metric: MetricSpec) -> MetricKind | None:
@@ -173,16 +210,15 @@ def metric_task_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
         elif (
             metric.kind is MetricKind.ACCURACY
             and loss is not None
-            and loss.kind is LossKind.REGRESSION
-            and _regression(setup)
+            and (evidence := regression_evidence(setup)) is not None
         ):
             message = (
-                f"{metric.written} with the regression loss {loss.name}. It counts exact matches "
-                "between predicted and true values, so it stays near 0 and says nothing about "
-                "a regression"
+                f"{metric.written} with the regression loss {loss.name} on {evidence}. It counts "
+                "exact matches between predicted and true values (or compares arg-maxes), so it "
+                "stays near 0 and says nothing about a regression"
             )
             fix = "use a regression metric: metrics=['mae'] or keras.metrics.RootMeanSquaredError()"
-            autofix = _bare(metric, "mae")
+            autofix = _regression_metric(metric, setup)
         if message:
             yield finding(
                 "LG021",
@@ -208,10 +244,8 @@ def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
         fix = None
         keyword: tuple[str, str] | None = None
         if metric.kind is MetricKind.ACCURACY:
-            if setup.keras.uncertain and not metric.resolved and (head.units or 0) != 1:
-                continue
             resolved = resolved_kind(metric) or resolve_bare_accuracy(
-                setup.keras, loss.kind, head.units, labels
+                setup.keras, _identity(loss), head.output_units, labels
             )
             if resolved is MetricKind.BINARY_ACCURACY:
                 fix = "metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)]"
@@ -256,6 +290,24 @@ def _bare(metric: MetricSpec, name: str) -> Autofix | None:
     """A metric written as a string becomes another string (a modelling choice: unsafe); the
     engine drops the fix where the metric is not written as a literal."""
     return unsafe_fix(f"use metrics=['{name}']", fixes.string(metric.location, name))
+
+
+_LOSS_ALIASES = {
+    "mae": ("mae", "mean_absolute_error", "meanabsoluteerror"),
+    "mse": ("mse", "mean_squared_error", "meansquarederror"),
+}
+
+
+def _regression_metric(metric: MetricSpec, setup: TrainingSetup) -> Autofix | None:
+    """'accuracy' → a regression metric that is neither the loss nor already tracked (no
+    "mae", "mae" lists, no metric equal to the loss)."""
+    taken = {m.written.strip("'\"").lower() for m in setup.metrics or ()}
+    if setup.loss is not None:
+        taken.add(re.sub(r"\W", "", setup.loss.name.split("(")[0].split(".")[-1]).lower())
+    for name, aliases in _LOSS_ALIASES.items():
+        if not taken & set(aliases):
+            return _bare(metric, name)
+    return None
 
 
 def _renamed_metric(metric: MetricSpec, name: str, cls: str, safe: bool = True) -> Autofix | None:

@@ -15,10 +15,10 @@ SOFTMAX_HEAD = r"softmax|applications"
 SIGMOID_HEAD = r"sigmoid|applications"
 PROBABILITY_HEAD = r"softmax|sigmoid|applications"
 # Loss names as keras.vocabulary resolves them (binary_crossentropy, BinaryCrossentropy, 'bce').
-BINARY_LOSS = r"binary_?crossentropy|['\"]bce['\"]"
-CATEGORICAL_LOSS = r"categorical_?crossentropy|['\"]s?cce['\"]"
-CROSSENTROPY_LOSS = r"crossentropy|['\"]s?cce['\"]|['\"]bce['\"]|['\"]ce['\"]"
-FROM_LOGITS = r"from_logits"
+BINARY_LOSS = r"binary_?crossentropy|['\"]bce['\"]|sigmoid_cross_entropy"
+CATEGORICAL_LOSS = r"categorical_?crossentropy|['\"]s?cce['\"]|softmax_cross_entropy"
+CROSSENTROPY_LOSS = r"crossentropy|['\"]s?cce['\"]|['\"]bce['\"]|['\"]ce['\"]|cross_entropy_with_logits"
+FROM_LOGITS = r"from_logits|_with_logits"
 # Activations whose outputs are neither probabilities nor logits a loss can squash.
 NEITHER_ACTIVATION = (
     r"relu|elu|softplus|softsign|tanh|exponential|swish|silu|gelu|mish|squareplus|sparse_plus"
@@ -33,11 +33,11 @@ MODE = r"\bmode\b"
 # written at the call (np.zeros((n, 5))), so the word is that call with a literal shape.
 LABELS = (
     r"to_categorical|eye|identity|argmax|randint|one_hot|get_dummies|tensorflow_datasets"
-    r"|dataset_from_directory|load_data|flow_from_"
-    r"|make_blobs|make_classification|make_multilabel_classification|encoder|multilabelbinarizer"
+    r"|dataset_from_directory|load_data|flow_from_|encoder|binarizer|load_iris|load_digits|load_wine"
+    r"|load_breast_cancer|make_blobs|make_classification|make_multilabel_classification"
     + "".join(rf"|{name}\s*\(\s*[(\[]" for name in ("zeros", "ones", "empty", "random", "rand", "randn"))
 )
-ONE_HOT_LABELS = r"categorical|eye|identity|one_hot|onehotencoder|get_dummies|flow_from_"
+ONE_HOT_LABELS = r"categorical|eye|identity|one_?hot|get_dummies|flow_from_|binarizer"
 
 # A string literal written as the argument (the recorder reads only such literals).
 _STRING = r"\s*=\s*\(*\s*[rRuU]?['\"]"

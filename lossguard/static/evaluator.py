@@ -165,9 +165,12 @@ class Evaluator(ImportRunner, FunctionCaller):
     def exec_class(self, stmt: cst.ClassDef) -> None:
         is_model = False
         is_data = False
+        is_factory = False
         for base in stmt.bases:
             value = self.eval(base.value)
-            if isinstance(value, ApiRef):
+            if isinstance(value, ApiRef) and value.path.split(".")[0] in ("keras_tuner", "kerastuner"):
+                is_factory = is_factory or value.path.endswith(".HyperModel")
+            elif isinstance(value, ApiRef):
                 name = keras_name(value.path)
                 if name and name.name in ("Model", "Sequential", "Functional"):
                     is_model = True
@@ -176,9 +179,11 @@ class Evaluator(ImportRunner, FunctionCaller):
             elif isinstance(value, ClassVal):
                 is_model = is_model or value.is_model
                 is_data = is_data or value.is_data
+                is_factory = is_factory or value.is_factory
         made = ClassVal(
             stmt.name.value, is_model, is_data, stmt, stmt=self.frame.stmt, origin=self.frame.origin
         )
+        made.is_factory = is_factory
         self.frame.env[stmt.name.value] = made
         self.class_depth += 1
         try:
@@ -279,6 +284,9 @@ class Evaluator(ImportRunner, FunctionCaller):
         if isinstance(func, LayerVal | ModelVal):
             return handlers.apply_layer(func, args)
         return UNKNOWN
+
+    def yielded(self, value: Value) -> None:
+        self.frame.yields.append(value)
 
     def eval(self, node: cst.BaseExpression | None) -> Value:
         return evaluate(self, node)

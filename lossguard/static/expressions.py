@@ -21,6 +21,7 @@ from lossguard.static.values import (
     Const,
     DictVal,
     InstanceVal,
+    LabelVal,
     LambdaVal,
     LazyImport,
     ModuleVal,
@@ -107,6 +108,12 @@ def evaluate(ev: Interpreter, node: cst.BaseExpression | None) -> Value:
         return named
     if isinstance(node, cst.Lambda):
         return LambdaVal(node)
+    if isinstance(node, cst.Yield):
+        if isinstance(node.value, cst.BaseExpression):
+            ev.yielded(ev.eval(node.value))
+        else:
+            ev.yielded(UNKNOWN)  # yield from …, or a bare yield
+        return UNKNOWN
     if isinstance(node, cst.Await):
         ev.eval(node.expression)
         return UNKNOWN
@@ -169,37 +176,100 @@ def _binary(ev: Interpreter, node: cst.BinaryOperation) -> Value:
     left = ev.eval(node.left)
     right = ev.eval(node.right)
     op = node.operator
-    if isinstance(op, cst.Divide | cst.FloorDivide) and not (
-        isinstance(left, Const) and isinstance(right, Const)
-    ):
-        return QuotientVal()
+    if isinstance(left, Const) and isinstance(right, Const):
+        return _constant(op, left.value, right.value)
     if isinstance(op, cst.Add) and isinstance(right, SeqVal):
         if isinstance(left, SeqVal):
             return SeqVal(left.items + right.items, right.is_tuple, left.exact and right.exact)
         return SeqVal([UNKNOWN, *right.items], right.is_tuple, exact=False)
-    arithmetic = cst.Add | cst.Subtract | cst.Multiply | cst.Divide | cst.Power
-    if isinstance(op, arithmetic) and (isinstance(left, ArrayVal) or isinstance(right, ArrayVal)):
-        array = left if isinstance(left, ArrayVal) else right
-        other = right if array is left else left
-        if isinstance(array, ArrayVal) and isinstance(other, Const | ArrayVal):  # scaled: still reals
-            return ArrayVal(array.ref, array.shape, None, array.continuous)
-    if isinstance(left, Const) and isinstance(right, Const):
-        a, b = left.value, right.value
-        if isinstance(a, bool) or isinstance(b, bool):
-            return UNKNOWN
-        try:
-            if isinstance(op, cst.Add):
-                return Const(a + b)
-            if isinstance(op, cst.Subtract):
-                return Const(a - b)
-            if isinstance(op, cst.Multiply) and not (isinstance(a, str) or isinstance(b, str)):
-                return Const(a * b)
-            if isinstance(op, cst.FloorDivide):
-                return Const(a // b, quotient=True)
-            if isinstance(op, cst.Divide):
-                return Const(a / b, quotient=True)
-        except (TypeError, ZeroDivisionError, OverflowError):
-            return UNKNOWN
+    real = real_valued(ev, node, op, left, right)
+    if real is not None:
+        return real
+    if isinstance(op, cst.Divide | cst.FloorDivide):
+        return QuotientVal()
+    return UNKNOWN
+
+
+_ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.Power)
+_UNIT_SCALES = (255, 255.0, 256, 65535)  # image intensities: 0/255 masks become 0/1, not reals
+
+
+def _number(value: Value) -> float | None:
+    if (
+        isinstance(value, Const)
+        and isinstance(value.value, int | float)
+        and not isinstance(value.value, bool)
+    ):
+        return float(value.value)
+    return None
+
+
+def real_valued(
+    ev: Interpreter, node: cst.BinaryOperation, op: cst.BaseBinaryOp, left: Value, right: Value
+) -> Value | None:
+    """Arithmetic that makes real values (a regression's targets), or keeps an array an array:
+    reals combined with anything numeric, a division of data by a number (not an image scale),
+    a product with a fractional constant, a square root."""
+    if not isinstance(op, _ARITHMETIC):
+        return None
+    arrays = [v for v in (left, right) if isinstance(v, ArrayVal)]
+    if any(isinstance(v, Const) and isinstance(v.value, str) for v in (left, right)):
+        return None
+    if any(a.continuous for a in arrays):
+        first = next(a for a in arrays if a.continuous)
+        return ArrayVal(
+            ev.ref(node), first.shape, continuous=True, origin=first.origin or "arithmetic on real values"
+        )
+    numerator, denominator = _number(left), _number(right)
+    data = left if isinstance(left, ArrayVal | LabelVal) or left is UNKNOWN else None
+    if isinstance(op, cst.Divide) and data is not None and denominator not in (None, 0.0, 1.0):
+        if isinstance(data, ArrayVal) and data.pixels:
+            return ArrayVal(ev.ref(node), data.shape, continuous=True, origin="pixel intensities scaled")
+        if denominator in _UNIT_SCALES:
+            return ArrayVal(ev.ref(node), data.shape) if isinstance(data, ArrayVal) else None
+        if isinstance(data, ArrayVal):
+            return ArrayVal(ev.ref(node), data.shape, continuous=True, origin="values divided by a number")
+        return QuotientVal(real=True, ref=ev.ref(node))
+    fractional_power = denominator is not None and not denominator.is_integer()  # x ** 0.5
+    if isinstance(op, cst.Power) and data is not None and fractional_power:
+        return ArrayVal(ev.ref(node), None, continuous=True, origin="a fractional power")
+    if isinstance(op, cst.Multiply):
+        for number, other in ((numerator, right), (denominator, left)):
+            if (
+                number is not None
+                and not number.is_integer()
+                and (isinstance(other, ArrayVal) or other is UNKNOWN)
+            ):
+                return ArrayVal(
+                    ev.ref(node),
+                    getattr(other, "shape", None),
+                    continuous=True,
+                    origin="scaled by a fraction",
+                )
+    if arrays and all(isinstance(v, ArrayVal | Const) for v in (left, right)):
+        array = arrays[0]
+        return ArrayVal(
+            array.ref, array.shape, None, False, pixels=array.pixels and not isinstance(op, cst.Divide)
+        )
+    return None
+
+
+def _constant(op: cst.BaseBinaryOp, a: object, b: object) -> Value:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return UNKNOWN
+    try:
+        if isinstance(op, cst.Add):
+            return Const(a + b)  # type: ignore[operator]
+        if isinstance(op, cst.Subtract):
+            return Const(a - b)  # type: ignore[operator]
+        if isinstance(op, cst.Multiply) and not (isinstance(a, str) or isinstance(b, str)):
+            return Const(a * b)  # type: ignore[operator]
+        if isinstance(op, cst.FloorDivide):
+            return Const(a // b, quotient=True)  # type: ignore[operator]
+        if isinstance(op, cst.Divide):
+            return Const(a / b, quotient=True)  # type: ignore[operator]
+    except (TypeError, ZeroDivisionError, OverflowError):
+        return UNKNOWN
     return UNKNOWN
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import libcst as cst
+
 from lossguard.facts import (
     CallArgument,
     CallbackSpec,
@@ -49,14 +51,17 @@ from lossguard.static.values import (
     DictVal,
     FuncVal,
     LabelVal,
+    LambdaVal,
     LayerVal,
     LossVal,
     MetricVal,
     ModelVal,
+    QuotientVal,
     SeqVal,
     TensorVal,
     Value,
 )
+from lossguard.static.wrapped_losses import wrapped_loss
 
 
 @dataclass
@@ -108,13 +113,16 @@ class _SetupBuilder:
             )
         # A model compiled but never trained here is still checked (it may be trained by code we
         # do not see), unless its own loss cannot train it: it only runs inside a model that is
-        # trained here (a GAN's generator), or its weights are loaded from a file (inference).
+        # trained here (a GAN's generator), its weights come from a file or another model
+        # (load_weights, set_weights: inference), or it only predicts beside a model trained here.
         inside = {
             id(m) for e in self.it.record.fits for m in nested_models(e.layers_snapshot, e.outputs_snapshot)
         }
         for model in self.it.record.models:
             if id(model) in fitted or model.compile is None or id(model) in inside or model.restored:
                 continue
+            if model.predicted and self.it.record.fits:
+                continue  # built to predict() (hidden features) beside a model trained here
             setups.extend(self.setups_for(model, model.layers, model.outputs, model.compile, None))
         call_args = tuple(
             CallArgument(a.callee, a.param, a.value, a.text, self.loc(a.ref))
@@ -187,6 +195,7 @@ class _SetupBuilder:
             self.loc(item.activation_ref) if item.activation_ref is not None else None,
             named_predictions=item.name == "predictions",
             activation_name=item.activation_name,
+            last_axis=item.last_axis,
         )
 
     def losses_for(
@@ -223,8 +232,20 @@ class _SetupBuilder:
             if kind is LossKind.UNKNOWN or name.name[:1].isupper():
                 return None  # a loss class given without calling it: not a working loss
             return LossSpec(kind, text or name.name, location, False)
-        if isinstance(value, FuncVal):
-            return LossSpec(LossKind.OTHER, value.node.name.value, location, None)
+        if isinstance(value, FuncVal | LambdaVal):
+            node = value.node
+            fname = node.name.value if isinstance(node, cst.FunctionDef) else "lambda"
+            origin = value.origin if isinstance(value, FuncVal) else 0
+            found = wrapped_loss(node, self.it.qualified) if origin == 0 else None
+            if found is None:
+                return LossSpec(LossKind.OTHER, fname, location, None)
+            return LossSpec(
+                found.kind,
+                f"{fname} (which returns {found.callee}(…))",
+                location,
+                found.from_logits,
+                wrapper=fname,
+            )
         return None
 
     def metrics_for(self, compile_val: CompileVal) -> tuple[MetricSpec, ...] | None:
@@ -278,12 +299,19 @@ class _SetupBuilder:
             source = event.x.labels
         if isinstance(source, LabelVal):
             return LabelSpec(
-                source.encoding, source.origin, self.loc(source.ref), source.num_classes, source.width
+                source.encoding,
+                source.origin,
+                self.loc(source.ref),
+                source.num_classes,
+                source.width,
+                wide_is_one_hot=source.wide_is_one_hot,
             )
         if isinstance(source, ArrayVal) and source.continuous:
-            if source.shape is None or len(source.shape) == 1 or source.shape[-1] == 1:
-                return LabelSpec(LabelEncoding.CONTINUOUS, "random real values", self.loc(source.ref))
-            return None
+            width = source.shape[-1] if source.shape is not None and len(source.shape) == 2 else None
+            origin = source.origin or "real values"
+            return LabelSpec(LabelEncoding.CONTINUOUS, origin, self.loc(source.ref), width=width)
+        if isinstance(source, QuotientVal) and source.real:
+            return LabelSpec(LabelEncoding.CONTINUOUS, "values divided by a number", self.loc(source.ref))
         if isinstance(source, ArrayVal) and source.fill in (0, 1):
             single = source.shape is None or len(source.shape) == 1 or source.shape[-1] == 1
             if single:  # np.ones((n, 1)): 0/1 targets, a classifier's (a GAN's discriminator)

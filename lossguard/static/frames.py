@@ -17,6 +17,7 @@ class Frame:
         self.stmt = stmt  # the top-level statement of its module being executed
         self.origin = origin  # which module the code comes from (index in ``Evaluator.origins``)
         self.returns: list[Value] = []
+        self.yields: list[Value] = []  # what a generator function's body yielded
 
 
 def dotted_name(node: cst.BaseExpression) -> str:

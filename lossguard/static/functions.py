@@ -17,15 +17,33 @@ from lossguard.static.values import (
     UNKNOWN,
     ClassVal,
     Const,
+    DataVal,
     DictVal,
     FuncVal,
     InstanceVal,
+    LabelVal,
     LambdaVal,
     SeqVal,
     Value,
 )
 
 MAX_CALL_DEPTH = 6
+
+
+def method_of(cls: ClassVal, name: str) -> cst.FunctionDef | None:
+    """The method ``name`` defined in the class's own body."""
+    body = getattr(cls.node.body, "body", ()) if cls.node is not None else ()
+    return next((m for m in body if isinstance(m, cst.FunctionDef) and m.name.value == name), None)
+
+
+def generated(yields: list[Value]) -> Value:
+    """The iterator a generator function of the script makes: its labels are known when every
+    ``yield x, y`` gives the same labels (``y[i:j]`` of one array keeps that array's facts)."""
+    labels = [v.items[1] for v in yields if isinstance(v, SeqVal) and v.exact and len(v.items) >= 2]
+    if not labels or len(labels) != len(yields) or not same_value(labels):
+        return handlers.data_instance()
+    first = labels[0]
+    return DataVal("iterator", first) if isinstance(first, LabelVal) else handlers.data_instance()
 
 
 class FunctionCaller:
@@ -85,18 +103,27 @@ class FunctionCaller:
 
     def instance(self, cls: ClassVal, args: Args) -> InstanceVal:
         """An object of a class of the file; a config class (no __init__ of its own, e.g. a
-        dataclass) has its class-level defaults, overridden by the constructor's arguments."""
+        dataclass) has its class-level defaults, overridden by the constructor's arguments. A
+        framework's model factory (keras-tuner's ``HyperModel``) has its ``build(hp)`` run on
+        the object, as the tuner will, with the attributes its ``__init__`` set."""
         made = InstanceVal(cls)
-        own_init = any(
-            isinstance(m, cst.FunctionDef) and m.name.value == "__init__"
-            for m in getattr(cls.node.body, "body", ())
-        )
-        if own_init or args.has_star:
-            return made
-        made.attrs = dict(cls.attrs)
-        for name, value in zip(list(cls.attrs), args.positional, strict=False):
-            made.attrs[name] = value
-        made.attrs.update(args.keywords)
+        init = method_of(cls, "__init__")
+        if init is None and not args.has_star:
+            made.attrs = dict(cls.attrs)
+            for name, value in zip(list(cls.attrs), args.positional, strict=False):
+                made.attrs[name] = value
+            made.attrs.update(args.keywords)
+        elif init is not None and cls.is_factory and not args.has_star:
+            made.attrs = dict(cls.attrs)
+            self.call_function(
+                FuncVal(init, cls.stmt, is_method=True, origin=cls.origin), args, self_value=made
+            )
+        build = method_of(cls, "build") if cls.is_factory else None
+        if build is not None:
+            hp = Args([UNKNOWN], {}, False, {})
+            self.call_function(
+                FuncVal(build, cls.stmt, is_method=True, origin=cls.origin), hp, self_value=made
+            )
         return made
 
     def call_function(
@@ -107,10 +134,8 @@ class FunctionCaller:
         generator = generators.get(func.node.name.value, False) if generators is not None else False
         if generator is None:
             return UNKNOWN  # several functions of that name disagree
-        if generator:
-            return handlers.data_instance()  # calling a generator function makes an iterator
         if self.depth >= MAX_CALL_DEPTH:
-            return UNKNOWN
+            return handlers.data_instance() if generator else UNKNOWN
         node: cst.FunctionDef = func.node
         env: dict[str, Value] = {}
         saved, saved_statement = self.frame, self.statement
@@ -123,10 +148,13 @@ class FunctionCaller:
                 env[node.params.params[0].name.value] = self_value
             self.exec_block(node.body)
             returns = self.frame.returns
+            yields = self.frame.yields
         finally:
             self.depth -= 1
             self.frame = saved
             self.statement = saved_statement
+        if generator:
+            return generated(yields)  # calling a generator function makes an iterator
         if not returns:
             return Const(None)
         return returns[0] if same_value(returns) else UNKNOWN

@@ -50,6 +50,10 @@ class Interpreter(Protocol):
         """Assign ``value`` to an assignment target in the current scope."""
         ...
 
+    def yielded(self, value: Value) -> None:
+        """A generator function's body yields ``value`` (its iterator's items)."""
+        ...
+
     def call_value(self, func: Value, args: Args) -> Value:
         """Call a function or lambda the script defined, passed around as a value."""
         ...

@@ -15,12 +15,23 @@ def output_chains(
     if model.kind == "sequential":
         return [expand(layers)]
     if model.kind == "functional" and outputs:
-        return [tensor_chain(t) for t in outputs]
+        chains = [tensor_chain(t) for t in outputs]
+        if model.wraps is not None and all(c == [UNKNOWN] for c in chains):
+            return _wrapped(model.wraps)
+        return chains
+    if model.kind == "functional" and model.wraps is not None:
+        return _wrapped(model.wraps)
     if model.kind == "pretrained" and model.top_layer is not None:
         return [[model.top_layer]]
     if model.kind == "subclassed" and layers:
         return [expand(layers)]  # a straight chain read from call() (static/subclass.py)
     return None
+
+
+def _wrapped(inner: ModelVal) -> list[list[Value]] | None:
+    """A model built on another model's own inputs whose outputs we cannot follow (merged
+    towers of a multi-GPU wrapper): it computes the inner model's outputs."""
+    return output_chains(inner.layers, inner.outputs, inner)
 
 
 def expand(items: list[Value], depth: int = 0) -> list[Value]:

@@ -92,7 +92,7 @@ def generator_functions(tree: ast.Module, text: str) -> dict[str, bool | None]:
     return found
 
 
-MODEL_METHODS = ("__init__", "call")
+MODEL_METHODS = ("__init__", "call", "build")
 
 
 @cache
@@ -102,9 +102,10 @@ def _case_blind(pattern: str) -> re.Pattern[str]:
 
 
 def _names_model(base: ast.expr) -> bool:
-    """``keras.Model``, ``tf.keras.Model``, ``Model``: a base that names a Keras model."""
+    """``keras.Model``, ``tf.keras.Model``, ``Model``: a base that names a Keras model, or a
+    keras-tuner ``HyperModel`` (whose ``build(hp)`` the tuner runs as a model factory)."""
     name = base.attr if isinstance(base, ast.Attribute) else base.id if isinstance(base, ast.Name) else ""
-    return name in ("Model", "Sequential")
+    return name in ("Model", "Sequential", "HyperModel")
 
 
 def _names(node: ast.AST) -> set[str]:

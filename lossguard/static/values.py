@@ -64,6 +64,7 @@ class LayerVal:
     name: str | None = None
     opaque: bool = False  # Lambda, custom layers: what it does is unknown
     activation_name: str | None = None  # as written: "relu", "tanh", …
+    last_axis: int | None = None  # Reshape: the last axis of its target shape
 
 
 @dataclass(eq=False)
@@ -73,6 +74,7 @@ class TensorVal:
     layer: LayerVal | ModelVal | None  # None: an Input or a tensor of unknown origin
     parent: TensorVal | None = None
     opaque: bool = False  # made by an op we do not follow (add, concatenate, …)
+    of_model: ModelVal | None = None  # an input of this model (``model.inputs``)
 
 
 @dataclass(eq=False)
@@ -97,7 +99,9 @@ class ModelVal:
     var_name: str | None = None
     top_layer: LayerVal | None = None  # pretrained application with include_top=True
     fitted: bool = False
-    restored: bool = False  # load_weights() was called: weights from a file, for inference
+    wraps: ModelVal | None = None  # built on another model's own inputs (a multi-GPU wrapper)
+    restored: bool = False  # load_weights() / set_weights(): weights from elsewhere, for inference
+    predicted: bool = False  # predict() was called on it
 
 
 @dataclass(eq=False)
@@ -139,6 +143,7 @@ class LabelVal:
     ref: int
     num_classes: int | None = None
     width: int | None = None
+    wide_is_one_hot: bool = False  # LabelBinarizer of an unknown class count: one-hot if > 2 columns
 
 
 @dataclass(eq=False)
@@ -148,7 +153,9 @@ class ArrayVal:
     ref: int
     shape: tuple[int | None, ...] | None = None
     fill: int | None = None  # np.zeros → 0, np.ones → 1: every value is that one
-    continuous: bool = False  # real values drawn at random (np.random.random, normal, …)
+    continuous: bool = False  # real values (drawn at random, computed by arithmetic, a regression loader)
+    origin: str | None = None  # how a message names where real values came from
+    pixels: bool = False  # image intensities from a dataset loader (integers 0–255)
 
 
 @dataclass(eq=False)
@@ -157,6 +164,7 @@ class DataVal:
 
     kind: str  # "iterator", "dataset"
     labels: LabelVal | None = None
+    batch_size: int | None = None  # an iterator's own batch size, when written
 
 
 @dataclass(eq=False)
@@ -182,7 +190,11 @@ class CountVal:
 
 @dataclass(eq=False)
 class QuotientVal:
-    """The result of a division: a count of batches when used as steps."""
+    """The result of a division: a count of batches when used as steps; ``real`` when something
+    unknown was divided by a number (``(y - 48) / 48``): real values when used as targets."""
+
+    real: bool = False
+    ref: int | None = None
 
 
 @dataclass(eq=False)
@@ -204,6 +216,7 @@ class ClassVal:
     attrs: dict[str, Value] = field(default_factory=dict)  # class-level assignments (config defaults)
     stmt: int = 0  # the top-level statement of its module that defines it
     origin: int = 0  # the module it was defined in (0: the checked file)
+    is_factory: bool = False  # keras-tuner's HyperModel: the tuner calls build(hp) on an instance
 
 
 @dataclass(eq=False)
@@ -219,6 +232,13 @@ class EncoderVal:
     """A scikit-learn label encoder (``OneHotEncoder()``, ``LabelEncoder()``, …)."""
 
     kind: str
+
+
+@dataclass(eq=False)
+class BunchVal:
+    """A scikit-learn dataset Bunch: ``.data``, ``.target``."""
+
+    fields: dict[str, Value]
 
 
 @dataclass(eq=False)
@@ -287,6 +307,7 @@ Value = Union[  # noqa: UP007
     LambdaVal,
     MethodVal,
     EncoderVal,
+    BunchVal,
     ParserVal,
     ModuleVal,
     LazyImport,

@@ -190,12 +190,57 @@ model.compile("adam", {loss})
 
 
 def test_custom_loss_function_is_never_guessed() -> None:
+    """A loss function that does more than return a built-in loss stays unknown."""
     source = """
 from tensorflow import keras
 def my_loss(y, p):
-    return keras.losses.binary_crossentropy(y, p)
+    return keras.losses.binary_crossentropy(y, p) + 0.01 * keras.ops.mean(p)
 model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
 model.compile(loss=my_loss, metrics=["accuracy"])
+"""
+    assert codes(source) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "return keras.losses.binary_crossentropy(y, p)",
+        "return K.mean(K.binary_crossentropy(y, p), axis=-1)",
+        "return 2.0 * tf.keras.losses.binary_crossentropy(y_true=y, y_pred=p)",
+        '"""Doc."""\n    return tf.reduce_mean(keras.losses.binary_crossentropy(y, p))',
+    ],
+)
+def test_a_function_that_only_wraps_a_builtin_loss_is_that_loss(body: str) -> None:
+    source = f"""
+import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import backend as K
+def my_loss(y, p):
+    {body}
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(10, activation="softmax")])
+model.compile(loss=my_loss)
+"""
+    assert codes(source) == ["LG001"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "return keras.losses.binary_crossentropy(p, y)",  # arguments swapped
+        "return w * keras.losses.binary_crossentropy(y, p)",
+        "return keras.losses.binary_crossentropy(y * w, p)",
+        "x = p\n    return keras.losses.binary_crossentropy(y, x)",
+        "return mylib.binary_crossentropy(y, p)",
+    ],
+)
+def test_a_function_that_does_more_stays_unknown(body: str) -> None:
+    source = f"""
+import mylib
+from tensorflow import keras
+def my_loss(y, p):
+    {body}
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(10, activation="softmax")])
+model.compile(loss=my_loss)
 """
     assert codes(source) == []
 
@@ -556,3 +601,18 @@ model.compile(loss="{loss}")
 model.fit(frame[["a", "b"]].values, {labels})
 """
     assert codes(source) == expected
+
+
+def test_ctc_labels_are_sequences_not_classes() -> None:
+    """Keras 3's CTC takes (batch, max_length) labels by design: no LG010 for their width."""
+    source = """
+import numpy as np
+from tensorflow import keras
+labels = np.zeros((64, 20))
+inputs = keras.Input((50, 12))
+outputs = keras.layers.Dense(30)(keras.layers.LSTM(64, return_sequences=True)(inputs))
+model = keras.Model(inputs, outputs)
+model.compile(optimizer="adam", loss=keras.losses.CTC())
+model.fit(np.random.rand(64, 50, 12), labels)
+"""
+    assert codes(source) == []

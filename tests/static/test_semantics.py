@@ -149,3 +149,45 @@ def test_a_legacy_script_is_not_judged_by_the_installed_keras(monkeypatch) -> No
     explicit = CheckOptions(Settings(), semantics.parse_target("3.15"), use_cache=False)
     (lg022,) = checked("old.py", script.encode(), explicit).findings
     assert lg022.code == "LG022" and "Keras 3.15" in lg022.message
+
+
+ERA_SCRIPT = """
+from tensorflow import keras
+from tensorflow.keras.callbacks import EarlyStopping
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam({lr}=0.01), metrics=["accuracy"])
+history = model.fit(x, y, validation_split=0.2, callbacks=[EarlyStopping(monitor="val_acc")])
+{extra}
+"""
+
+
+def _era_codes(lr: str, extra: str) -> list[str]:
+    from lossguard.keras.semantics import ASSUMED_KERAS3
+    from lossguard.pipeline.engine import CheckOptions
+    from lossguard.pipeline.settings import Settings
+    from tests.conftest import checked
+
+    script = ERA_SCRIPT.format(lr=lr, extra=extra)
+    return [
+        f.code for f in checked("s.py", script.encode(), CheckOptions(Settings(), ASSUMED_KERAS3)).findings
+    ]
+
+
+def test_lr_is_a_vote_not_a_switch() -> None:
+    """lr= proves a Keras before 3, history['accuracy'] one from 2.3 on: every era left logs
+    'accuracy', so monitor='val_acc' is known to be wrong although the exact version is not."""
+    assert _era_codes("lr", "print(history.history['accuracy'])") == ["LG022"]
+    assert _era_codes("lr", "") == []  # lr= alone: Keras 2.2 (logs 'acc') is possible
+
+
+def test_tensorflow_1_markers_keep_val_acc() -> None:
+    assert _era_codes("learning_rate", "tf.set_random_seed(1)") == []
+    assert _era_codes("learning_rate", "") == ["LG022"]  # no clue: the assumed Keras 3
+
+
+def test_contradicting_clues_leave_the_version_unknown() -> None:
+    from lossguard.keras import eras
+
+    assert eras.clues_in("model.fit_generator(g)\nfrom keras import ops\n") == (eras.ALL, ())
+    found, evidence = eras.clues_in("Adam(lr=0.1)\nh.history['val_accuracy']\n")
+    assert found == {eras.KERAS23, eras.TF20, eras.TF22} and evidence == ("lr=", "history['accuracy']")

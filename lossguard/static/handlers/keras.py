@@ -65,6 +65,7 @@ def functional(ev: Interpreter, call: Call) -> Value:
     if outputs is None:
         outputs = call.args.get(None, "output")  # Keras 1: Model(input=…, output=…)
     model = ModelVal("functional", ev.ref(call.node))
+    model.wraps = _inputs_of(call.args.get(0, "inputs") or call.args.get(None, "input"))
     if isinstance(outputs, TensorVal):
         model.outputs = [outputs]
     elif isinstance(outputs, SeqVal) and outputs.exact:
@@ -78,6 +79,22 @@ def functional(ev: Interpreter, call: Call) -> Value:
         ]
         model.output_names = list(outputs.items.keys())
     return ev.record.model(model)
+
+
+def _inputs_of(inputs: Value | None) -> ModelVal | None:
+    """The model whose own inputs a new model is built on (``Model(model.inputs, …)``)."""
+    tensors = inputs.items if isinstance(inputs, SeqVal) and inputs.exact else [inputs]
+    owners = {id(t.of_model): t.of_model for t in tensors if isinstance(t, TensorVal)}
+    if len(owners) != 1 or not all(isinstance(t, TensorVal) for t in tensors):
+        return None
+    return next(iter(owners.values()))
+
+
+@function("keras:*.multi_gpu_model")
+def multi_gpu_model(ev: Interpreter, call: Call) -> Value:
+    """Keras 2's data-parallel wrapper: compiled and trained, it computes the model's outputs."""
+    model = call.args.get(0, "model")
+    return model if isinstance(model, ModelVal) else UNKNOWN
 
 
 @function("keras:*.Input", "keras:*.InputLayer")
@@ -130,8 +147,10 @@ def model_method(ev: Interpreter, model: ModelVal, name: str, call: Call) -> Val
     if name in ("fit", "fit_generator", "train_on_batch"):
         ev.record.fit(model, name, args, call.node)
         return UNKNOWN
-    if name == "load_weights":
-        model.restored = True
+    if name in ("load_weights", "set_weights"):
+        model.restored = True  # weights from a file or another model: not trained here
+    if name in ("predict", "predict_on_batch", "__call__"):
+        model.predicted = True
     if name in ("evaluate", "predict", "summary", "save", "save_weights", "load_weights"):
         ev.record.arguments(name, args)
     return UNKNOWN
@@ -143,8 +162,10 @@ def model_attribute(ev: Interpreter, model: ModelVal, attr: str) -> Value:
         return model_output(model)
     if attr == "outputs":
         return SeqVal([model_output(model)])
-    if attr in ("input", "inputs"):
-        return TensorVal(None)
+    if attr == "input":
+        return TensorVal(None, of_model=model)
+    if attr == "inputs":
+        return SeqVal([TensorVal(None, of_model=model)])
     return MethodVal(model, attr)
 
 
@@ -189,19 +210,32 @@ def layer(ev: Interpreter, call: Call) -> Value:
             return LayerVal(sym, ref, units, Activation.UNKNOWN if args.has_star else default, None, lname)
         act_node = args.node(index, "activation")
         act_ref = ev.ref(act_node) if act_node is not None else None
-        written = activation_value.value if isinstance(activation_value, Const) else None
-        name = written if isinstance(written, str) else None
         return LayerVal(
-            sym, ref, units, activation_of(activation_value), act_ref, lname, activation_name=name
+            sym,
+            ref,
+            units,
+            activation_of(activation_value),
+            act_ref,
+            lname,
+            activation_name=activation_name_of(activation_value),
         )
     if sym in api.ACTIVATION_LAYERS:
         fixed = api.ACTIVATION_LAYERS[sym]
+        name = api.ACTIVATION_LAYER_NAMES.get(sym)
         if fixed is None:
             value = args.get(0, "activation")
             fixed = activation_of(value) if value is not None else Activation.UNKNOWN
-        return LayerVal("Activation" if sym == "Activation" else sym, ref, None, fixed, ref, lname)
+            name = activation_name_of(value) if value is not None else None
+        return LayerVal(
+            "Activation" if sym == "Activation" else sym, ref, None, fixed, ref, lname, activation_name=name
+        )
     if sym in ("Input", "InputLayer"):
         return TensorVal(None)
+    if sym == "Reshape":
+        target = args.get(0, "target_shape")
+        shape = target.items if isinstance(target, SeqVal) and target.exact else None
+        last = int_value(shape[-1]) if shape else None
+        return LayerVal(sym, ref, name=lname, last_axis=last)
     if sym in api.NEUTRAL_LAYERS or sym in api.RESCALING_LAYERS:
         return LayerVal(sym, ref, name=lname)
     if sym in _MERGE_LAYERS:
@@ -212,6 +246,16 @@ def layer(ev: Interpreter, call: Call) -> Value:
 @attributes(LayerVal)
 def layer_attribute(ev: Interpreter, obj: LayerVal, attr: str) -> Value:
     return MethodVal(obj, attr)
+
+
+def activation_name_of(value: Value) -> str | None:
+    """The activation's name as written — a string, or a function (``tf.nn.relu``,
+    ``keras.activations.relu``) — for the rules that name it."""
+    if isinstance(value, Const) and isinstance(value.value, str):
+        return value.value
+    if isinstance(value, ApiRef) and activation_of(value) is not Activation.UNKNOWN:
+        return value.path.rsplit(".", 1)[-1]
+    return None
 
 
 def activation_of(value: Value) -> Activation:
@@ -376,10 +420,10 @@ def generator_method(ev: Interpreter, obj: GeneratorFactoryVal, name: str, call:
         if isinstance(classes_value, SeqVal) and classes_value.exact:
             classes = len(classes_value.items)
         labels = label_from_mode(ev, mode, f"{name}(class_mode=…)", call.node, classes)
-        return DataVal("iterator", labels)
+        return DataVal("iterator", labels, int_value(args.get(None, "batch_size")))
     if name == "flow":
         ev.record.arguments(name, args)
-        return DataVal("iterator", as_label(args.get(1, "y")))
+        return DataVal("iterator", as_label(args.get(1, "y")), int_value(args.get(2, "batch_size")))
     return UNKNOWN
 
 
@@ -426,7 +470,8 @@ def load_dataset(ev: Interpreter, call: Call) -> Value:
     if dataset in api.REGRESSION_DATASETS and not call.args.has_star:
 
         def regression_pair() -> SeqVal:
-            labels = LabelVal(LabelEncoding.CONTINUOUS, f"{dataset}.load_data()", ev.ref(call.node))
+            origin = f"{dataset}.load_data()"
+            labels = ArrayVal(ev.ref(call.node), continuous=True, origin=origin)
             return SeqVal([ArrayVal(ev.ref(call.node)), labels], True)
 
         return SeqVal([regression_pair(), regression_pair()], True)
@@ -441,9 +486,11 @@ def load_dataset(ev: Interpreter, call: Call) -> Value:
             classes = 20 if mode.value == "coarse" else 100
     encoding = LabelEncoding.BINARY if classes == 2 else LabelEncoding.INTEGER
 
+    images = dataset in api.IMAGE_DATASETS
+
     def pair() -> SeqVal:
         labels = LabelVal(encoding, f"{dataset}.load_data()", ev.ref(call.node), classes)
-        return SeqVal([ArrayVal(ev.ref(call.node)), labels], True)
+        return SeqVal([ArrayVal(ev.ref(call.node), pixels=images), labels], True)
 
     return SeqVal([pair(), pair()], True)
 

@@ -12,12 +12,17 @@ from lossguard.static.calls import Call
 from lossguard.static.handlers.registry import attributes, function, methods, stores, subscripts
 from lossguard.static.values import (
     UNKNOWN,
+    ApiRef,
     ArrayVal,
     Const,
+    CountVal,
     EyeVal,
     LabelVal,
     MethodVal,
+    QuotientVal,
+    SeqVal,
     Value,
+    float_value,
     int_value,
     shape_of,
 )
@@ -35,7 +40,79 @@ def eye(ev: Interpreter, call: Call) -> Value:
 @function("numpy.array", "numpy.asarray", "numpy.asanyarray", "numpy.squeeze", "numpy.ravel", "numpy.copy")
 def same_array(ev: Interpreter, call: Call) -> Value:
     first = call.args.get(0, "N")
-    return first if isinstance(first, LabelVal | ArrayVal) else UNKNOWN
+    if isinstance(first, SeqVal):
+        return literal_array(ev, first, call.node)
+    return first if isinstance(first, LabelVal | ArrayVal | QuotientVal) else UNKNOWN
+
+
+def literal_array(ev: Interpreter, value: SeqVal, node: cst.CSTNode) -> Value:
+    """``np.array([[1.5], [2.25]])``: written numbers; reals when one is not a whole number."""
+    numbers: list[float] = []
+    rows = value.items
+    width: int | None = None
+    for row in rows:
+        cells = row.items if isinstance(row, SeqVal) and row.exact else [row]
+        if isinstance(row, SeqVal):
+            width = len(cells) if width in (None, len(cells)) else -1
+        for cell in cells:
+            number = float_value(cell)
+            if number is None:
+                return UNKNOWN
+            numbers.append(number)
+    if not value.exact or not numbers or all(n.is_integer() for n in numbers):
+        return UNKNOWN
+    shape = (len(rows),) if width is None else (len(rows), width) if width > 0 else None
+    return ArrayVal(
+        ev.ref(node), shape, continuous=True, origin="an array of real numbers written in the script"
+    )
+
+
+# Functions whose result is real-valued when given data (a regression target made by arithmetic).
+_REAL_FUNCTIONS = (
+    "sqrt",
+    "exp",
+    "log",
+    "log1p",
+    "log2",
+    "log10",
+    "sin",
+    "cos",
+    "tan",
+    "tanh",
+    "sinh",
+    "cosh",
+    "arctan",
+    "mean",
+    "average",
+    "std",
+    "cbrt",
+)
+
+
+@function(*(f"numpy.{name}" for name in _REAL_FUNCTIONS))
+def real_function(ev: Interpreter, call: Call) -> Value:
+    first = call.args.get(0, "x")
+    if isinstance(first, ArrayVal | LabelVal | QuotientVal) or first is UNKNOWN:
+        shape = first.shape if isinstance(first, ArrayVal) else None
+        origin = f"np.{call.path.rsplit('.', 1)[-1]}(…)"
+        return ArrayVal(ev.ref(call.node), shape, continuous=True, origin=origin)
+    return UNKNOWN
+
+
+@function("numpy.power")
+def power(ev: Interpreter, call: Call) -> Value:
+    base = call.args.get(0, "x1")
+    if isinstance(base, ArrayVal) and base.continuous:
+        return ArrayVal(ev.ref(call.node), base.shape, continuous=True, origin=base.origin or "np.power(…)")
+    return UNKNOWN
+
+
+@function("numpy.linspace")
+def linspace(ev: Interpreter, call: Call) -> Value:
+    count = int_value(call.args.get(2, "num"))
+    return ArrayVal(
+        ev.ref(call.node), (count if count is not None else 50,), continuous=True, origin="np.linspace(…)"
+    )
 
 
 @function("numpy.expand_dims")
@@ -73,12 +150,23 @@ def filled(ev: Interpreter, call: Call) -> Value:
     name = call.path.rsplit(".", 1)[-1]
     fill = {"zeros": 0, "ones": 1}.get(name)
     shape = shape_of(call.args.get(0, "shape")) if written else None
-    return ArrayVal(ev.ref(call.node), shape, fill, continuous=call.path.startswith("numpy.random."))
+    random = call.path.startswith("numpy.random.")
+    origin = f"np.random.{name}(…)" if random else None
+    return ArrayVal(ev.ref(call.node), shape, fill, continuous=random, origin=origin)
 
 
-@function("numpy.random.uniform", "numpy.random.normal", "numpy.random.standard_normal")
+@function(
+    "numpy.random.uniform",
+    "numpy.random.normal",
+    "numpy.random.standard_normal",
+    "numpy.random.exponential",
+    "numpy.random.gamma",
+    "numpy.random.beta",
+    "numpy.random.lognormal",
+)
 def random_reals(ev: Interpreter, call: Call) -> Value:
-    return ArrayVal(ev.ref(call.node), shape_of(call.args.get(None, "size")), continuous=True)
+    origin = f"np.random.{call.path.rsplit('.', 1)[-1]}(…)"
+    return ArrayVal(ev.ref(call.node), shape_of(call.args.get(None, "size")), continuous=True, origin=origin)
 
 
 @function("numpy.random.randint")
@@ -116,6 +204,9 @@ def one_hot_rows(ev: Interpreter, base: EyeVal, index: Value, node: object) -> V
 @subscripts(LabelVal, ArrayVal)
 def rows(ev: Interpreter, base: LabelVal | ArrayVal, index: Value, node: Any) -> Value:
     if isinstance(index, Const):
+        width = _shape(base)[1:] if isinstance(index.value, int) else ()
+        if len(width) == 1 and isinstance(width[0], int):
+            return SeqVal([UNKNOWN] * width[0])  # one row: len(y[0]) is the number of columns
         return UNKNOWN
     if isinstance(base, ArrayVal):
         return ArrayVal(base.ref, None)
@@ -149,18 +240,57 @@ def stored_into(ev: Interpreter, base: LabelVal | ArrayVal, value: Value, target
 def label_method(ev: Interpreter, obj: LabelVal, name: str, call: Call) -> Value:
     return (
         obj
-        if name in ("astype", "copy", "squeeze", "flatten", "ravel", "reshape", "toarray", "todense")
+        if name
+        in ("astype", "copy", "squeeze", "flatten", "ravel", "reshape", "toarray", "todense", "to_numpy")
         else UNKNOWN
     )
 
 
 @methods(ArrayVal)
 def array_method(ev: Interpreter, obj: ArrayVal, name: str, call: Call) -> Value:
-    if name in ("astype", "copy"):
+    if name == "astype":
+        return _cast(obj, call)
+    if name in ("copy", "to_numpy"):
         return obj
-    return ArrayVal(obj.ref, None) if name == "reshape" else UNKNOWN
+    if name in ("reshape", "flatten", "ravel", "squeeze"):
+        return ArrayVal(obj.ref, None, continuous=obj.continuous, origin=obj.origin, pixels=obj.pixels)
+    if name in ("mean", "std") and obj.continuous:
+        return UNKNOWN  # a statistic of the array: a number, not the array
+    return UNKNOWN
+
+
+def _cast(obj: ArrayVal, call: Call) -> Value:
+    """``astype(int)`` makes whole numbers of reals; a float cast keeps what the values were."""
+    dtype = call.args.get(0, "dtype")
+    written = dtype.value if isinstance(dtype, Const) and isinstance(dtype.value, str) else None
+    path = dtype.path if isinstance(dtype, ApiRef) else None
+    name = (written or (path.rsplit(".", 1)[-1] if path else "")).lower()
+    if "int" in name or "bool" in name:
+        return ArrayVal(obj.ref, obj.shape)
+    if "float" in name or "double" in name:
+        return obj
+    return UNKNOWN if obj.continuous else obj
 
 
 @attributes(LabelVal, ArrayVal)
-def array_attribute(ev: Interpreter, obj: Value, attr: str) -> Value:
+def array_attribute(ev: Interpreter, obj: LabelVal | ArrayVal, attr: str) -> Value:
+    if attr == "values":
+        return obj  # a pandas frame's array: the same labels
+    if attr == "shape":
+        shape = _shape(obj)
+        if not shape:
+            return UNKNOWN
+        rest = [UNKNOWN if d is None else Const(d) for d in shape[1:]]
+        return SeqVal([CountVal(), *rest], is_tuple=True)  # shape[0]: a count of samples
     return MethodVal(obj, attr)
+
+
+def _shape(value: LabelVal | ArrayVal) -> tuple[int | None, ...]:
+    """What is known of an array's shape (rows first); () when nothing is."""
+    if isinstance(value, ArrayVal):
+        return value.shape or ()
+    if value.width is not None:
+        return (None, value.width)
+    if value.encoding in (LabelEncoding.INTEGER, LabelEncoding.BINARY):
+        return (None,)
+    return ()

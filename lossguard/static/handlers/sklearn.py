@@ -1,7 +1,7 @@
 """scikit-learn: label encoders, toy datasets and train_test_split, so labels keep their facts.
 
-``LabelBinarizer`` is left alone on purpose: it gives one-hot columns for three classes or more
-but a single 0/1 column for two, so its encoding is not known without the class count.
+``LabelBinarizer`` gives one-hot columns for three classes or more but a single 0/1 column for
+two, so its encoding is known only with the class count (see ``_binarized``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from lossguard.static.handlers.registry import attributes, function, methods
 from lossguard.static.values import (
     UNKNOWN,
     ArrayVal,
+    BunchVal,
     Const,
     EncoderVal,
     LabelVal,
@@ -34,7 +35,7 @@ _ENCODERS = {
 }
 
 
-@function(*(f"sklearn.preprocessing.{name}" for name in _ENCODERS))
+@function(*(f"sklearn.preprocessing.{name}" for name in (*_ENCODERS, "LabelBinarizer")))
 def encoder(ev: Interpreter, call: Call) -> Value:
     return EncoderVal(call.path.rsplit(".", 1)[-1])
 
@@ -43,9 +44,31 @@ def encoder(ev: Interpreter, call: Call) -> Value:
 def encoder_method(ev: Interpreter, obj: EncoderVal, name: str, call: Call) -> Value:
     if name == "fit":
         return obj  # sklearn's fit returns the estimator itself
+    if name in ("fit_transform", "transform") and obj.kind in _SCALERS:
+        origin = f"{obj.kind}().{name}(…)"
+        return ArrayVal(ev.ref(call.node), continuous=True, origin=origin)  # scaled: real values
+    if name in ("fit_transform", "transform") and obj.kind == "LabelBinarizer":
+        return _binarized(ev, call, name)
     if name in ("fit_transform", "transform"):
         return LabelVal(_ENCODERS[obj.kind], f"{obj.kind}().{name}(…)", ev.ref(call.node))
     return UNKNOWN
+
+
+def _binarized(ev: Interpreter, call: Call, name: str) -> Value:
+    """``LabelBinarizer``: one-hot rows for three classes or more, ONE 0/1 column for two; with
+    the class count unknown the encoding is unknown, except that an output wider than two units
+    trained on it without a shape error can only be fed its one-hot rows."""
+    given = call.args.get(0, "y")
+    origin = f"LabelBinarizer().{name}(…)"
+    ref = ev.ref(call.node)
+    classes = (
+        given.num_classes if isinstance(given, LabelVal) and given.encoding is LabelEncoding.INTEGER else None
+    )
+    if classes is not None and classes > 2:
+        return LabelVal(LabelEncoding.ONE_HOT, origin, ref, classes, classes)
+    if (classes == 2) or (isinstance(given, LabelVal) and given.encoding is LabelEncoding.BINARY):
+        return LabelVal(LabelEncoding.BINARY, origin, ref, 2, 1)
+    return LabelVal(LabelEncoding.UNKNOWN, origin, ref, wide_is_one_hot=True)
 
 
 @attributes(EncoderVal)
@@ -83,6 +106,74 @@ def make_multilabel(ev: Interpreter, call: Call) -> Value:
     width = 5 if given is None else int_value(given)
     origin = f"make_multilabel_classification(n_classes={width})"
     return _dataset(ev, call, LabelVal(LabelEncoding.MULTI_HOT, origin, ev.ref(call.node), width, width))
+
+
+# Toy datasets: regression targets are real values; classification targets class indices.
+_REGRESSION_LOADERS = (
+    "fetch_california_housing",
+    "load_diabetes",
+    "load_boston",
+    "load_linnerud",
+)
+_CLASSIFICATION_LOADERS = {"load_iris": 3, "load_digits": 10, "load_wine": 3, "load_breast_cancer": 2}
+
+
+@function(*(f"sklearn.datasets.{name}" for name in (*_REGRESSION_LOADERS, *_CLASSIFICATION_LOADERS)))
+def toy_dataset(ev: Interpreter, call: Call) -> Value:
+    """``(X, y)`` with ``return_X_y=True``, else a Bunch whose ``.target`` is y."""
+    name = call.path.rsplit(".", 1)[-1]
+    ref = ev.ref(call.node)
+    target: Value
+    if name in _CLASSIFICATION_LOADERS:
+        classes = _CLASSIFICATION_LOADERS[name]
+        if name == "load_digits" and call.args.get(0, "n_class") is not None:
+            classes = int_value(call.args.get(0, "n_class")) or 0
+        if not classes:
+            return UNKNOWN
+        encoding = LabelEncoding.BINARY if classes == 2 else LabelEncoding.INTEGER
+        target = LabelVal(encoding, f"{name}()", ref, classes)
+    else:
+        target = ArrayVal(ref, continuous=True, origin=f"{name}()")
+    split = call.args.get(None, "return_X_y")
+    if isinstance(split, Const) and split.value is True:
+        return SeqVal([ArrayVal(ref), target], True)
+    if split is None or (isinstance(split, Const) and split.value is False):
+        return BunchVal({"data": ArrayVal(ref), "target": target})
+    return UNKNOWN
+
+
+@function("sklearn.datasets.make_regression", *(f"sklearn.datasets.make_friedman{i}" for i in (1, 2, 3)))
+def make_regression(ev: Interpreter, call: Call) -> Value:
+    name = call.path.rsplit(".", 1)[-1]
+    target = ArrayVal(ev.ref(call.node), continuous=True, origin=f"{name}(…)")
+    items: list[Value] = [ArrayVal(ev.ref(call.node)), target]
+    coef = call.args.get(None, "coef")
+    if isinstance(coef, Const) and coef.value is True:
+        items.append(UNKNOWN)
+    elif coef is not None and not isinstance(coef, Const):
+        return UNKNOWN
+    return SeqVal(items, True)
+
+
+@attributes(BunchVal)
+def bunch_attribute(ev: Interpreter, obj: BunchVal, attr: str) -> Value:
+    return obj.fields.get(attr, UNKNOWN)
+
+
+_SCALERS = (
+    "StandardScaler",
+    "MinMaxScaler",
+    "RobustScaler",
+    "MaxAbsScaler",
+    "QuantileTransformer",
+    "PowerTransformer",
+    "Normalizer",
+)
+
+
+@function(*(f"sklearn.preprocessing.{name}" for name in _SCALERS))
+def scaler(ev: Interpreter, call: Call) -> Value:
+    return EncoderVal(call.path.rsplit(".", 1)[-1])
 
 
 @function("sklearn.model_selection.train_test_split")

@@ -18,10 +18,12 @@ from lossguard.static.values import (
     LabelVal,
     LayerVal,
     MethodVal,
+    QuotientVal,
     SeqVal,
     TensorVal,
     Value,
     as_label,
+    shape_of,
 )
 
 if TYPE_CHECKING:
@@ -65,6 +67,12 @@ def apply_activation(ev: Interpreter, call: Call) -> Value:
 for _name in ("softmax", "sigmoid"):
     for _module in ("tensorflow.nn", "tensorflow.math", "tensorflow"):
         function(f"{_module}.{_name}")(apply_activation)
+
+
+@function("tensorflow.random.normal", "tensorflow.random.uniform", "tensorflow.random.truncated_normal")
+def random_reals(ev: Interpreter, call: Call) -> Value:
+    origin = f"tf.random.{call.path.rsplit('.', 1)[-1]}(…)"
+    return ArrayVal(ev.ref(call.node), shape_of(call.args.get(0, "shape")), continuous=True, origin=origin)
 
 
 @function("tensorflow.data.Dataset.from_tensor_slices", "tensorflow.data.Dataset.from_tensors")
@@ -153,7 +161,10 @@ def pipeline_attribute(ev: Interpreter, obj: DataVal, attr: str) -> Value:
         if attr == "images" and obj.labels is not None:
             return ArrayVal(obj.labels.ref)
         return MethodVal(obj, attr) if attr == "next_batch" else UNKNOWN
-    return CountVal() if attr in ("samples", "n") else MethodVal(obj, attr)
+    if attr in ("samples", "n"):
+        # An iterator of one sample per batch counts its batches in samples: one pass.
+        return QuotientVal() if obj.batch_size == 1 else CountVal()
+    return MethodVal(obj, attr)
 
 
 def mapped_labels(ev: Interpreter, func: Value, labels: LabelVal | None) -> LabelVal | None:
