@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
+import pytest
 
 from lossguard.probe.observe import _labels_fact
+
+np = pytest.importorskip("numpy", reason="label batches are numpy arrays (the probe extra)")
 
 
 def test_integer_masks_have_a_spatial_last_axis() -> None:
