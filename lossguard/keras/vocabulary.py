@@ -253,7 +253,8 @@ def snake_case(name: str) -> str:
 
 # Known dataset loaders: (classes, label encoding of y) from keras.datasets.<name>.load_data().
 # Datasets whose targets are real values (keras.datasets.<name>.load_data()).
-REGRESSION_DATASETS = {"boston_housing", "california_housing"}
+# Their targets' range, from the loaders' docs (keras/src/datasets): prices in $1000s, in $.
+REGRESSION_DATASETS = {"boston_housing": (5.0, 50.0), "california_housing": (14999.0, 500001.0)}
 
 IMAGE_DATASETS = {"mnist", "fashion_mnist", "cifar10", "cifar100"}
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from lossguard.facts import CallbackSpec, TrainingSetup
-from lossguard.findings import Finding, Severity
+from lossguard.findings import Edit, Finding, Severity
 from lossguard.keras.semantics import history_keys, may_be_keras3, only_keras3
 from lossguard.rules import fixes
 from lossguard.rules import words as w
@@ -46,7 +46,56 @@ def monitor_key_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
         return
     keys = _logged_keys(setup)
     for callback in fit.callbacks:
-        yield from _check_monitor(setup, callback, keys)
+        reported = list(_check_monitor(setup, callback, keys))
+        yield from reported
+        if not any(f.autofix is not None and len(f.autofix.edits) > 1 for f in reported):
+            yield from _check_template(setup, callback, keys)
+
+
+def _renamed_keys(filepath: str, old: str, new: str) -> str:
+    """The file name with ``{old…}`` / ``{val_old…}`` fields renamed (format specs kept)."""
+    return re.sub(rf"\{{(val_)?{old}(?=[:!}}])", lambda m: "{" + (m.group(1) or "") + new, filepath)
+
+
+def _template_edit(callback: CallbackSpec, old: str, new: str) -> Edit | None:
+    if callback.filepath is None or callback.filepath_location is None:
+        return None
+    renamed = _renamed_keys(callback.filepath, old, new)
+    return fixes.string(callback.filepath_location, renamed) if renamed != callback.filepath else None
+
+
+def _check_template(setup: TrainingSetup, callback: CallbackSpec, keys: set[str] | None) -> Iterator[Finding]:
+    """A ModelCheckpoint file name formatted with a key Keras never logs: fit() stops with a
+    KeyError at the end of the first epoch (both Keras)."""
+    assert setup.fit is not None
+    if keys is None or not callback.template_keys:
+        return
+    for field in callback.template_keys:
+        validation = field.startswith("val_")
+        base = field[4:] if validation else field
+        absent = not _base_matches(base, keys) or (validation and setup.fit.has_validation is False)
+        if not absent:
+            continue
+        autofix = None
+        fix = f"format the file name with a logged key, e.g. {{{'val_' if validation else ''}loss:.2f}}"
+        if base == "acc" and "accuracy" in keys and "acc" not in keys:
+            fix = "write {val_accuracy…} in the file name (or metrics=['acc'])"
+            autofix = safe_fix("{val_accuracy} in the file name", _template_edit(callback, "acc", "accuracy"))
+        elif base == "accuracy" and "acc" in keys and "accuracy" not in keys:
+            fix = "write {val_acc…} in the file name"
+            autofix = safe_fix("{val_acc} in the file name", _template_edit(callback, "accuracy", "acc"))
+        yield finding(
+            "LG022",
+            f"ModelCheckpoint's file name {callback.filepath!r} is formatted with '{field}', which "
+            f"is never logged under {setup.keras.label}: fit() stops with a KeyError ('Failed to "
+            "format this callback filepath') at the end of the first epoch, after an epoch of "
+            "training (measured in Keras 3 and tf_keras)",
+            callback.filepath_location or callback.location,
+            fix=fix,
+            related=[(setup.compile_location, "compile() that defines the metrics")],
+            autofix=autofix,
+        )
+        return
 
 
 def _check_monitor(setup: TrainingSetup, callback: CallbackSpec, keys: set[str] | None) -> Iterator[Finding]:
@@ -66,18 +115,22 @@ def _check_monitor(setup: TrainingSetup, callback: CallbackSpec, keys: set[str] 
                 f"{effect}"
             )
             fix = f"monitor='{prefix}accuracy' (or write metrics=['acc'])"
-            autofix = safe_fix(
-                f"monitor='{prefix}accuracy'", fixes.string(callback.monitor_location, f"{prefix}accuracy")
-            )
+            edits = [fixes.string(callback.monitor_location, f"{prefix}accuracy")]
+            if "acc" in {k.removeprefix("val_") for k in callback.template_keys}:
+                edits.append(_template_edit(callback, "acc", "accuracy"))  # one fix: both, or neither
+                fix += ", and {val_accuracy…} in its file name"
+            autofix = safe_fix(f"monitor='{prefix}accuracy'", *edits)
         elif base == "accuracy" and "acc" in keys and "accuracy" not in keys:
             message = (
                 f"{where} watches a key that is never logged: under {setup.keras.label} the "
                 f"accuracy metric is logged as '{prefix}acc'. {effect}"
             )
             fix = f"monitor='{prefix}acc'"
-            autofix = safe_fix(
-                f"monitor='{prefix}acc'", fixes.string(callback.monitor_location, f"{prefix}acc")
-            )
+            edits = [fixes.string(callback.monitor_location, f"{prefix}acc")]
+            if "accuracy" in {k.removeprefix("val_") for k in callback.template_keys}:
+                edits.append(_template_edit(callback, "accuracy", "acc"))
+                fix += ", and {val_acc…} in its file name"
+            autofix = safe_fix(f"monitor='{prefix}acc'", *edits)
         else:
             logged = ", ".join(sorted(k for k in keys if k not in ("lr", "learning_rate")))
             message = (

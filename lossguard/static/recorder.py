@@ -43,6 +43,7 @@ class FitEvent:
     has_validation: bool | None
     callbacks: list[CallbackVal]
     targets_are_inputs: bool = False
+    class_weight_ref: int | None = None  # a mapping given as class_weight= (not a string)
 
 
 @dataclass
@@ -137,6 +138,11 @@ class Recorder:
             self.steps.append(StepsArg(param, unit, self.text(steps_node), self.ref(steps_node)))
         y = get("y")
         x_node, y_node = (args.node(signatures.position(method, p), p) for p in ("x", "y"))
+        weights = get("class_weight")
+        weights_node = args.node(signatures.position(method, "class_weight"), "class_weight")
+        mapping = weights is not None and not (
+            isinstance(weights, Const) and not isinstance(weights.value, dict)
+        )
         self.fits.append(
             FitEvent(
                 model,
@@ -150,6 +156,7 @@ class Recorder:
                 has_validation,
                 callbacks,
                 method == "fit" and same_data(x_node, y_node),
+                self.ref(weights_node) if mapping and weights_node is not None else None,
             )
         )
 
