@@ -196,13 +196,16 @@ _OTHER_LOSSES = {
 }
 
 
+_OTHER_SQUASHED = {name.replace("_", "") for name in _OTHER_LOSSES}  # class names: CategoricalHinge
+
+
 def loss_kind_from_name(name: str) -> LossKind:
     key = name.strip().lower()
     if key in _LOSS_NAMES:
         return _LOSS_NAMES[key]
     if key in _REGRESSION_LOSSES:
         return LossKind.REGRESSION
-    if key in _OTHER_LOSSES or key.replace("_", "") in _OTHER_LOSSES:
+    if key in _OTHER_LOSSES or key.replace("_", "") in _OTHER_SQUASHED:
         return LossKind.OTHER
     return LossKind.UNKNOWN
 

@@ -46,10 +46,32 @@ def monitor_key_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
         return
     keys = _logged_keys(setup)
     for callback in fit.callbacks:
-        reported = list(_check_monitor(setup, callback, keys))
+        reported = list(_check_monitor(setup, callback, keys)) or list(_check_numbered(setup, callback))
         yield from reported
         if not any(f.autofix is not None and len(f.autofix.edits) > 1 for f in reported):
             yield from _check_template(setup, callback, keys)
+
+
+def _check_numbered(setup: TrainingSetup, callback: CallbackSpec) -> Iterator[Finding]:
+    """A metric object built in a loop (one model per fold) without a name: Keras numbers the
+    second one 'auc_1', so a callback watching 'val_auc' never sees its key from then on."""
+    base = callback.monitor.removeprefix("val_")
+    for metric in setup.metrics or ():
+        if not metric.in_loop or "name" in metric.given or metric.log_name != base or metric.cls is None:
+            continue
+        prefix = "val_" if callback.monitor.startswith("val_") else ""
+        effect = _missing_key_effect(setup, callback, base, _silent_effect(setup, callback))
+        yield finding(
+            "LG022",
+            f"{callback.kind}(monitor='{callback.monitor}') watches the default name of "
+            f"{metric.written}, which is built anew in a loop: Keras numbers the second one, so "
+            f"from the second model on it is logged as '{prefix}{base}_1' (measured in Keras 3 "
+            f"and tf_keras) and '{callback.monitor}' is never logged there. {effect}",
+            callback.location,
+            fix=f"name the metric: {metric.cls}(name='{base}')",
+            related=[(metric.location, "metric built in the loop")],
+        )
+        return
 
 
 def _renamed_keys(filepath: str, old: str, new: str) -> str:

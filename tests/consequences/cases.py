@@ -593,6 +593,66 @@ pair(
 )
 
 
+# LG011 for losses that read one-hot rows: KL divergence fed one column of class ids.
+pair(
+    "LG011/one-hot-loss",
+    fits(dense(CLASSES, "softmax"), "kld", None, X, Y.reshape(-1, 1).astype("float32")),
+    fits(dense(CLASSES, "softmax"), "kld", None, X, one_hot(Y)),
+)
+
+
+def _second_auc(named: bool) -> Callable[[str], Run]:
+    """A model built in a loop: an earlier AUC() exists, so Keras numbers this one (auc_1)."""
+
+    def run(flavour: str) -> Run:
+        def build(keras: ModuleType) -> Any:
+            keras.metrics.AUC()  # the first fold's metric
+            auc = keras.metrics.AUC(name="auc") if named else keras.metrics.AUC()
+            model = mlp(keras, dense(1, "sigmoid")(keras))
+            model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy", metrics=[auc])
+            return model
+
+        def callbacks(keras: ModuleType, scratch: Path) -> list[Any]:
+            return [keras.callbacks.EarlyStopping(monitor="val_auc", mode="max", patience=1)]
+
+        return train(
+            flavour,
+            build,
+            XH2,
+            YH2,
+            truth="threshold",
+            epochs=8,
+            callbacks=callbacks,
+            fit={"validation_split": 0.25},
+        )
+
+    return run
+
+
+# LG022 for auto-numbered metric names: the second AUC() of a session is logged as auc_1.
+pair("LG022/numbered", _second_auc(named=False), _second_auc(named=True))
+
+
+# LG021 for top-k: the one-hot metric fed one column of class ids.
+pair(
+    "LG021/top-k",
+    fits(
+        dense(CLASSES, "softmax"),
+        "sparse_categorical_crossentropy",
+        lambda k: [k.metrics.TopKCategoricalAccuracy(k=2)],
+        XN,
+        YN.reshape(-1, 1),
+    ),
+    fits(
+        dense(CLASSES, "softmax"),
+        "sparse_categorical_crossentropy",
+        lambda k: [k.metrics.SparseTopKCategoricalAccuracy(k=2)],
+        XN,
+        YN.reshape(-1, 1),
+    ),
+)
+
+
 def main(names: list[str]) -> None:
     for name, chosen in CASES.items():
         if names and not any(name == n or name.startswith(n + "/") for n in names):

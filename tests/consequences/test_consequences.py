@@ -343,3 +343,27 @@ def test_lg022_an_unlogged_key_in_a_checkpoint_file_name_stops_fit_after_one_epo
     bad, good = bad_good("LG022/filepath", flavour)
     assert bad.error is not None and bad.error.startswith("KeyError") and "Failed to format" in bad.error
     assert good.error is None and good.epochs_run == 3 and good.checkpoints == 3
+
+
+@flavours
+def test_lg011_class_ids_into_a_one_hot_loss_broadcast_silently(flavour) -> None:
+    bad, good = bad_good("LG011/one-hot-loss", flavour)
+    assert bad.error is None and bad.true_accuracy is not None and good.true_accuracy is not None
+    assert bad.true_accuracy < 0.5 < 0.9 < good.true_accuracy
+
+
+@flavours
+def test_lg022_a_second_unnamed_metric_is_logged_with_a_number(flavour) -> None:
+    bad, good = bad_good("LG022/numbered", flavour)
+    assert bad.error is None
+    assert "val_auc" not in bad.history and any(k.startswith("val_auc_") for k in bad.history)
+    assert "val_auc" in good.history
+
+
+@flavours
+def test_lg021_top_k_on_class_ids_reports_a_wrong_value(flavour) -> None:
+    bad, good = bad_good("LG021/top-k", flavour)
+    assert bad.error is None  # silent: the claim is about the value it reports
+    right = good.reported("sparse_top_k_categorical_accuracy")
+    wrong = bad.reported("top_k_categorical_accuracy")
+    assert right is not None and wrong is not None and right - wrong > 0.1
