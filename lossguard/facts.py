@@ -283,6 +283,7 @@ class TrainingSetup:
     observation: RuntimeObservation | None = None
     source: Source = Source.STATIC
     keras_alias: str | None = None  # how the script names the keras module ("keras", "tf.keras")
+    regression_score: str | None = None  # the script scores predictions with r2_score() & co.
 
     @property
     def reconstructs_inputs(self) -> bool:

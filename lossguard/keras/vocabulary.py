@@ -132,6 +132,15 @@ NEUTRAL_LAYERS = {
     "MaxPool1D",
     "MaxPool2D",
     "AvgPool2D",
+    "UpSampling1D",
+    "UpSampling2D",
+    "UpSampling3D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "ZeroPadding3D",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
 }
 
 # Layers that rescale values: after a softmax/sigmoid output they break the probabilities.

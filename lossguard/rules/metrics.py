@@ -135,7 +135,7 @@ def regression_evidence(setup: TrainingSetup) -> str | None:
     if head is None or loss is None or loss.kind is not LossKind.REGRESSION:
         return None
     if labels is not None and labels.encoding is LabelEncoding.CONTINUOUS:
-        if head.activation is Activation.SOFTMAX:
+        if head.activation is Activation.SOFTMAX and head.units != 1:
             return None  # soft targets (distributions): the arg-max accuracy is meaningful
         if setup.reconstructs_inputs:
             return f"a reconstruction of real-valued inputs ({labels.origin}, fit(x, x))"
@@ -145,9 +145,15 @@ def regression_evidence(setup: TrainingSetup) -> str | None:
     if labels is not None and labels.encoding is not LabelEncoding.UNKNOWN:
         return None  # classes, known: a least-squares classifier
     tracked = [m for m in setup.metrics or () if m.kind is MetricKind.REGRESSION]
-    if tracked and head.activation in (Activation.LINEAR, Activation.OTHER):
-        output = head.activation_name or "linear"
+    unbounded = head.activation in (Activation.LINEAR, Activation.OTHER)
+    output = head.activation_name or "linear"
+    if tracked and unbounded:
         return f"an unbounded {output} output and the regression metric {tracked[0].written}"
+    if setup.regression_score is not None and unbounded and head.output_units == 1:
+        score = setup.regression_score
+        if score == "KerasRegressor":
+            return f"an unbounded {output} output built for KerasRegressor (a regression wrapper)"
+        return f"an unbounded {output} output whose predictions the script scores with {score}()"
     return None
 
 

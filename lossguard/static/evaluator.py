@@ -16,7 +16,7 @@ import libcst as cst
 from lossguard.keras.names import keras_name
 from lossguard.static import handlers
 from lossguard.static.calls import Call
-from lossguard.static.expressions import evaluate
+from lossguard.static.expressions import augmented, evaluate
 from lossguard.static.frames import BudgetExceeded, Frame, dotted_name
 from lossguard.static.functions import MAX_CALL_DEPTH, FunctionCaller
 from lossguard.static.imports import ImportRunner
@@ -236,8 +236,9 @@ class Evaluator(ImportRunner, FunctionCaller):
             if small.value is not None:
                 self.bind(small.target, self.eval(small.value))
         elif isinstance(small, cst.AugAssign):
-            self.eval(small.value)
-            self.bind(small.target, UNKNOWN)
+            value = self.eval(small.value)
+            current = self.eval(small.target) if isinstance(small.target, cst.Name) else UNKNOWN
+            self.bind(small.target, augmented(self, small, current, value))
         elif isinstance(small, cst.Expr):
             self.eval(small.value)
         elif isinstance(small, cst.Return):

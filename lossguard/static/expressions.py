@@ -204,8 +204,27 @@ def _number(value: Value) -> float | None:
     return None
 
 
+_AUGMENTED: dict[type, cst.BaseBinaryOp] = {
+    cst.AddAssign: cst.Add(),
+    cst.SubtractAssign: cst.Subtract(),
+    cst.MultiplyAssign: cst.Multiply(),
+    cst.DivideAssign: cst.Divide(),
+    cst.PowerAssign: cst.Power(),
+}
+
+
+def augmented(ev: Interpreter, node: cst.AugAssign, current: Value, value: Value) -> Value:
+    """``x /= 255.``: what ``x = x / 255.`` would give for arrays (their values and range); any
+    other augmented assignment leaves the name unknown, as before."""
+    op = _AUGMENTED.get(type(node.operator))
+    if op is None or not isinstance(current, ArrayVal):
+        return UNKNOWN
+    made = real_valued(ev, node, op, current, value)
+    return made if isinstance(made, ArrayVal) else UNKNOWN
+
+
 def real_valued(
-    ev: Interpreter, node: cst.BinaryOperation, op: cst.BaseBinaryOp, left: Value, right: Value
+    ev: Interpreter, node: cst.CSTNode, op: cst.BaseBinaryOp, left: Value, right: Value
 ) -> Value | None:
     """Arithmetic that makes real values (a regression's targets), or keeps an array an array:
     reals combined with anything numeric, a division of data by a number (not an image scale),

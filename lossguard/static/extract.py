@@ -8,6 +8,7 @@ abstract values; this module turns the recorded models, compiles and fits into
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import libcst as cst
@@ -84,8 +85,18 @@ def extract(
     evaluator.free_names = free_keras_names(text)
     evaluator.run()
     script_target = for_snippet(target) if evaluator.free_names else for_script(target, text)
+    if evaluator.record.scored is not None and _CLASSIFICATION_SCORES.search(text):
+        evaluator.record.scored = None  # scored both ways (copied boilerplate): no evidence
     facts = _SetupBuilder(evaluator, path, script_target).build()
     return Extraction(facts, ProjectPositions(evaluator.origins, evaluator.refs, evaluator.ref_origins))
+
+
+# A script that also scores classes (accuracy_score, a confusion matrix …) gives no evidence of
+# a regression by calling r2_score: both come from copied boilerplate.
+_CLASSIFICATION_SCORES = re.compile(
+    r"\b(?:accuracy_score|f1_score|precision_score|recall_score|roc_auc_score|confusion_matrix"
+    r"|classification_report|balanced_accuracy_score|log_loss)\b"
+)
 
 
 class _SetupBuilder:
@@ -177,6 +188,11 @@ class _SetupBuilder:
                     fit=fit,
                     output_count=output_count,
                     compile_location=compile_location,
+                    regression_score="KerasRegressor"
+                    if model.regressor
+                    else self.it.record.scored[0]
+                    if self.it.record.scored
+                    else None,
                 )
             )
         return setups

@@ -76,7 +76,16 @@ class Recorder:
     call_args: list[CallArg] = field(default_factory=list)
     steps: list[StepsArg] = field(default_factory=list)
 
+    scored: tuple[str, int] | None = None  # a regression score the script computes (r2_score, ref)
+
+    def regression_score(self, name: str, ref: int) -> None:
+        if self.scored is None:
+            self.scored = (name, ref)
+
+    regressor_depth: int = 0  # running a KerasRegressor's build function
+
     def model(self, model: ModelVal) -> ModelVal:
+        model.regressor = self.regressor_depth > 0
         self.models.append(model)
         return model
 

@@ -100,6 +100,7 @@ class ModelVal:
     top_layer: LayerVal | None = None  # pretrained application with include_top=True
     fitted: bool = False
     wraps: ModelVal | None = None  # built on another model's own inputs (a multi-GPU wrapper)
+    regressor: bool = False  # built by the build function of a KerasRegressor
     restored: bool = False  # load_weights() / set_weights(): weights from elsewhere, for inference
     predicted: bool = False  # predict() was called on it
 
@@ -214,6 +215,7 @@ class FuncVal:
     is_method: bool = False
     globals_at_def: dict[str, Value] | None = None  # the module's bindings when it was defined
     origin: int = 0  # the module it was defined in (0: the checked file; see static/modules.py)
+    regressor: bool = False  # given to KerasRegressor(build_fn=…): it builds regression models
 
 
 @dataclass(eq=False)

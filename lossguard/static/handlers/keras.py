@@ -18,6 +18,7 @@ from lossguard.static.values import (
     Const,
     DataVal,
     DictVal,
+    FuncVal,
     GeneratorFactoryVal,
     LabelVal,
     LayerVal,
@@ -88,6 +89,15 @@ def _inputs_of(inputs: Value | None) -> ModelVal | None:
     if len(owners) != 1 or not all(isinstance(t, TensorVal) for t in tensors):
         return None
     return next(iter(owners.values()))
+
+
+@function("keras:*.KerasRegressor", "scikeras.wrappers.KerasRegressor")
+def keras_regressor(ev: Interpreter, call: Call) -> Value:
+    """scikit-learn's wrapper for regressors: its build function makes regression models."""
+    build = call.args.get(0, "build_fn") or call.args.get(None, "model")
+    if isinstance(build, FuncVal):
+        build.regressor = True
+    return UNKNOWN
 
 
 @function("keras:*.multi_gpu_model")

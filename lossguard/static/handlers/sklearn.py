@@ -194,6 +194,35 @@ def scaler(ev: Interpreter, call: Call) -> Value:
     return EncoderVal(call.path.rsplit(".", 1)[-1])
 
 
+@function("sklearn.utils.shuffle")
+def shuffled(ev: Interpreter, call: Call) -> Value:
+    """``X, y = shuffle(X, y)``: the same arrays, rows reordered."""
+    if call.args.has_star or not call.args.positional:
+        return UNKNOWN
+    if len(call.args.positional) == 1:
+        return call.args.positional[0]
+    return SeqVal(list(call.args.positional), True)
+
+
+# Regression scores: a script that scores its predictions with one is doing a regression.
+_REGRESSION_SCORES = (
+    "r2_score",
+    "mean_squared_error",
+    "mean_absolute_error",
+    "mean_squared_log_error",
+    "mean_absolute_percentage_error",
+    "median_absolute_error",
+    "explained_variance_score",
+    "root_mean_squared_error",
+)
+
+
+@function(*(f"sklearn.metrics.{name}" for name in _REGRESSION_SCORES))
+def regression_score(ev: Interpreter, call: Call) -> Value:
+    ev.record.regression_score(call.path.rsplit(".", 1)[-1], ev.ref(call.node))
+    return UNKNOWN
+
+
 @function("sklearn.model_selection.train_test_split")
 def train_test_split(ev: Interpreter, call: Call) -> Value:
     """(a_train, a_test, b_train, b_test, …): each array keeps what is known of it."""
