@@ -264,6 +264,8 @@ class KerasTarget:
     # one era of ``line``/``version``.
     eras: frozenset[str] = frozenset()
     evidence: tuple[str, ...] = ()  # the clues in the script that chose the eras
+    guessed: bool = False  # nothing named, nothing installed: Keras 3 is only a guess
+    clue_eras: frozenset[str] = frozenset()  # the eras the script's own clues allow (empty: no clue)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,9 @@ from lossguard.facts import KerasTarget, LabelEncoding, LossKind, MetricKind
 from lossguard.keras import eras as era
 
 KERAS3 = KerasTarget("keras3", (3,), "Keras 3")
-ASSUMED_KERAS3 = KerasTarget("keras3", (3,), "Keras 3 (assumed: no Keras installed)", assumed=True)
+ASSUMED_KERAS3 = KerasTarget(
+    "keras3", (3,), "Keras 3 (assumed: no Keras installed)", assumed=True, guessed=True
+)
 
 # Keras ≤ 2.2 logs string metrics under the function's __name__ (keras 2.2.4 metrics.py).
 _KERAS22_FUNCTION_NAMES = {
@@ -208,6 +210,28 @@ def _key_in(where: str, written: str) -> str:
     return name
 
 
+def fix_eras(target: KerasTarget) -> frozenset[str]:
+    """The eras a fix must be right in to be safe: the script's own, when the version was named
+    or is installed; when Keras 3 is only a guess (nothing installed — a pre-commit hook, CI),
+    every era the script's clues allow (all of them when it has none)."""
+    if target.guessed:
+        return target.clue_eras or era.ALL
+    return eras_of(target)
+
+
+def proven_history_key(target: KerasTarget, written: str) -> str | None:
+    """The key a metric written as a string is logged under in every era a fix must be right in
+    (None: it differs between them, so a key fix depends on a guessed version)."""
+    keys = {_key_in(e, written) for e in fix_eras(target)}
+    return keys.pop() if len(keys) == 1 else None
+
+
+def has_loss_and_metric_classes(target: KerasTarget) -> bool:
+    """``keras.losses.BinaryCrossentropy``, ``keras.metrics.BinaryAccuracy`` exist (Keras 2.3 and
+    tf.keras on; multi-backend Keras 2.2.5 and older have only the functions)."""
+    return not (fix_eras(target) & {era.KERAS1, era.KERAS20})
+
+
 def same_resolution(a: KerasTarget, b: KerasTarget) -> bool:
     """Do two Keras versions resolve a bare 'accuracy' and name history keys alike?"""
     return (
@@ -253,13 +277,13 @@ def for_script(target: KerasTarget, text: str) -> KerasTarget:
     if not evidence:
         return target
     if era.era_of(target.line, target.version) in eras:
-        return target
+        return replace(target, clue_eras=eras, evidence=evidence)
     said = ", ".join(evidence)
     if len(eras) == 1:
         (only,) = eras
         line, version = _ERA_TARGETS[only]
         label = f"{_ERA_NAMES[only]} (the script uses {said})"
-        return KerasTarget(line, version, label, assumed=True, eras=eras, evidence=evidence)
+        return KerasTarget(line, version, label, assumed=True, eras=eras, evidence=evidence, clue_eras=eras)
     names = ", ".join(_ERA_NAMES[e] for e in _ORDER if e in eras)
     newest = max(eras, key=_ORDER.index)
     line, version = _ERA_TARGETS[newest]
@@ -271,6 +295,7 @@ def for_script(target: KerasTarget, text: str) -> KerasTarget:
         uncertain=True,
         eras=eras,
         evidence=evidence,
+        clue_eras=eras,
     )
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from lossguard.facts import CallbackSpec, TrainingSetup
-from lossguard.findings import Edit, Finding, Severity
-from lossguard.keras.semantics import history_keys, may_be_keras3, only_keras3
+from lossguard.findings import Autofix, Edit, Finding, Severity
+from lossguard.keras.semantics import history_keys, may_be_keras3, only_keras3, proven_history_key
 from lossguard.rules import fixes
 from lossguard.rules import words as w
-from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule, safe_fix
+from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule, safe_fix, unsafe_fix
 
 _ALWAYS_LOGGED = {"loss", "lr", "learning_rate"}
 _HIGHER_IS_BETTER = re.compile(r"acc|auc|precision|recall|f1|fbeta|iou|dice|r2|top_k", re.I)
@@ -50,6 +50,15 @@ def monitor_key_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
         yield from reported
         if not any(f.autofix is not None and len(f.autofix.edits) > 1 for f in reported):
             yield from _check_template(setup, callback, keys)
+
+
+def _key_fix(setup: TrainingSetup, key: str) -> Callable[..., Autofix | None]:
+    """Safe when every Keras the script can run on logs the accuracy metric as ``key`` (the
+    version named, installed, or proven by the script's own clues); unsafe when that rests on
+    a guessed version (see keras.semantics.fix_eras)."""
+    written = [m.written.strip("'\"") for m in setup.metrics or () if m.log_name in ("acc", "accuracy")]
+    name = written[0] if written and written[0] in ("acc", "accuracy") else "accuracy"
+    return safe_fix if proven_history_key(setup.keras, name) == key else unsafe_fix
 
 
 def _check_numbered(setup: TrainingSetup, callback: CallbackSpec) -> Iterator[Finding]:
@@ -102,10 +111,12 @@ def _check_template(setup: TrainingSetup, callback: CallbackSpec, keys: set[str]
         fix = f"format the file name with a logged key, e.g. {{{'val_' if validation else ''}loss:.2f}}"
         if base == "acc" and "accuracy" in keys and "acc" not in keys:
             fix = "write {val_accuracy…} in the file name (or metrics=['acc'])"
-            autofix = safe_fix("{val_accuracy} in the file name", _template_edit(callback, "acc", "accuracy"))
+            edit = _template_edit(callback, "acc", "accuracy")
+            autofix = _key_fix(setup, "accuracy")("{val_accuracy} in the file name", edit)
         elif base == "accuracy" and "acc" in keys and "accuracy" not in keys:
             fix = "write {val_acc…} in the file name"
-            autofix = safe_fix("{val_acc} in the file name", _template_edit(callback, "accuracy", "acc"))
+            edit = _template_edit(callback, "accuracy", "acc")
+            autofix = _key_fix(setup, "acc")("{val_acc} in the file name", edit)
         yield finding(
             "LG022",
             f"ModelCheckpoint's file name {callback.filepath!r} is formatted with '{field}', which "
@@ -141,7 +152,7 @@ def _check_monitor(setup: TrainingSetup, callback: CallbackSpec, keys: set[str] 
             if "acc" in {k.removeprefix("val_") for k in callback.template_keys}:
                 edits.append(_template_edit(callback, "acc", "accuracy"))  # one fix: both, or neither
                 fix += ", and {val_accuracy…} in its file name"
-            autofix = safe_fix(f"monitor='{prefix}accuracy'", *edits)
+            autofix = _key_fix(setup, "accuracy")(f"monitor='{prefix}accuracy'", *edits)
         elif base == "accuracy" and "acc" in keys and "accuracy" not in keys:
             message = (
                 f"{where} watches a key that is never logged: under {setup.keras.label} the "
@@ -152,7 +163,7 @@ def _check_monitor(setup: TrainingSetup, callback: CallbackSpec, keys: set[str] 
             if "accuracy" in {k.removeprefix("val_") for k in callback.template_keys}:
                 edits.append(_template_edit(callback, "accuracy", "acc"))
                 fix += ", and {val_acc…} in its file name"
-            autofix = safe_fix(f"monitor='{prefix}acc'", *edits)
+            autofix = _key_fix(setup, "acc")(f"monitor='{prefix}acc'", *edits)
         else:
             logged = ", ".join(sorted(k for k in keys if k not in ("lr", "learning_rate")))
             message = (
