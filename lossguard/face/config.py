@@ -113,7 +113,12 @@ def settings_from(path: Path | None, table: dict[str, Any] | None, known_codes: 
             settings.exclude += value
     if "keras-version" in table:
         value = table["keras-version"]
-        if not isinstance(value, str | int | float):
+        if isinstance(value, float):  # 2.10 in TOML is the number 2.1: the version is lost
+            raise ConfigError(
+                f"{where}: 'keras-version' = {value!r} is a TOML number, which drops trailing zeros "
+                f'(2.10 reads as 2.1); quote the version: keras-version = "{value}"'
+            )
+        if isinstance(value, bool) or not isinstance(value, str | int):
             raise ConfigError(f"{where}: 'keras-version' must be a string such as \"2.3\"")
         settings.keras_version = str(value)
     for key, attribute in (("fix", "fix"), ("unsafe-fixes", "unsafe_fixes")):

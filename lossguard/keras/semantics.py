@@ -64,16 +64,35 @@ def parse_target(spec: str) -> KerasTarget:
     prefix = re.match(r"[a-z_.\-]*", text)
     kind = prefix.group(0).strip("-_=") if prefix else ""
     if kind in ("tf", "tensorflow", "tf.keras"):
+        _known(version, "tensorflow", spec)
         return _tensorflow_target(version)
     if kind in ("tf_keras", "tf-keras"):
+        if version[0] != 2:
+            raise VersionError(f"unknown tf_keras version {spec!r}: tf_keras is versioned 2.x")
         return KerasTarget("tf.keras", version, f"tf_keras {_dotted(version)}")
     if kind not in ("", "keras"):
         raise VersionError(f"cannot understand Keras version {spec!r}: unknown prefix {kind!r}")
+    _known(version, "keras", spec)
     return _keras_target(version)
 
 
 def _dotted(version: tuple[int, ...]) -> str:
     return ".".join(str(v) for v in version)
+
+
+# Released lines: Keras 1–3 (multi-backend up to 2.3, then tf.keras wrappers to 2.15, Keras 3),
+# TensorFlow 1–2. A version beyond them is a typo, not a Keras lossguard knows.
+_KNOWN_MAJOR = {"keras": (1, 2, 3), "tensorflow": (1, 2)}
+
+
+def _known(version: tuple[int, ...], family: str, spec: str) -> None:
+    if version[0] not in _KNOWN_MAJOR[family] or (
+        family == "keras" and version[:2] > (2, 15) and version[0] == 2
+    ):
+        raise VersionError(
+            f"unknown Keras version {spec!r}: lossguard knows Keras 1–3 and TensorFlow 1–2; "
+            "write e.g. 3, 2.15, 2.3 or tf2.1"
+        )
 
 
 def _keras_target(version: tuple[int, ...]) -> KerasTarget:
