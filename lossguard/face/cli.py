@@ -396,7 +396,7 @@ def list_rules(
             {
                 "code": code,
                 "name": info.name,
-                "severity": info.severity.value,
+                "severity": "/".join(docs[code].severities) if code in docs else info.severity.value,
                 "summary": doc.summary if doc else "",
                 "fix": doc.fix if doc else "never",
             }
@@ -412,7 +412,7 @@ def list_rules(
     console = Console(highlight=False, soft_wrap=True)
     for row in rows:
         console.print(
-            f"[bold]{row['code']}[/]  {row['name']:<36} {row['severity']:<8} "
+            f"[bold]{row['code']}[/]  {row['name']:<36} {row['severity']:<14} "
             f"{'fix: ' + row['fix']:<23} {escape(row['summary'])}"
         )
 

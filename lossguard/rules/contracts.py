@@ -207,7 +207,6 @@ def _exact_accuracy(setup: TrainingSetup, metric: MetricSpec) -> Iterator[Findin
             "model learns (measured in Keras 3 and tf_keras)",
         ),
         metric.location,
-        severity=Severity.ERROR,
         fix=fix,
         related=[(setup.head.location, "output layer")],
         autofix=safe_fix(f"use {wanted}", edit) if wanted else None,
@@ -236,7 +235,6 @@ def _iou_on_probabilities(setup: TrainingSetup, metric: MetricSpec) -> Iterator[
             "1/C with one-hot masks, an error with integer masks (measured, Keras 3.15)",
         ),
         metric.location,
-        severity=Severity.ERROR,
         fix=(
             "use keras.metrics.OneHotMeanIoU(num_classes) for one-hot masks, or "
             "MeanIoU(num_classes, sparse_y_pred=False) for integer masks"
