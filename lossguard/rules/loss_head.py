@@ -50,6 +50,7 @@ def softmax_with_binary_crossentropy(setup: TrainingSetup) -> Iterator[Finding]:
             loss.location,
             fix=_RECONSTRUCTION_FIX,
             related=[(head.location, "softmax output layer")],
+            autofix=unsafe_fix("use activation='sigmoid'", fixes.string(head.activation_location, "sigmoid")),
         )
         return
     detail = (
@@ -132,6 +133,11 @@ def sigmoid_with_categorical_crossentropy(setup: TrainingSetup) -> Iterator[Find
             "use activation='softmax' for one label per sample, or keep sigmoid with "
             "loss='binary_crossentropy' for multi-label targets"
         )
+        if loss.kind is LossKind.SPARSE_CATEGORICAL_CE:  # class ids: one label per sample
+            fix = "use activation='softmax' on the output (the labels are one class id per sample)"
+            autofix = unsafe_fix(
+                "use activation='softmax'", fixes.string(head.activation_location, "softmax")
+            )
     yield finding(
         "LG002",
         ("sigmoid ", _head_text(setup), " is trained with ", _loss_text(setup), f". {consequence}"),

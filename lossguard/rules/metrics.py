@@ -16,7 +16,7 @@ from lossguard.facts import (
     TrainingSetup,
 )
 from lossguard.findings import Autofix, Edit, EditKind, Finding, Severity
-from lossguard.keras.semantics import resolve_bare_accuracy
+from lossguard.keras.semantics import has_loss_and_metric_classes, resolve_bare_accuracy
 from lossguard.keras.vocabulary import metric_kind_from_name
 from lossguard.rules import fixes
 from lossguard.rules import words as w
@@ -271,12 +271,14 @@ def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
     for metric in metrics:
         fix = None
         keyword: tuple[str, str] | None = None
+        bare_fix: Autofix | None = None
         if metric.kind is MetricKind.ACCURACY:
             resolved = resolved_kind(metric) or resolve_bare_accuracy(
                 setup.keras, _identity(loss), head.output_units, labels
             )
             if resolved is MetricKind.BINARY_ACCURACY:
                 fix = "metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)]"
+                bare_fix = _thresholded_accuracy(setup, metric)
         elif metric.kind is MetricKind.BINARY_ACCURACY and _default_threshold(metric.threshold):
             fix = "keras.metrics.BinaryAccuracy(threshold=0.0)"
             keyword = ("threshold", "0.0")
@@ -310,8 +312,21 @@ def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
             metric.location,
             fix=f"use {fix}",
             related=[(head.location, "linear output layer"), (loss.location, "from_logits=True")],
-            autofix=safe_fix(f"use {fix}", fixes.keyword(metric.location, *keyword)) if keyword else None,
+            autofix=safe_fix(f"use {fix}", fixes.keyword(metric.location, *keyword)) if keyword else bare_fix,
         )
+
+
+def _thresholded_accuracy(setup: TrainingSetup, metric: MetricSpec) -> Autofix | None:
+    """'accuracy' on logits → ``keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)``:
+    the same key in the history (monitors keep working), the logits' boundary. Safe where the
+    class exists in every Keras the file can target; written with the keras name it imports."""
+    if setup.keras_alias is None or not _is_string(metric) or not has_loss_and_metric_classes(setup.keras):
+        return None
+    name = metric.written.strip("'\"")
+    code = f'{setup.keras_alias}.metrics.BinaryAccuracy(name="{name}", threshold=0.0)'
+    return safe_fix(
+        f"use BinaryAccuracy(threshold=0.0) named '{name}'", fixes.literal_to_code(metric.location, code)
+    )
 
 
 def _bare(metric: MetricSpec, name: str) -> Autofix | None:

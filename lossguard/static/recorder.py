@@ -83,6 +83,7 @@ class Recorder:
             self.scored = (name, ref)
 
     regressor_depth: int = 0  # running a KerasRegressor's build function
+    expecting_error: int = 0  # inside ``with assertRaises(…)``: nothing there is recorded
 
     def model(self, model: ModelVal) -> ModelVal:
         model.regressor = self.regressor_depth > 0
@@ -90,6 +91,8 @@ class Recorder:
         return model
 
     def compile(self, model: ModelVal, args: Args, node: cst.Call) -> None:
+        if self.expecting_error:
+            return
         loss = args.get(1, "loss")
         loss_node = args.node(1, "loss")
         metrics = args.get(None, "metrics")
@@ -108,6 +111,8 @@ class Recorder:
         model.compile = CompileVal(self.ref(node), loss, loss_ref, metrics, metric_refs, loss_text)
 
     def fit(self, model: ModelVal, method: str, args: Args, node: cst.Call) -> None:
+        if self.expecting_error:
+            return
         model.fitted = True
         self.arguments(method, args)
 
@@ -171,6 +176,8 @@ class Recorder:
 
     def arguments(self, callee: str, args: Args, only: tuple[str, ...] | None = None) -> None:
         """Keyword arguments the LG04x rules read: strings given for bools/ints, class_weight."""
+        if self.expecting_error:
+            return
         for param, value in args.keywords.items():
             if only is not None and param not in only:
                 continue

@@ -140,3 +140,55 @@ def test_an_unknown_or_float_keras_version_is_refused(tmp_path: Path) -> None:
 
 def test_replace_keeps_the_target_dataclass() -> None:
     assert replace(parse_target("3"), assumed=True).line == "keras3"
+
+
+def test_fixes_users_expect(tmp_path: Path) -> None:
+    """LG024 on a bare 'accuracy' over logits (keeping the history key), LG002 with a sparse loss
+    (softmax), LG001 on an autoencoder (sigmoid)."""
+    source = textwrap.dedent("""
+        import numpy as np
+        from tensorflow import keras
+        x = np.random.rand(64, 4)
+        m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        m.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True), metrics=["accuracy"])
+        m.fit(x, np.random.randint(0, 2, 64), validation_split=0.2, callbacks=[keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max")])
+        s = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, activation="sigmoid")])
+        s.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        s.fit(x, np.random.randint(0, 5, 64))
+        (images, _), _ = keras.datasets.mnist.load_data()
+        images = images.reshape(-1, 784) / 255.0
+        ae = keras.Sequential([keras.Input((784,)), keras.layers.Dense(32, activation="relu"), keras.layers.Dense(784, activation="softmax")])
+        ae.compile(optimizer="adam", loss="binary_crossentropy")
+        ae.fit(images, images)
+    """)
+    outcome = fix_source("fixes.py", source.encode(), _options(parse_target("3")), unsafe=True)
+    fixed = outcome.fixed.decode()
+    assert 'metrics=[keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)]' in fixed
+    assert 'keras.layers.Dense(5, activation="softmax")' in fixed
+    assert 'keras.layers.Dense(784, activation="sigmoid")' in fixed
+    assert outcome.result.findings == [] and outcome.refused == []
+    safe_only = fix_source("fixes.py", source.encode(), _options(parse_target("3")))
+    assert (
+        "BinaryAccuracy" in safe_only.fixed.decode()
+        and 'Dense(5, activation="sigmoid")' in safe_only.fixed.decode()
+    )
+
+
+def test_nothing_is_reported_or_fixed_inside_code_that_expects_the_error() -> None:
+    source = """
+import unittest
+import pytest
+from tensorflow import keras
+
+class LayerTest(unittest.TestCase):
+    def test_rejects_string(self):
+        with self.assertRaises(ValueError):
+            keras.layers.Dense(2, trainable="yes")
+
+def test_pytest_style():
+    with pytest.raises(TypeError):
+        model = keras.Sequential([keras.layers.Dense(3, activation="softmax")])
+        model.compile(loss="binary_crossentropy")
+        model.fit(x, y, shuffle="False")
+"""
+    assert check(source) == []
