@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import builtins
 import collections
 import difflib
 import json
@@ -123,6 +124,43 @@ def still_parses(path: str, before: str, after: str) -> bool:
     )
 
 
+def python_text(path: str, text: str) -> str | None:
+    if not path.endswith(".ipynb"):
+        return text
+    cells = code_cells(text)
+    return None if cells is None else "\n".join(cell_python(c) for c in cells)
+
+
+def bound_and_used(text: str) -> tuple[set[str], set[str]]:
+    """Names a program binds anywhere (imports, assignments, defs, arguments) and names it reads."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return set(), set()
+    bound: set[str] = set()
+    used: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return bound, used
+
+
+def undefined_names(path: str, before: str, after: str) -> list[str]:
+    """Names the edit started reading that nothing in the file binds (``keras.`` without import)."""
+    old, new = python_text(path, before), python_text(path, after)
+    if old is None or new is None:
+        return []
+    bound, used = bound_and_used(new)
+    _old_bound, old_used = bound_and_used(old)
+    return sorted(used - old_used - bound - set(dir(builtins)))
+
+
 def readable(path: str, text: str) -> list[str]:
     if path.endswith(".ipynb"):
         cells = code_cells(text)
@@ -171,6 +209,7 @@ def run_mode(folder: str, mode: str, before: list[dict], extra: list[str], show_
             codes_before = collections.Counter(f["code"] for f in olds)
             new_codes = codes_after[rel] - codes_before
             ok = still_parses(rel, old, new)
+            undefined = undefined_names(rel, old, new)
             edits = []
             for code in sorted({c for (p, c) in applied if p == rel}):
                 n = applied[(rel, code)]
@@ -196,6 +235,7 @@ def run_mode(folder: str, mode: str, before: list[dict], extra: list[str], show_
                             "where": where(f) if "line" in f else "?",
                             "message": f["fix"].get("message", ""),
                             "parses": ok,
+                            "undefined_names": undefined,
                             "fixed": i < gone,
                             "new_findings": sum(new_codes.values()),
                             "new_codes": sorted(new_codes.elements()),
@@ -203,7 +243,10 @@ def run_mode(folder: str, mode: str, before: list[dict], extra: list[str], show_
                     )
             if show_diff:
                 print(f"\n=== [{mode}] {os.path.basename(folder.rstrip(os.sep))}/{rel}")
-                print(f"    parses: {'yes' if ok else 'NO'}; new findings: {dict(new_codes) or 'none'}")
+                print(
+                    f"    parses: {'yes' if ok else 'NO'}; new findings: {dict(new_codes) or 'none'}"
+                    + (f"; UNDEFINED NAMES: {', '.join(undefined)}" if undefined else "")
+                )
                 for f in edits:
                     print(
                         f"    edit {f['code']} ({f['fix'].get('applicability')}) "
@@ -244,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in records:
         row = table[(r["mode"], r["code"], r["applicability"])]
         row["edits"] += 1
-        row["parses"] += r["parses"]
+        row["parses"] += r["parses"] and not r["undefined_names"]
         row["fixed"] += r["fixed"]
         row["with new findings"] += r["new_findings"] > 0
     print(
@@ -256,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{mode:7} {code:6} {applicability:13} {row['edits']:>6} {row['parses']:>7} {row['fixed']:>6} "
             f"{row['with new findings']:>13}"
         )
-    print("(new findings: edits in a file where a code appeared that was not there before the fix)")
+    print("(parses: the file still parses and the edit reads no name the file does not bind;")
+    print(" new findings: edits in a file where a code appeared that was not there before the fix)")
     return 0
 
 
