@@ -220,6 +220,10 @@ def _rows(found: Finding) -> tuple[int, int]:
     return found.line, found.end_line
 
 
+def _python(uri: str, language: str) -> bool:
+    return language == "python" or uri.endswith((".py", ".pyi"))
+
+
 def _overlaps(a: types.Range, b: types.Range) -> bool:
     def key(p: types.Position) -> tuple[int, int]:
         return (p.line, p.character)
@@ -241,16 +245,21 @@ def make_server() -> LossguardServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: LossguardServer, params: types.DidOpenTextDocumentParams) -> None:
-        if ls.workspace.get_notebook_document(cell_uri=params.text_document.uri) is None:
-            ls.schedule(params.text_document.uri, 0)
+        document = params.text_document
+        if not _python(document.uri, document.language_id):
+            return  # a client that sends every file (a TOML, a Markdown) gets no checks for them
+        if ls.workspace.get_notebook_document(cell_uri=document.uri) is None:
+            ls.schedule(document.uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: LossguardServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri, DEBOUNCE_S)
+        if params.text_document.uri in ls.generation:
+            ls.schedule(params.text_document.uri, DEBOUNCE_S)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: LossguardServer, params: types.DidSaveTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri, 0)
+        if params.text_document.uri in ls.generation:
+            ls.schedule(params.text_document.uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: LossguardServer, params: types.DidCloseTextDocumentParams) -> None:

@@ -206,3 +206,31 @@ def test_exit_zero_when_every_given_file_is_excluded(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     assert run_cli("check", "empty", cwd=tmp_path).returncode == 2  # nothing there at all is still an error
+
+
+@pytest.mark.parametrize("option", [("-f", "sarif"), ("--show-source",)])
+def test_a_fifo_in_the_tree_is_reported_not_waited_on(tmp_path: Path, option: tuple[str, ...]) -> None:
+    """SARIF and --show-source once read files themselves and hung on a named pipe."""
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    (tmp_path / "train.py").write_text(SOFTMAX_BCE)
+    os.mkfifo(tmp_path / "pipe.py")
+    result = run_cli("check", ".", "--no-cache", *option, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "LG903" in result.stdout and "LG001" in result.stdout
+
+
+def test_the_server_without_the_lsp_extra_says_what_to_install() -> None:
+    code = (
+        "import sys; sys.modules['pygls'] = None; sys.argv = ['lossguard', 'server']\n"
+        "from lossguard.face.cli import main; main()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert result.returncode == 2
+    assert "pip install 'lossguard[lsp]'" in result.stderr

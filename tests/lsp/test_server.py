@@ -211,3 +211,16 @@ async def test_a_notebook_is_checked_cell_by_cell(client: LanguageClient, tmp_pa
         )
     )
     await until(client, lambda: codes(client, uris[1]) == [])
+
+
+@pytest.mark.asyncio
+async def test_other_languages_are_left_alone(client: LanguageClient, tmp_path: Path) -> None:
+    notes = (tmp_path / "NOTES.md").as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=notes, language_id="markdown", version=1, text=MODE_MIN)
+        )
+    )
+    uri = open_file(client, tmp_path / "train.py", MODE_MIN)  # checked after NOTES.md would have been
+    await until(client, lambda: codes(client, uri) == ["LG023"])
+    assert notes not in client.diagnostics
