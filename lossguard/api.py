@@ -118,9 +118,10 @@ def check(
 ) -> Report:
     """Check Keras training code.
 
-    ``paths_or_source``: a ``str`` or ``bytes`` is source text (a script, or a notebook's JSON
-    when ``filename`` ends in ``.ipynb``); a ``pathlib.Path`` or a list of paths names files and
-    folders, expanded as ``lossguard check`` expands them (``exclude``, ``.gitignore``).
+    ``paths_or_source``: a ``pathlib.Path``, a list of paths, or a one-line ``str`` naming an
+    existing file or folder, expanded as ``lossguard check`` expands them (``exclude``,
+    ``.gitignore``); any other ``str``, and ``bytes``, is source text (a script, or a notebook's
+    JSON when ``filename`` ends in ``.ipynb``).
     ``filename``: the name source text is reported under; configuration is looked for from its
     folder. ``config``: a ``pyproject.toml``/``lossguard.toml`` to use, ``False`` for none, or
     ``None`` to find it as the CLI does. ``select``/``ignore``: codes or prefixes, added to the
@@ -139,6 +140,8 @@ def check(
     from lossguard.pipeline.settings import Settings
     from lossguard.rules import RULES
 
+    if isinstance(paths_or_source, str) and _names_a_path(paths_or_source):
+        paths_or_source = Path(paths_or_source)  # check("train.py"): what anyone means by it
     if isinstance(paths_or_source, str | bytes):
         arguments = [filename or "<string>"]
     elif isinstance(paths_or_source, os.PathLike):
@@ -177,6 +180,15 @@ def check(
         checked=sum(1 for r in results if r.error is None),
         not_checked=tuple((r.path, r.error) for r in results if r.error is not None),
     )
+
+
+def _names_a_path(text: str) -> bool:
+    if "\n" in text or not text.strip() or len(text) > 4096:
+        return False
+    try:
+        return os.path.exists(text)
+    except (OSError, ValueError):  # a NUL byte, a name too long
+        return False
 
 
 Applicability = Literal["safe", "unsafe", "display-only"]

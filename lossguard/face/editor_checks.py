@@ -67,7 +67,8 @@ class EditorChecks:
             return self._cache[key]
         self.runs += 1
         try:
-            outcome = Outcome(check(text, filename=path).findings)
+            data = text.encode("utf-8", "surrogatepass")  # bytes: always source, never a path
+            outcome = Outcome(check(data, filename=path).findings)
         except CheckError as exc:
             outcome = Outcome((), str(exc))
         self._cache[key] = outcome

@@ -102,7 +102,7 @@ class NotebookSession:
         last = max(self.cells, default=0)
         sources = [self.cells.get(n, "") for n in range(1, last + 1)]
         try:
-            report = check(notebook_json(sources), filename=self.path)
+            report = check(notebook_json(sources).encode("utf-8", "surrogatepass"), filename=self.path)
         except CheckError as exc:
             print(f"lossguard: {exc}", file=sys.stderr)
             return

@@ -99,6 +99,8 @@ def test_paths_and_folders(tmp_path: Path) -> None:
     report = lossguard.check([tmp_path])
     assert [Path(f.path).name for f in report] == ["a.py"]
     assert report.checked == 2
+    assert [f.code for f in lossguard.check(str(tmp_path / "a.py"))] == ["LG001"]  # a str naming a file
+    assert len(lossguard.check("a.py\n")) == 0  # any other str is source
 
 
 def test_bad_arguments_raise_check_error(tmp_path: Path) -> None:
