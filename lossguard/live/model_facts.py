@@ -72,7 +72,8 @@ def live_facts(
     result: HarnessResult = {"status": "ok", "version": VERSION, "keras": _keras_version(prefix)}
     line = fit[3] if fit is not None else (compiled.line if compiled is not None else None)
     result["fit_line"] = line
-    result["compile_line"] = compiled.line if compiled is not None and fit is None else line
+    same_cell = compiled is not None and compiled.line and compiled_in is None
+    result["compile_line"] = compiled.line if same_cell and compiled is not None else line
     raw_loss = compiled.loss if compiled is not None else getattr(model, "loss", None)
     result["loss"] = _describe_loss(raw_loss)
     if isinstance(raw_loss, list | tuple):

@@ -48,6 +48,8 @@ def main(flavour: str, folder: str) -> None:
         "tagger = keras.models.model_from_json(open('tagger.json').read())\n"
         "tagger.compile(optimizer='adam', loss='binary_crossentropy')",
         "history = tagger.fit(x, y, epochs=1, verbose=0)",
+        "import tensorflow as tf\ntagger.compile(optimizer='adam', loss='binary_crossentropy')\n"
+        "history = tagger.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(8), epochs=1, verbose=0)",
         counting + "taken_on = len(taken)",
         "%lossguard live off",
         counting + "taken_off = len(taken)",

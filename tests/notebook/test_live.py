@@ -1,7 +1,7 @@
 """``%lossguard live on`` with real Keras (Keras 3 and tf_keras), each in a process of its own
 (``live_session.py``): the model comes from a JSON config and the labels from ``np.load``, so the
 static check of the same cells sees nothing; live mode reports LG001 at compile() and LG007 at
-fit(), once each, without changing the model, the data stream or Keras itself."""
+fit() (labels from an array, then from a tf.data dataset), once per compile(), without changing the model, the data stream or Keras itself."""
 
 from __future__ import annotations
 
@@ -54,7 +54,10 @@ def test_live_mode_reports_what_the_static_check_cannot_see(flavour: str, tmp_pa
     (lg007,) = shown[8]  # … but the labels np.load gave are one-hot single-label rows
     assert lg007.startswith("lossguard: In [8], line 2: LG007 (live) [binary-crossentropy-on-multiclass] ")
     assert "one-hot single-label targets" in lg007 and "line 1 of In [9]" in lg007
-    assert shown[9:] == [[], [], [], []]
+    (again,) = shown[9]  # compiled again, and labels from a tf.data dataset's first batch
+    assert again.startswith("lossguard: In [10], line 2: LG007 (live) ")  # at compile() …
+    assert "(the first batch, line 3)" in again  # … with the labels fit() was given
+    assert shown[10:] == [[], [], [], []]
     assert result["unchanged"], "reading the model changed its weights"
     taken_on, taken_off = result["taken"]
     assert taken_on == taken_off, "live mode took a batch from the user's generator"
