@@ -164,7 +164,7 @@ class NotebookSession:
         history = getattr(getattr(self.shell, "history_manager", None), "input_hist_raw", None) or []
         return history[number] if 0 <= number < len(history) else ""
 
-    def _on_compile(self, model: Any, module: Any, prefix: str, args: Any, kwargs: Any, depth: int) -> None:
+    def _on_compile(self, model: Any, module: Any, prefix: str, args: Any, kwargs: Any) -> None:
         from lossguard.live.model_facts import Compiled
 
         number, line = self._caller()
@@ -172,9 +172,7 @@ class NotebookSession:
         self.compiled[id(model)] = (model, compiled, number)
         self._judge(number, model, module, prefix, compiled, None)
 
-    def _on_fit(
-        self, model: Any, module: Any, prefix: str, method: str, args: Any, kwargs: Any, depth: int
-    ) -> None:
+    def _on_fit(self, model: Any, module: Any, prefix: str, method: str, args: Any, kwargs: Any) -> None:
         number, line = self._caller()
         kept = self.compiled.get(id(model))
         compiled, where = (kept[1], kept[2]) if kept is not None and kept[0] is model else (None, None)

@@ -17,16 +17,16 @@ TRAINING_METHODS = ("fit", "fit_generator", "train_on_batch")
 FLAVOURS = ("keras", "tf_keras")  # tf.keras is one of the two, whichever TensorFlow chose
 _MISSING = object()
 
-OnCompile = Callable[[Any, Any, str, tuple[Any, ...], dict[str, Any], int], None]
-OnFit = Callable[[Any, Any, str, str, tuple[Any, ...], dict[str, Any], int], None]
+OnCompile = Callable[[Any, Any, str, tuple[Any, ...], dict[str, Any]], None]
+OnFit = Callable[[Any, Any, str, str, tuple[Any, ...], dict[str, Any]], None]
 
 
 @dataclass
 class KerasHooks:
     """The wrappers installed on each imported Keras flavour's ``Model`` class."""
 
-    on_compile: OnCompile  # (model, keras module, prefix, args, kwargs, caller depth)
-    on_fit: OnFit  # (model, keras module, prefix, method, args, kwargs, caller depth)
+    on_compile: OnCompile  # (model, keras module, prefix, args, kwargs)
+    on_fit: OnFit  # (model, keras module, prefix, method, args, kwargs)
     installed: dict[str, list[tuple[type, str, Any]]] = field(default_factory=dict)
 
     def install_imported(self) -> list[str]:
@@ -62,7 +62,7 @@ class KerasHooks:
 
         def compile(model: Any, *args: Any, **kwargs: Any) -> Any:
             result = original_compile(model, *args, **kwargs)
-            hooks.on_compile(model, module, prefix, args, kwargs, 2)
+            hooks.on_compile(model, module, prefix, args, kwargs)
             return result
 
         compile.__wrapped__ = original_compile  # type: ignore[attr-defined]
@@ -75,7 +75,7 @@ class KerasHooks:
 
 def _training_entry(hooks: KerasHooks, original: Any, module: Any, prefix: str, method: str) -> Any:
     def entry(model: Any, *args: Any, **kwargs: Any) -> Any:
-        hooks.on_fit(model, module, prefix, method, args, kwargs, 2)
+        hooks.on_fit(model, module, prefix, method, args, kwargs)
         return original(model, *args, **kwargs)
 
     entry.__wrapped__ = original  # type: ignore[attr-defined]
