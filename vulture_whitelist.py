@@ -29,6 +29,18 @@ _.filenames
 _.image_shape
 _.reset  # Keras resets a Sequence-like iterator between epochs
 
+# Called by Python or IPython by name: a package's lazy attributes (PEP 562), the extension
+# hooks of %load_ext, rich display; functools' convention for the wrapped function.
+__getattr__
+__dir__
+load_ipython_extension
+unload_ipython_extension
+_._repr_html_
+_.__wrapped__
+
+# The public API (lossguard.check(...).ok): for users, not for lossguard itself.
+_.ok
+
 # The rule docs' API used by the tests and the scaffold (tests/rules, scripts/new_rule.py).
 _.examples
 

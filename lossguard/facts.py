@@ -162,6 +162,13 @@ class MetricSpec:
     from_logits: bool | None = None
     resolved: str | None = None  # runtime: the metric class Keras actually built
     source: Source = Source.STATIC
+    cls: str | None = None  # the metric class written ("MeanIoU"); None for a string or function
+    options: tuple[tuple[str, object], ...] = ()  # its keyword arguments given as literals
+    given: frozenset[str] = frozenset()  # every keyword given (literal or not)
+    in_loop: bool = False  # built in a loop: Keras names the second one 'auc_1'
+
+    def option(self, name: str, default: object = None) -> object:
+        return dict(self.options).get(name, default)
 
 
 @dataclass(frozen=True)
@@ -195,6 +202,9 @@ class CallbackSpec:
     source: Source = Source.STATIC
     monitor_location: Location | None = None  # the literal written for monitor= (static only)
     mode_location: Location | None = None  # the literal written for mode=
+    template_keys: tuple[str, ...] = ()  # ModelCheckpoint: the {keys} its file name is formatted with
+    filepath_location: Location | None = None
+    filepath: str | None = None  # the file name as written (static only)
 
 
 @dataclass(frozen=True)
@@ -213,6 +223,7 @@ class FitSpec:
     callbacks: tuple[CallbackSpec, ...] = ()
     source: Source = Source.STATIC
     targets_are_inputs: bool = False  # fit(x, x): an autoencoder reconstructs its inputs
+    class_weight: Location | None = None  # where class_weight= (a mapping, not a string) was given
 
 
 @dataclass(frozen=True)
@@ -253,6 +264,8 @@ class KerasTarget:
     # one era of ``line``/``version``.
     eras: frozenset[str] = frozenset()
     evidence: tuple[str, ...] = ()  # the clues in the script that chose the eras
+    guessed: bool = False  # nothing named, nothing installed: Keras 3 is only a guess
+    clue_eras: frozenset[str] = frozenset()  # the eras the script's own clues allow (empty: no clue)
 
 
 @dataclass(frozen=True)
@@ -272,6 +285,7 @@ class TrainingSetup:
     observation: RuntimeObservation | None = None
     source: Source = Source.STATIC
     keras_alias: str | None = None  # how the script names the keras module ("keras", "tf.keras")
+    regression_score: str | None = None  # the script scores predictions with r2_score() & co.
 
     @property
     def reconstructs_inputs(self) -> bool:

@@ -10,7 +10,8 @@ import json
 import os
 import shlex
 import sys
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Annotated
@@ -20,10 +21,7 @@ import typer
 from lossguard import __version__
 from lossguard.face.config import (
     ConfigError,
-    Settings,
-    find_config,
-    load_config,
-    settings_from,
+    load_settings,
     validate_codes,
 )
 from lossguard.findings import Report
@@ -31,6 +29,7 @@ from lossguard.keras.semantics import VersionError, resolve_target
 from lossguard.pipeline.cache import Cache
 from lossguard.pipeline.engine import (
     CheckOptions,
+    NothingToCheck,
     ProbeOptions,
     UsageError,
     check_paths,
@@ -38,6 +37,7 @@ from lossguard.pipeline.engine import (
     collect_paths,
     ensure_probe_available,
 )
+from lossguard.pipeline.settings import Settings
 from lossguard.rules import RULES
 
 app = typer.Typer(
@@ -47,6 +47,7 @@ app = typer.Typer(
     "and callbacks that do not fit together.",
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's plain help: wrapped to the terminal, option names never cut
 )
 
 
@@ -76,6 +77,12 @@ def _error(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
+def _nothing_to_check(message: str, quiet: bool) -> typer.Exit:
+    if not quiet:
+        sys.stderr.write(f"lossguard: {message}\n")
+    return typer.Exit(0)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"lossguard {__version__}")
@@ -99,18 +106,7 @@ def _codes(values: list[str] | None, flag: str) -> list[str] | None:
 
 
 def _load_settings(paths: list[str], config: Path | None) -> Settings:
-    known = set(RULES)
-    if config is not None:
-        if not config.is_file():
-            raise ConfigError(f"{config}: no such configuration file")
-        return settings_from(config, load_config(config), known)
-    start = Path(paths[0]) if paths and paths[0] != "-" else Path.cwd()
-    if not start.exists():
-        start = Path.cwd()
-    found = find_config(start)
-    if found is None:
-        return settings_from(None, None, known)
-    return settings_from(found[0], found[1], known)
+    return load_settings(paths, config, set(RULES))
 
 
 @app.command()
@@ -120,7 +116,12 @@ def check(
     ] = None,
     output_format: Annotated[
         OutputFormat | None,
-        typer.Option("--format", "-f", help="Output format (default: text; github under GitHub Actions)."),
+        typer.Option(
+            "--output-format",
+            "--format",
+            "-f",
+            help="Output format (default: text; github on GitHub Actions).",
+        ),
     ] = None,
     select: Annotated[
         list[str] | None, typer.Option(help="Only these codes or prefixes (comma-separated).")
@@ -154,7 +155,9 @@ def check(
     show_source: Annotated[
         bool, typer.Option("--show-source", help="Show the code lines of each finding.")
     ] = False,
-    statistics: Annotated[bool, typer.Option("--statistics", help="Count the findings per code.")] = False,
+    statistics: Annotated[
+        bool, typer.Option("--statistics", help="Print only a count of the findings per code.")
+    ] = False,
     output_file: Annotated[
         Path | None, typer.Option("--output-file", "-o", help="Write the report to this file.")
     ] = None,
@@ -173,6 +176,14 @@ def check(
         typer.Option(
             "--follow-imports/--no-follow-imports",
             help="Read the project modules a file imports (a model built in model.py). Default: on.",
+            show_default=False,
+        ),
+    ] = None,
+    respect_gitignore: Annotated[
+        bool | None,
+        typer.Option(
+            "--respect-gitignore/--no-respect-gitignore",
+            help="Skip what .gitignore and .ignore files ignore. Default: on.",
             show_default=False,
         ),
     ] = None,
@@ -208,6 +219,8 @@ def check(
         target = resolve_target(keras_version, settings.keras_version)
         if follow_imports is not None:
             settings.follow_imports = follow_imports
+        if respect_gitignore is not None:
+            settings.respect_gitignore = respect_gitignore
     except (ConfigError, VersionError) as exc:
         raise _error(str(exc)) from None
     use_probe = settings.probe if probe is None else probe
@@ -243,6 +256,8 @@ def check(
         fixing = FixRequest(fixing_on, unsafe, diff, show_fixes)
         try:
             report, stream = run_fixes(arguments, options, fixing, stdin_filename, force_exclude)
+        except NothingToCheck as exc:
+            raise _nothing_to_check(str(exc), quiet) from None
         except UsageError as exc:
             raise _error(str(exc)) from None
         text = (output_format or OutputFormat.text) is OutputFormat.text and output_file is None
@@ -277,6 +292,8 @@ def check(
                     Path(settings.root) if settings.config_file else Path.cwd(), _cache_key(options)
                 )
             report = check_paths(files, options, cache)
+    except NothingToCheck as exc:
+        raise _nothing_to_check(str(exc), quiet) from None
     except UsageError as exc:
         raise _error(str(exc)) from None
     report.unsafe_fixes = unsafe
@@ -300,18 +317,9 @@ def _finish_report(
             f if f.autofix is None or options.settings.fix_enabled(f.code) else replace(f, autofix=None)
             for f in result.findings
         ]
-    chosen = output_format or (
-        OutputFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else OutputFormat.text
-    )
-    _emit(
-        report,
-        chosen,
-        output_file,
-        show_source=show_source,
-        statistics=statistics,
-        quiet=quiet,
-        stream=stream,
-    )
+    under_actions = os.environ.get("GITHUB_ACTIONS") == "true" and output_file is None
+    chosen = output_format or (OutputFormat.github if under_actions else OutputFormat.text)
+    _emit(report, chosen, output_file, View(show_source, statistics, quiet), stream)
     for result in report.results:
         for note in result.notes:
             sys.stderr.write(f"lossguard: {result.path}: {note}\n")
@@ -325,52 +333,86 @@ def _cache_key(options: CheckOptions) -> str:
     return f"{options.target}|{options.settings.fingerprint()}|{options.report_unused_ignores}"
 
 
+@dataclass(frozen=True)
+class View:
+    """How the report is shown, whatever the format."""
+
+    show_source: bool = False
+    statistics: bool = False
+    quiet: bool = False
+    colour: bool = False
+
+
+def _render_text(report: Report, out: IO[str], view: View) -> None:
+    from lossguard.report import text
+
+    writer = text.Writer(out, colour=view.colour)
+    text.render(writer, report, show_source=view.show_source, statistics=view.statistics, quiet=view.quiet)
+
+
+def _render_json(report: Report, out: IO[str], view: View) -> None:
+    from lossguard.report import json as json_report
+
+    out.write(json_report.render(report))
+
+
+def _render_github(report: Report, out: IO[str], view: View) -> None:
+    from lossguard.report import github
+
+    out.write(github.render(report))
+
+
+def _render_sarif(report: Report, out: IO[str], view: View) -> None:
+    from lossguard.report import sarif
+
+    out.write(sarif.render(report))
+
+
+Renderer = Callable[[Report, IO[str], View], None]
+RENDERERS: dict[OutputFormat, Renderer] = {
+    OutputFormat.text: _render_text,
+    OutputFormat.json: _render_json,
+    OutputFormat.github: _render_github,
+    OutputFormat.sarif: _render_sarif,
+}
+
+
 def _emit(
     report: Report,
     fmt: OutputFormat,
     output_file: Path | None,
-    *,
-    show_source: bool,
-    statistics: bool,
-    quiet: bool,
+    view: View,
     stream: IO[str] | None = None,
 ) -> None:
-    from lossguard.report import text as text_report
-
     out = stream or sys.stdout
-    if fmt is OutputFormat.text:
-        if output_file is not None:
-            buffer = io.StringIO()
-            text_report.render(
-                text_report.Writer(buffer, colour=False),
-                report,
-                show_source=show_source,
-                statistics=statistics,
-                quiet=quiet,
-            )
-            _write(output_file, buffer.getvalue())
-        else:
-            writer = text_report.Writer(out, colour=text_report.wants_colour(out))
-            text_report.render(writer, report, show_source=show_source, statistics=statistics, quiet=quiet)
-        return
-    if fmt is OutputFormat.json:
-        from lossguard.report import json as json_report
-
-        content = json_report.render(report)
-    elif fmt is OutputFormat.github:
-        from lossguard.report import github
-
-        content = github.render(report)
-    else:
-        from lossguard.report import sarif
-
-        content = sarif.render(report)
     if output_file is not None:
-        _write(output_file, content)
+        buffer = io.StringIO()
+        RENDERERS[fmt](report, buffer, view)
+        _write(output_file, buffer.getvalue())
     else:
-        out.write(content)
-    if statistics and fmt is not OutputFormat.json and not quiet:
-        sys.stderr.write(text_report.summary(report) + "\n")
+        from lossguard.report.text import wants_colour
+
+        RENDERERS[fmt](report, out, replace(view, colour=fmt is OutputFormat.text and wants_colour(out)))
+    if view.statistics and fmt not in (OutputFormat.text, OutputFormat.json) and not view.quiet:
+        from lossguard.report.text import summary
+
+        sys.stderr.write(summary(report) + "\n")
+    if fmt is OutputFormat.github:
+        _job_summary(report)
+
+
+def _job_summary(report: Report) -> None:
+    """Every finding in the job's summary page: GitHub shows only 10 annotations of each kind."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    from lossguard.report.github import job_summary
+
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(job_summary(report))
+    except OSError as exc:
+        sys.stderr.write(f"lossguard: cannot write the job summary to {target}: {exc.strerror or exc}\n")
 
 
 def _write(path: Path, content: str) -> None:
@@ -396,7 +438,7 @@ def list_rules(
             {
                 "code": code,
                 "name": info.name,
-                "severity": info.severity.value,
+                "severity": "/".join(docs[code].severities) if code in docs else info.severity.value,
                 "summary": doc.summary if doc else "",
                 "fix": doc.fix if doc else "never",
             }
@@ -412,7 +454,7 @@ def list_rules(
     console = Console(highlight=False, soft_wrap=True)
     for row in rows:
         console.print(
-            f"[bold]{row['code']}[/]  {row['name']:<36} {row['severity']:<8} "
+            f"[bold]{row['code']}[/]  {row['name']:<36} {row['severity']:<14} "
             f"{'fix: ' + row['fix']:<23} {escape(row['summary'])}"
         )
 
@@ -420,17 +462,24 @@ def list_rules(
 @app.command()
 def explain(code: Annotated[str, typer.Argument(help="A rule code, e.g. LG001.")]) -> None:
     """Print the documentation of one rule."""
-    from lossguard.rules.docs import load_docs
+    from lossguard.face.explaining import explain_text
 
-    docs = load_docs()
-    key = code.strip().upper()
-    doc = docs.get(key)
-    if doc is None:
-        matches = [c for c, i in RULES.items() if i.name == code.strip().lower()]
-        doc = docs.get(matches[0]) if matches else None
-    if doc is None:
+    text = explain_text(code)
+    if text is None:
         raise _error(f"unknown rule {code!r}; `lossguard rules` lists them")
-    typer.echo(f"# {doc.code} {doc.name} ({doc.severity}; fix: {doc.fix})\n\n{doc.summary}\n\n{doc.body}\n")
+    typer.echo(text)
+
+
+@app.command()
+def server() -> None:
+    """Run the language server on stdin/stdout (install lossguard[lsp])."""
+    try:
+        from lossguard.face.server import serve
+    except ImportError as exc:
+        raise _error(
+            f"the language server needs the 'lsp' extra: pip install 'lossguard[lsp]' ({exc.name} is missing)"
+        ) from None
+    serve()
 
 
 def main() -> None:

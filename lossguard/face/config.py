@@ -26,6 +26,7 @@ KNOWN_KEYS = {
     "exclude",
     "extend-exclude",
     "follow-imports",
+    "respect-gitignore",
     "fix",
     "unsafe-fixes",
     "fixable",
@@ -113,7 +114,12 @@ def settings_from(path: Path | None, table: dict[str, Any] | None, known_codes: 
             settings.exclude += value
     if "keras-version" in table:
         value = table["keras-version"]
-        if not isinstance(value, str | int | float):
+        if isinstance(value, float):  # 2.10 in TOML is the number 2.1: the version is lost
+            raise ConfigError(
+                f"{where}: 'keras-version' = {value!r} is a TOML number, which drops trailing zeros "
+                f'(2.10 reads as 2.1); quote the version: keras-version = "{value}"'
+            )
+        if isinstance(value, bool) or not isinstance(value, str | int):
             raise ConfigError(f"{where}: 'keras-version' must be a string such as \"2.3\"")
         settings.keras_version = str(value)
     for key, attribute in (("fix", "fix"), ("unsafe-fixes", "unsafe_fixes")):
@@ -129,6 +135,10 @@ def settings_from(path: Path | None, table: dict[str, Any] | None, known_codes: 
         if not isinstance(table["follow-imports"], bool):
             raise ConfigError(f"{where}: 'follow-imports' must be true or false")
         settings.follow_imports = table["follow-imports"]
+    if "respect-gitignore" in table:
+        if not isinstance(table["respect-gitignore"], bool):
+            raise ConfigError(f"{where}: 'respect-gitignore' must be true or false")
+        settings.respect_gitignore = table["respect-gitignore"]
     if "probe" in table:
         if not isinstance(table["probe"], bool):
             raise ConfigError(f"{where}: 'probe' must be true or false")
@@ -149,6 +159,23 @@ def settings_from(path: Path | None, table: dict[str, Any] | None, known_codes: 
                 raise ConfigError(f'{where}: \'severity.{code}\' must be "error" or "warning", not {level!r}')
             settings.severity[code] = level
     return settings
+
+
+def load_settings(paths: list[str], config: Path | None, known_codes: set[str]) -> Settings:
+    """The settings a run over ``paths`` uses: ``config`` when given, else the nearest
+    configuration file above the first path (the working folder for stdin or a missing path).
+    The CLI, the Python API, the language server and the notebook extension all read it here."""
+    if config is not None:
+        if not config.is_file():
+            raise ConfigError(f"{config}: no such configuration file")
+        return settings_from(config, load_config(config), known_codes)
+    start = Path(paths[0]) if paths and paths[0] != "-" else Path.cwd()
+    if not start.exists():
+        start = start.parent if start.parent.exists() else Path.cwd()  # an unsaved editor buffer
+    found = find_config(start)
+    if found is None:
+        return settings_from(None, None, known_codes)
+    return settings_from(found[0], found[1], known_codes)
 
 
 def validate_codes(values: list[str], known: set[str], where: str) -> list[str]:

@@ -115,13 +115,22 @@ def _exit_with_diffs(outcomes: list[FixOutcome]) -> None:
 def _diff(outcome: FixOutcome) -> str:
     before = outcome.original.decode("utf-8", "replace").splitlines(keepends=True)
     after = outcome.fixed.decode("utf-8", "replace").splitlines(keepends=True)
-    lines = difflib.unified_diff(before, after, fromfile=outcome.path, tofile=outcome.path)
+    # A name with spaces ends at a tab, as patch and git apply read the header.
+    stamp = " " if any(c.isspace() for c in outcome.path) else ""
+    lines = difflib.unified_diff(
+        before, after, fromfile=outcome.path, tofile=outcome.path, fromfiledate=stamp, tofiledate=stamp
+    )
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
 def _note(outcome: FixOutcome) -> None:
     if outcome.skipped:
         sys.stderr.write(f"lossguard: {outcome.path}: fixes not applied: {outcome.skipped}\n")
+    for refused in outcome.refused:
+        sys.stderr.write(
+            f"lossguard: {outcome.path}: the {refused.code} fix was not applied: it would create a new "
+            "finding (fix it by hand)\n"
+        )
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

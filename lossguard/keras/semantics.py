@@ -28,7 +28,9 @@ from lossguard.facts import KerasTarget, LabelEncoding, LossKind, MetricKind
 from lossguard.keras import eras as era
 
 KERAS3 = KerasTarget("keras3", (3,), "Keras 3")
-ASSUMED_KERAS3 = KerasTarget("keras3", (3,), "Keras 3 (assumed: no Keras installed)", assumed=True)
+ASSUMED_KERAS3 = KerasTarget(
+    "keras3", (3,), "Keras 3 (assumed: no Keras installed)", assumed=True, guessed=True
+)
 
 # Keras ≤ 2.2 logs string metrics under the function's __name__ (keras 2.2.4 metrics.py).
 _KERAS22_FUNCTION_NAMES = {
@@ -62,16 +64,35 @@ def parse_target(spec: str) -> KerasTarget:
     prefix = re.match(r"[a-z_.\-]*", text)
     kind = prefix.group(0).strip("-_=") if prefix else ""
     if kind in ("tf", "tensorflow", "tf.keras"):
+        _known(version, "tensorflow", spec)
         return _tensorflow_target(version)
     if kind in ("tf_keras", "tf-keras"):
+        if version[0] != 2:
+            raise VersionError(f"unknown tf_keras version {spec!r}: tf_keras is versioned 2.x")
         return KerasTarget("tf.keras", version, f"tf_keras {_dotted(version)}")
     if kind not in ("", "keras"):
         raise VersionError(f"cannot understand Keras version {spec!r}: unknown prefix {kind!r}")
+    _known(version, "keras", spec)
     return _keras_target(version)
 
 
 def _dotted(version: tuple[int, ...]) -> str:
     return ".".join(str(v) for v in version)
+
+
+# Released lines: Keras 1–3 (multi-backend up to 2.3, then tf.keras wrappers to 2.15, Keras 3),
+# TensorFlow 1–2. A version beyond them is a typo, not a Keras lossguard knows.
+_KNOWN_MAJOR = {"keras": (1, 2, 3), "tensorflow": (1, 2)}
+
+
+def _known(version: tuple[int, ...], family: str, spec: str) -> None:
+    if version[0] not in _KNOWN_MAJOR[family] or (
+        family == "keras" and version[:2] > (2, 15) and version[0] == 2
+    ):
+        raise VersionError(
+            f"unknown Keras version {spec!r}: lossguard knows Keras 1–3 and TensorFlow 1–2; "
+            "write e.g. 3, 2.15, 2.3 or tf2.1"
+        )
 
 
 def _keras_target(version: tuple[int, ...]) -> KerasTarget:
@@ -208,6 +229,28 @@ def _key_in(where: str, written: str) -> str:
     return name
 
 
+def fix_eras(target: KerasTarget) -> frozenset[str]:
+    """The eras a fix must be right in to be safe: the script's own, when the version was named
+    or is installed; when Keras 3 is only a guess (nothing installed — a pre-commit hook, CI),
+    every era the script's clues allow (all of them when it has none)."""
+    if target.guessed:
+        return target.clue_eras or era.ALL
+    return eras_of(target)
+
+
+def proven_history_key(target: KerasTarget, written: str) -> str | None:
+    """The key a metric written as a string is logged under in every era a fix must be right in
+    (None: it differs between them, so a key fix depends on a guessed version)."""
+    keys = {_key_in(e, written) for e in fix_eras(target)}
+    return keys.pop() if len(keys) == 1 else None
+
+
+def has_loss_and_metric_classes(target: KerasTarget) -> bool:
+    """``keras.losses.BinaryCrossentropy``, ``keras.metrics.BinaryAccuracy`` exist (Keras 2.3 and
+    tf.keras on; multi-backend Keras 2.2.5 and older have only the functions)."""
+    return not (fix_eras(target) & {era.KERAS1, era.KERAS20})
+
+
 def same_resolution(a: KerasTarget, b: KerasTarget) -> bool:
     """Do two Keras versions resolve a bare 'accuracy' and name history keys alike?"""
     return (
@@ -253,13 +296,13 @@ def for_script(target: KerasTarget, text: str) -> KerasTarget:
     if not evidence:
         return target
     if era.era_of(target.line, target.version) in eras:
-        return target
+        return replace(target, clue_eras=eras, evidence=evidence)
     said = ", ".join(evidence)
     if len(eras) == 1:
         (only,) = eras
         line, version = _ERA_TARGETS[only]
         label = f"{_ERA_NAMES[only]} (the script uses {said})"
-        return KerasTarget(line, version, label, assumed=True, eras=eras, evidence=evidence)
+        return KerasTarget(line, version, label, assumed=True, eras=eras, evidence=evidence, clue_eras=eras)
     names = ", ".join(_ERA_NAMES[e] for e in _ORDER if e in eras)
     newest = max(eras, key=_ORDER.index)
     line, version = _ERA_TARGETS[newest]
@@ -271,6 +314,7 @@ def for_script(target: KerasTarget, text: str) -> KerasTarget:
         uncertain=True,
         eras=eras,
         evidence=evidence,
+        clue_eras=eras,
     )
 
 

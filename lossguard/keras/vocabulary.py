@@ -132,6 +132,15 @@ NEUTRAL_LAYERS = {
     "MaxPool1D",
     "MaxPool2D",
     "AvgPool2D",
+    "UpSampling1D",
+    "UpSampling2D",
+    "UpSampling3D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "ZeroPadding3D",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
 }
 
 # Layers that rescale values: after a softmax/sigmoid output they break the probabilities.
@@ -196,13 +205,16 @@ _OTHER_LOSSES = {
 }
 
 
+_OTHER_SQUASHED = {name.replace("_", "") for name in _OTHER_LOSSES}  # class names: CategoricalHinge
+
+
 def loss_kind_from_name(name: str) -> LossKind:
     key = name.strip().lower()
     if key in _LOSS_NAMES:
         return _LOSS_NAMES[key]
     if key in _REGRESSION_LOSSES:
         return LossKind.REGRESSION
-    if key in _OTHER_LOSSES or key.replace("_", "") in _OTHER_LOSSES:
+    if key in _OTHER_LOSSES or key.replace("_", "") in _OTHER_SQUASHED:
         return LossKind.OTHER
     return LossKind.UNKNOWN
 
@@ -245,7 +257,8 @@ def snake_case(name: str) -> str:
 
 # Known dataset loaders: (classes, label encoding of y) from keras.datasets.<name>.load_data().
 # Datasets whose targets are real values (keras.datasets.<name>.load_data()).
-REGRESSION_DATASETS = {"boston_housing", "california_housing"}
+# Their targets' range, from the loaders' docs (keras/src/datasets): prices in $1000s, in $.
+REGRESSION_DATASETS = {"boston_housing": (5.0, 50.0), "california_housing": (14999.0, 500001.0)}
 
 IMAGE_DATASETS = {"mnist", "fashion_mnist", "cifar10", "cifar100"}
 

@@ -141,6 +141,13 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
     return _finish(result, source, options, found, project.texts() if project is not None else None)
 
 
+def check_facts(path: str, text: str, facts: ModuleFacts, options: CheckOptions) -> FileResult:
+    """Findings for facts read elsewhere than from a file (the objects of a notebook kernel,
+    ``live/``): the same rules, selection, severity and suppressions, in ``text``'s lines."""
+    found = [replace(f, source=Source.RUNTIME) for f in _rules(facts, path, options)]
+    return _finish(FileResult(path), SourceText(path, text), options, found)
+
+
 def _static_findings(
     source: SourceText, options: CheckOptions, gate: Gate, project: Project | None
 ) -> list[Finding]:
@@ -302,23 +309,45 @@ def _select(path: str, findings: Iterable[Finding], options: CheckOptions) -> li
 # ----- many files -------------------------------------------------------------------------
 
 
+class NothingToCheck(UsageError):
+    """Every path given was excluded (``exclude``, ``.gitignore``): not an error, exit 0, as
+    pre-commit with ``--force-exclude`` needs when only excluded files are staged."""
+
+
 def collect_paths(arguments: list[str], settings: Settings, force_exclude: bool = False) -> list[Path]:
     """Expand directories; a missing path is a usage error.
 
-    Files named explicitly are checked even when ``exclude`` matches them, unless
-    ``force_exclude`` (as pre-commit, which passes every staged file, needs).
+    Files named explicitly are checked even when ``exclude`` or a ``.gitignore`` matches them,
+    unless ``force_exclude`` (as pre-commit, which passes every staged file, needs).
     """
+    ignores = None
+    if settings.respect_gitignore:
+        from lossguard.pipeline.ignores import IgnoreFiles
+
+        ignores = IgnoreFiles()
+
+    def left_out(path: Path) -> bool:
+        return settings.excluded(path) or (ignores is not None and ignores.ignored(path))
+
     files: list[Path] = []
+    dropped = 0
     for argument in arguments:
         path = Path(argument)
         if not path.exists():
             raise UsageError(f"{argument}: no such file or directory")
         if path.is_dir():
             for found in iter_python_files(path, SKIPPED_DIRS):
-                if not settings.excluded(found):
+                if left_out(found):
+                    dropped += 1
+                else:
                     files.append(found)
-        elif not (force_exclude and settings.excluded(path)):
+        elif force_exclude and left_out(path):
+            dropped += 1
+        else:
             files.append(path)
+    if not files and dropped:
+        given = ", ".join(arguments)
+        raise NothingToCheck(f"all {dropped} file(s) in {given} are excluded; nothing to check")
     unique: dict[str, Path] = {}
     for file in files:
         unique.setdefault(str(file), file)
@@ -422,9 +451,11 @@ def _size(path: str) -> int:
 
 __all__ = [
     "CheckOptions",
+    "NothingToCheck",
     "ProbeOptions",
     "Report",
     "UsageError",
+    "check_facts",
     "check_paths",
     "check_source",
     "collect_paths",

@@ -3,13 +3,15 @@
 The engine has made every fix exact (``fix/edits.py``); here they are chosen (safe, or unsafe
 with --unsafe-fixes; ``fixable``/``unfixable``), applied together where they do not overlap,
 and the file is checked again until nothing more applies (at most ``MAX_FIX_ROUNDS``). A round
-that would leave code that does not parse is not taken. Scripts keep their encoding, BOM and
+that would leave code that does not parse is not taken, and a fix that would create a finding
+is refused (fix, then prove: each fix of such a round is proven alone). Scripts keep their encoding, BOM and
 line endings; notebooks change only in the fixed cells' source (``fix/notebook.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections import Counter
+from dataclasses import dataclass, field, replace
 
 from lossguard.findings import FileResult, Finding
 from lossguard.fix.edits import apply as apply_fixes
@@ -31,6 +33,7 @@ class FixOutcome:
     applied: list[Finding]
     result: FileResult
     skipped: str | None = None  # why the fixes found could not be written (encoding, layout)
+    refused: list[Finding] = field(default_factory=list)  # fixes not applied: they made a new finding
 
     @property
     def changed(self) -> bool:
@@ -48,18 +51,62 @@ def fix_source(path: str, data: bytes, options: CheckOptions, unsafe: bool = Fal
     current = data
     result = check_source(path, current, static_only)
     applied: list[Finding] = []
+    refused: list[Finding] = []
     skipped = None
     for _ in range(MAX_FIX_ROUNDS):
-        wanted = [f for f in result.findings if fixable_now(f, static_only, unsafe)]
+        wanted = [
+            f for f in result.findings if fixable_now(f, static_only, unsafe) and not _among(f, refused)
+        ]
         if not wanted:
             break
         fixed, done, skipped = _fix_round(path, current, wanted)
         if fixed is None or not done:
             break
-        current = fixed
+        after = check_source(path, fixed, static_only)
+        if not creates_findings(result, after, done):
+            current, result = fixed, after
+            applied.extend(done)
+            continue
+        # Fix, then prove: some fix of the round made a new finding. Each is proven alone; the
+        # first that creates none is taken, the ones that do are refused (their findings stay).
+        proven = _first_proven(path, current, wanted, result, static_only, refused)
+        if proven is None:
+            break
+        current, result, done = proven
         applied.extend(done)
-        result = check_source(path, current, static_only)
-    return FixOutcome(path, data, current, applied, result, skipped)
+    return FixOutcome(path, data, current, applied, result, skipped, refused)
+
+
+def creates_findings(before: FileResult, after: FileResult, fixed: list[Finding]) -> bool:
+    """Did the fixed text gain a finding: a code more often than before, less the fixed ones?"""
+    left = Counter(f.code for f in before.findings)
+    left.subtract(Counter(f.code for f in fixed))
+    return any(count > left[code] for code, count in Counter(f.code for f in after.findings).items())
+
+
+def _among(found: Finding, findings: list[Finding]) -> bool:
+    return any(f.code == found.code and f.message == found.message for f in findings)
+
+
+def _first_proven(
+    path: str,
+    data: bytes,
+    wanted: list[Finding],
+    before: FileResult,
+    options: CheckOptions,
+    refused: list[Finding],
+) -> tuple[bytes, FileResult, list[Finding]] | None:
+    for one in wanted:
+        fixed, done, _ = _fix_round(path, data, [one])
+        if fixed is None or not done:
+            refused.append(one)
+            continue
+        after = check_source(path, fixed, options)
+        if creates_findings(before, after, done):
+            refused.append(one)
+            continue
+        return fixed, after, done
+    return None
 
 
 def _fix_round(

@@ -26,6 +26,7 @@ class Settings:
     probe: bool = False
     probe_timeout: float = 120.0
     follow_imports: bool = True  # read the project modules a checked file imports
+    respect_gitignore: bool = True  # leave out what .gitignore/.ignore files leave out
     fix: bool = False  # --fix by default (config `fix = true`)
     unsafe_fixes: bool = False
     fixable: list[str] = field(default_factory=lambda: ["ALL"])  # codes --fix may fix

@@ -35,3 +35,54 @@ def annotation(finding: Finding) -> str:
 
 def render(report: Report) -> str:
     return "".join(annotation(f) + "\n" for f in report.findings)
+
+
+ANNOTATION_CAP = 10  # GitHub shows at most 10 error and 10 warning annotations of a step
+
+
+def hidden_by_cap(report: Report) -> int:
+    """How many annotations GitHub does not show (the rest are only in the job summary)."""
+    errors = sum(1 for f in report.findings if f.severity is Severity.ERROR)
+    warnings = len(report.findings) - errors
+    return max(0, errors - ANNOTATION_CAP) + max(0, warnings - ANNOTATION_CAP)
+
+
+def _cell(value: str) -> str:
+    """Table-safe Markdown: no line breaks, no column breaks, no HTML."""
+    text = " ".join(value.split())
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def job_summary(report: Report) -> str:
+    """``$GITHUB_STEP_SUMMARY``: every finding, one Markdown table per file."""
+    findings = report.findings
+    out = ["## lossguard\n\n"]
+    if not findings:
+        files = f"{report.checked} file{'s' if report.checked != 1 else ''}"
+        out.append(f"No problems found ({files} checked).\n")
+        return "".join(out)
+    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+    out.append(
+        f"{len(findings)} problem{'s' if len(findings) != 1 else ''} ({errors} error"
+        f"{'s' if errors != 1 else ''}, {len(findings) - errors} warning"
+        f"{'s' if len(findings) - errors != 1 else ''}) in {len({f.path for f in findings})} file(s).\n"
+    )
+    hidden = hidden_by_cap(report)
+    if hidden:
+        out.append(
+            f"\n> [!NOTE]\n> GitHub shows {ANNOTATION_CAP} annotations of each kind per step: "
+            f"{hidden} of these findings appear only here.\n"
+        )
+    by_file: dict[str, list[Finding]] = {}
+    for found in findings:
+        by_file.setdefault(found.path, []).append(found)
+    for path, group in by_file.items():
+        out.append(f"\n### `{_cell(path).replace('`', '')}`\n\n| Line | Code | Severity | Problem | Fix |\n")
+        out.append("|---:|---|---|---|---|\n")
+        for found in group:
+            fixable = " (fixable)" if found.fixable else ""
+            out.append(
+                f"| {_cell(found.location.where())} | {found.code} {found.name}{fixable} | "
+                f"{found.severity.value} | {_cell(found.message)} | {_cell(found.fix or '')} |\n"
+            )
+    return "".join(out)

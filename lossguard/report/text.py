@@ -63,7 +63,7 @@ def _style(severity: Severity) -> str:
 
 
 def render(out: Writer, report: Report, *, show_source: bool, statistics: bool, quiet: bool) -> None:
-    for finding in report.findings:
+    for finding in [] if statistics else report.findings:
         segments: list[Segment] = [
             (position(finding), "bold"),
             (": ", None),
@@ -79,11 +79,11 @@ def render(out: Writer, report: Report, *, show_source: bool, statistics: bool, 
         out.line(*segments)
         if show_source:
             _show_source(out, report, finding)
-    if statistics and report.findings:
+    if statistics and report.findings:  # --statistics: the table instead of the findings
         counts = Counter((f.code, f.name) for f in report.findings)
         for (code, name), count in sorted(counts.items()):
             out.line((f"{count:>5}  {code}  {name}", None))
-    if not quiet:
+    if not quiet and not statistics:
         out.line((summary(report), None))
         fixable = fix_summary(report)
         if fixable:

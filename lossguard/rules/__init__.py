@@ -1,6 +1,6 @@
 """The rules: pure functions from facts to findings, one per code."""
 
-from lossguard.rules import callbacks, labels, loss_head, metrics, runtime, training
+from lossguard.rules import callbacks, contracts, labels, loss_head, metrics, runtime, training
 from lossguard.rules.gate import Gate, gate_for, makes_setups
 from lossguard.rules.registry import (
     RULES,
@@ -19,6 +19,7 @@ __all__ = [
     "Needs",
     "RuleInfo",
     "callbacks",
+    "contracts",
     "finding",
     "gate_for",
     "labels",

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from lossguard.facts import CallbackSpec, TrainingSetup
-from lossguard.findings import Finding, Severity
-from lossguard.keras.semantics import history_keys, may_be_keras3, only_keras3
+from lossguard.findings import Autofix, Edit, Finding, Severity
+from lossguard.keras.semantics import history_keys, may_be_keras3, only_keras3, proven_history_key
 from lossguard.rules import fixes
 from lossguard.rules import words as w
-from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule, safe_fix
+from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule, safe_fix, unsafe_fix
 
 _ALWAYS_LOGGED = {"loss", "lr", "learning_rate"}
 _HIGHER_IS_BETTER = re.compile(r"acc|auc|precision|recall|f1|fbeta|iou|dice|r2|top_k", re.I)
@@ -46,7 +46,89 @@ def monitor_key_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
         return
     keys = _logged_keys(setup)
     for callback in fit.callbacks:
-        yield from _check_monitor(setup, callback, keys)
+        reported = list(_check_monitor(setup, callback, keys)) or list(_check_numbered(setup, callback))
+        yield from reported
+        if not any(f.autofix is not None and len(f.autofix.edits) > 1 for f in reported):
+            yield from _check_template(setup, callback, keys)
+
+
+def _key_fix(setup: TrainingSetup, key: str) -> Callable[..., Autofix | None]:
+    """Safe when every Keras the script can run on logs the accuracy metric as ``key`` (the
+    version named, installed, or proven by the script's own clues); unsafe when that rests on
+    a guessed version (see keras.semantics.fix_eras)."""
+    written = [m.written.strip("'\"") for m in setup.metrics or () if m.log_name in ("acc", "accuracy")]
+    name = written[0] if written and written[0] in ("acc", "accuracy") else "accuracy"
+    return safe_fix if proven_history_key(setup.keras, name) == key else unsafe_fix
+
+
+def _check_numbered(setup: TrainingSetup, callback: CallbackSpec) -> Iterator[Finding]:
+    """A metric object built in a loop (one model per fold) without a name: Keras numbers the
+    second one 'auc_1', so a callback watching 'val_auc' never sees its key from then on."""
+    base = callback.monitor.removeprefix("val_")
+    for metric in setup.metrics or ():
+        if not metric.in_loop or "name" in metric.given or metric.log_name != base or metric.cls is None:
+            continue
+        prefix = "val_" if callback.monitor.startswith("val_") else ""
+        effect = _missing_key_effect(setup, callback, base, _silent_effect(setup, callback))
+        yield finding(
+            "LG022",
+            f"{callback.kind}(monitor='{callback.monitor}') watches the default name of "
+            f"{metric.written}, which is built anew in a loop: Keras numbers the second one, so "
+            f"from the second model on it is logged as '{prefix}{base}_1' (measured in Keras 3 "
+            f"and tf_keras) and '{callback.monitor}' is never logged there. {effect}",
+            callback.location,
+            fix=f"name the metric: {metric.cls}(name='{base}')",
+            related=[(metric.location, "metric built in the loop")],
+        )
+        return
+
+
+def _renamed_keys(filepath: str, old: str, new: str) -> str:
+    """The file name with ``{old…}`` / ``{val_old…}`` fields renamed (format specs kept)."""
+    return re.sub(rf"\{{(val_)?{old}(?=[:!}}])", lambda m: "{" + (m.group(1) or "") + new, filepath)
+
+
+def _template_edit(callback: CallbackSpec, old: str, new: str) -> Edit | None:
+    if callback.filepath is None or callback.filepath_location is None:
+        return None
+    renamed = _renamed_keys(callback.filepath, old, new)
+    return fixes.string(callback.filepath_location, renamed) if renamed != callback.filepath else None
+
+
+def _check_template(setup: TrainingSetup, callback: CallbackSpec, keys: set[str] | None) -> Iterator[Finding]:
+    """A ModelCheckpoint file name formatted with a key Keras never logs: fit() stops with a
+    KeyError at the end of the first epoch (both Keras)."""
+    assert setup.fit is not None
+    if keys is None or not callback.template_keys:
+        return
+    for field in callback.template_keys:
+        validation = field.startswith("val_")
+        base = field[4:] if validation else field
+        absent = not _base_matches(base, keys) or (validation and setup.fit.has_validation is False)
+        if not absent:
+            continue
+        autofix = None
+        fix = f"format the file name with a logged key, e.g. {{{'val_' if validation else ''}loss:.2f}}"
+        if base == "acc" and "accuracy" in keys and "acc" not in keys:
+            fix = "write {val_accuracy…} in the file name (or metrics=['acc'])"
+            edit = _template_edit(callback, "acc", "accuracy")
+            autofix = _key_fix(setup, "accuracy")("{val_accuracy} in the file name", edit)
+        elif base == "accuracy" and "acc" in keys and "accuracy" not in keys:
+            fix = "write {val_acc…} in the file name"
+            edit = _template_edit(callback, "accuracy", "acc")
+            autofix = _key_fix(setup, "acc")("{val_acc} in the file name", edit)
+        yield finding(
+            "LG022",
+            f"ModelCheckpoint's file name {callback.filepath!r} is formatted with '{field}', which "
+            f"is never logged under {setup.keras.label}: fit() stops with a KeyError ('Failed to "
+            "format this callback filepath') at the end of the first epoch, after an epoch of "
+            "training (measured in Keras 3 and tf_keras)",
+            callback.filepath_location or callback.location,
+            fix=fix,
+            related=[(setup.compile_location, "compile() that defines the metrics")],
+            autofix=autofix,
+        )
+        return
 
 
 def _check_monitor(setup: TrainingSetup, callback: CallbackSpec, keys: set[str] | None) -> Iterator[Finding]:
@@ -66,18 +148,22 @@ def _check_monitor(setup: TrainingSetup, callback: CallbackSpec, keys: set[str] 
                 f"{effect}"
             )
             fix = f"monitor='{prefix}accuracy' (or write metrics=['acc'])"
-            autofix = safe_fix(
-                f"monitor='{prefix}accuracy'", fixes.string(callback.monitor_location, f"{prefix}accuracy")
-            )
+            edits = [fixes.string(callback.monitor_location, f"{prefix}accuracy")]
+            if "acc" in {k.removeprefix("val_") for k in callback.template_keys}:
+                edits.append(_template_edit(callback, "acc", "accuracy"))  # one fix: both, or neither
+                fix += ", and {val_accuracy…} in its file name"
+            autofix = _key_fix(setup, "accuracy")(f"monitor='{prefix}accuracy'", *edits)
         elif base == "accuracy" and "acc" in keys and "accuracy" not in keys:
             message = (
                 f"{where} watches a key that is never logged: under {setup.keras.label} the "
                 f"accuracy metric is logged as '{prefix}acc'. {effect}"
             )
             fix = f"monitor='{prefix}acc'"
-            autofix = safe_fix(
-                f"monitor='{prefix}acc'", fixes.string(callback.monitor_location, f"{prefix}acc")
-            )
+            edits = [fixes.string(callback.monitor_location, f"{prefix}acc")]
+            if "accuracy" in {k.removeprefix("val_") for k in callback.template_keys}:
+                edits.append(_template_edit(callback, "accuracy", "acc"))
+                fix += ", and {val_acc…} in its file name"
+            autofix = _key_fix(setup, "acc")(f"monitor='{prefix}acc'", *edits)
         else:
             logged = ", ".join(sorted(k for k in keys if k not in ("lr", "learning_rate")))
             message = (

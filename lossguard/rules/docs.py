@@ -23,9 +23,15 @@ class RuleDoc:
     summary: str
     fix: str  # "never", or "sometimes, safe" / "sometimes, unsafe" / "always, safe": what --fix can do
     kind: str  # "rule", or "tool" for the codes the engine reports itself (LG900–LG902)
+    severity_also: str | None  # the other severity some findings of this code carry (when: in the doc)
     body: str  # Markdown after the front matter
     path: Path
     sections: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def severities(self) -> tuple[str, ...]:
+        """Every severity findings of this code carry, the default first."""
+        return (self.severity, self.severity_also) if self.severity_also else (self.severity,)
 
     def examples(self, heading: str) -> list[str]:
         return _FENCE.findall(self.sections.get(heading, ""))
@@ -65,6 +71,7 @@ def _parse(path: Path) -> RuleDoc:
         summary=meta["summary"],
         fix=meta.get("fix", "never"),
         kind=meta.get("kind", "rule"),
+        severity_also=meta.get("severity-also"),
         body=body.strip(),
         path=path,
         sections=sections,

@@ -50,6 +50,7 @@ def softmax_with_binary_crossentropy(setup: TrainingSetup) -> Iterator[Finding]:
             loss.location,
             fix=_RECONSTRUCTION_FIX,
             related=[(head.location, "softmax output layer")],
+            autofix=unsafe_fix("use activation='sigmoid'", fixes.string(head.activation_location, "sigmoid")),
         )
         return
     detail = (
@@ -132,6 +133,11 @@ def sigmoid_with_categorical_crossentropy(setup: TrainingSetup) -> Iterator[Find
             "use activation='softmax' for one label per sample, or keep sigmoid with "
             "loss='binary_crossentropy' for multi-label targets"
         )
+        if loss.kind is LossKind.SPARSE_CATEGORICAL_CE:  # class ids: one label per sample
+            fix = "use activation='softmax' on the output (the labels are one class id per sample)"
+            autofix = unsafe_fix(
+                "use activation='softmax'", fixes.string(head.activation_location, "softmax")
+            )
     yield finding(
         "LG002",
         ("sigmoid ", _head_text(setup), " is trained with ", _loss_text(setup), f". {consequence}"),
@@ -267,24 +273,26 @@ def missing_from_logits(setup: TrainingSetup) -> Iterator[Finding]:
             f"loss=keras.losses.{cls}(from_logits=True), or add activation='{activation}' to the output layer"
         ),
         related=[(head.location, "linear output layer")],
-        autofix=_from_logits(setup, cls),
+        autofix=_probability_output(setup, activation),
     )
 
 
-def _from_logits(setup: TrainingSetup, cls: str) -> Autofix | None:
-    """The loss told it gets logits: a loss object gains from_logits=True, a loss name becomes
-    the object (written with the keras name the script already uses)."""
-    loss = setup.loss
-    assert loss is not None
-    message = f"use keras.losses.{cls}(from_logits=True)"
-    if loss.wrapper is not None:
-        return None  # fixed inside the function that wraps the loss
-    if "(" in loss.name:
-        return unsafe_fix(message, fixes.keyword(loss.location, "from_logits", "True"))
-    if setup.keras_alias is None or loss.name.strip() != fixes.LOSS_NAMES.get(loss.kind, ("",))[0]:
+def _probability_output(setup: TrainingSetup, activation: str) -> Autofix | None:
+    """The output made to give the probabilities the loss expects: ``activation='sigmoid'``
+    (or 'softmax') added to the layer. Right in every Keras version, and metrics that threshold
+    at 0.5 keep measuring the same thing (``from_logits=True`` would move the boundary to 0 and
+    make LG024); a head written in another file or whose activation is not a plain literal: no
+    fix."""
+    head = setup.head
+    assert head is not None
+    if head.location.path != setup.path or head.reshaped or head.after:
         return None
-    code = f"{setup.keras_alias}.losses.{cls}(from_logits=True)"
-    return unsafe_fix(message, fixes.literal_to_code(loss.location, code))
+    message = f"use activation='{activation}' on the output layer"
+    if head.activation_location is None:
+        if head.layer not in ("Dense", "EinsumDense"):
+            return None
+        return unsafe_fix(message, fixes.keyword(head.location, "activation", f'"{activation}"'))
+    return unsafe_fix(message, fixes.string(head.activation_location, activation))
 
 
 @rule("LG008", Needs(words=(w.CROSSENTROPY_LOSS, w.NEITHER_ACTIVATION)))

@@ -16,7 +16,7 @@ from lossguard.facts import (
     TrainingSetup,
 )
 from lossguard.findings import Autofix, Edit, EditKind, Finding, Severity
-from lossguard.keras.semantics import resolve_bare_accuracy
+from lossguard.keras.semantics import has_loss_and_metric_classes, resolve_bare_accuracy
 from lossguard.keras.vocabulary import metric_kind_from_name
 from lossguard.rules import fixes
 from lossguard.rules import words as w
@@ -135,7 +135,7 @@ def regression_evidence(setup: TrainingSetup) -> str | None:
     if head is None or loss is None or loss.kind is not LossKind.REGRESSION:
         return None
     if labels is not None and labels.encoding is LabelEncoding.CONTINUOUS:
-        if head.activation is Activation.SOFTMAX:
+        if head.activation is Activation.SOFTMAX and head.units != 1:
             return None  # soft targets (distributions): the arg-max accuracy is meaningful
         if setup.reconstructs_inputs:
             return f"a reconstruction of real-valued inputs ({labels.origin}, fit(x, x))"
@@ -145,9 +145,15 @@ def regression_evidence(setup: TrainingSetup) -> str | None:
     if labels is not None and labels.encoding is not LabelEncoding.UNKNOWN:
         return None  # classes, known: a least-squares classifier
     tracked = [m for m in setup.metrics or () if m.kind is MetricKind.REGRESSION]
-    if tracked and head.activation in (Activation.LINEAR, Activation.OTHER):
-        output = head.activation_name or "linear"
+    unbounded = head.activation in (Activation.LINEAR, Activation.OTHER)
+    output = head.activation_name or "linear"
+    if tracked and unbounded:
         return f"an unbounded {output} output and the regression metric {tracked[0].written}"
+    if setup.regression_score is not None and unbounded and head.output_units == 1:
+        score = setup.regression_score
+        if score == "KerasRegressor":
+            return f"an unbounded {output} output built for KerasRegressor (a regression wrapper)"
+        return f"an unbounded {output} output whose predictions the script scores with {score}()"
     return None
 
 
@@ -200,6 +206,28 @@ def metric_task_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
             )
             fix = "use 'sparse_categorical_accuracy' (or 'accuracy')"
             autofix = _renamed_metric(metric, "sparse_categorical_accuracy", "SparseCategoricalAccuracy")
+        elif (
+            metric.kind is MetricKind.TOP_K
+            and integer_labels
+            and not _sparse(metric)
+            and (head_units or 2) > 1
+        ):
+            message = (
+                f"{metric.written} expects one-hot labels, but the labels are integer class "
+                "indices: a column of ids is broadcast across the outputs and the metric reports "
+                "a wrong value (measured: top-2 accuracy 0.46 reported where it was 0.66)"
+            )
+            fix = "use 'sparse_top_k_categorical_accuracy' (SparseTopKCategoricalAccuracy)"
+            autofix = _renamed_metric(
+                metric, "sparse_top_k_categorical_accuracy", "SparseTopKCategoricalAccuracy"
+            )
+        elif metric.kind is MetricKind.TOP_K and one_hot_labels and not integer_labels and _sparse(metric):
+            message = (
+                f"{metric.written} expects integer labels, but the labels are one-hot: "
+                "it reports a wrong value"
+            )
+            fix = "use 'top_k_categorical_accuracy' (TopKCategoricalAccuracy)"
+            autofix = _renamed_metric(metric, "top_k_categorical_accuracy", "TopKCategoricalAccuracy")
         elif metric.kind is MetricKind.SPARSE_CATEGORICAL_ACCURACY and one_hot_labels and not integer_labels:
             message = (
                 f"{metric.written} expects integer labels, but the labels are one-hot. It "
@@ -243,12 +271,14 @@ def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
     for metric in metrics:
         fix = None
         keyword: tuple[str, str] | None = None
+        bare_fix: Autofix | None = None
         if metric.kind is MetricKind.ACCURACY:
             resolved = resolved_kind(metric) or resolve_bare_accuracy(
                 setup.keras, _identity(loss), head.output_units, labels
             )
             if resolved is MetricKind.BINARY_ACCURACY:
                 fix = "metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)]"
+                bare_fix = _thresholded_accuracy(setup, metric)
         elif metric.kind is MetricKind.BINARY_ACCURACY and _default_threshold(metric.threshold):
             fix = "keras.metrics.BinaryAccuracy(threshold=0.0)"
             keyword = ("threshold", "0.0")
@@ -282,8 +312,21 @@ def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
             metric.location,
             fix=f"use {fix}",
             related=[(head.location, "linear output layer"), (loss.location, "from_logits=True")],
-            autofix=safe_fix(f"use {fix}", fixes.keyword(metric.location, *keyword)) if keyword else None,
+            autofix=safe_fix(f"use {fix}", fixes.keyword(metric.location, *keyword)) if keyword else bare_fix,
         )
+
+
+def _thresholded_accuracy(setup: TrainingSetup, metric: MetricSpec) -> Autofix | None:
+    """'accuracy' on logits → ``keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)``:
+    the same key in the history (monitors keep working), the logits' boundary. Safe where the
+    class exists in every Keras the file can target; written with the keras name it imports."""
+    if setup.keras_alias is None or not _is_string(metric) or not has_loss_and_metric_classes(setup.keras):
+        return None
+    name = metric.written.strip("'\"")
+    code = f'{setup.keras_alias}.metrics.BinaryAccuracy(name="{name}", threshold=0.0)'
+    return safe_fix(
+        f"use BinaryAccuracy(threshold=0.0) named '{name}'", fixes.literal_to_code(metric.location, code)
+    )
 
 
 def _bare(metric: MetricSpec, name: str) -> Autofix | None:
@@ -319,6 +362,10 @@ def _renamed_metric(metric: MetricSpec, name: str, cls: str, safe: bool = True) 
         edit = Edit(metric.location, cls, EditKind.RENAME, old=old.group(1)) if old else None
     make = safe_fix if safe else unsafe_fix
     return make(f"use {name}", edit)
+
+
+def _sparse(metric: MetricSpec) -> bool:
+    return "sparse" in metric.written.lower()
 
 
 def _is_string(metric: MetricSpec) -> bool:

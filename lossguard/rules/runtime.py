@@ -5,16 +5,20 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from lossguard.facts import Activation, LabelEncoding, LossKind, TrainingSetup
+from lossguard.facts import Activation, LabelEncoding, LossKind, Source, TrainingSetup
 from lossguard.findings import Finding
-from lossguard.rules.registry import Needs, finding, rule
+from lossguard.rules import words as w
+from lossguard.rules.registry import TRAINING_CALL, Needs, finding, rule
 
 RUNTIME = Needs(runtime_only=True)
+# LG030 is also static where the code shows the targets' range (a regression loader, a scaler,
+# np.where(…, -1, 1)): binary cross-entropy on values outside [0, 1].
+LABEL_RANGE = Needs(anchors=(TRAINING_CALL,), words=(w.BINARY_LOSS, w.RANGED_TARGETS))
 
 _TOLERANCE = 1e-4
 
 
-@rule("LG030", RUNTIME)
+@rule("LG030", LABEL_RANGE)
 def labels_out_of_range(setup: TrainingSetup) -> Iterator[Finding]:
     labels, loss, head = setup.labels, setup.loss, setup.head
     if labels is None or loss is None or labels.max_value is None or labels.min_value is None:
@@ -34,14 +38,20 @@ def labels_out_of_range(setup: TrainingSetup) -> Iterator[Finding]:
                 related=[(head.location if head else None, "output layer")],
             )
     elif loss.kind is LossKind.BINARY_CE and (low < -_TOLERANCE or high > 1 + _TOLERANCE):
+        seen = "" if labels.source is not Source.STATIC else f" ({labels.origin})"
         yield finding(
             "LG030",
-            f"binary cross-entropy labels range from {low:g} to {high:g}{synthetic}: they must "
-            "lie in [0, 1], otherwise the loss goes negative and training diverges",
+            f"binary cross-entropy labels range from {_bound(low)} to {_bound(high)}{seen}{synthetic}: "
+            "they must lie in [0, 1], otherwise the loss goes negative and training diverges "
+            "(measured: labels 0–2 drove it to −61 in six epochs)",
             labels.location,
-            fix="pass 0/1 labels (e.g. y = (y > 0).astype('float32'))",
+            fix="pass 0/1 labels (e.g. y = (y > 0).astype('float32')), or a regression loss for real targets",
             related=[(loss.location, "binary cross-entropy")],
         )
+
+
+def _bound(value: float) -> str:
+    return ("-∞" if value < 0 else "+∞") if math.isinf(value) else f"{value:g}"
 
 
 @rule("LG031", RUNTIME)

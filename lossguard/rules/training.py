@@ -21,11 +21,19 @@ def string_boolean_argument(facts: ModuleFacts) -> Iterator[Finding]:
             meaning = "true" if arg.value else "false"
             wanted = arg.value.strip().lower() in ("false", "no", "0", "off", "none", "")
             value = "False" if wanted else "True"
+            consequence = (
+                f"every non-empty string is {meaning}, so this means {arg.param}="
+                f"{'True' if arg.value else 'False'}"
+            )
+            if arg.param == "trainable":  # measured: Keras 3.15 ValueError, tf_keras 2.21 TypeError
+                consequence = (
+                    "Keras 3 and tf_keras refuse it (ValueError / TypeError: 'Expected `trainable` to "
+                    "be a boolean'); older Keras took every non-empty string as True"
+                )
             yield finding(
                 "LG040",
                 f"{arg.callee}({arg.param}={arg.text}) passes a string where Keras expects a "
-                f"bool: every non-empty string is {meaning}, so this means {arg.param}="
-                f"{'True' if arg.value else 'False'}",
+                f"bool: {consequence}",
                 arg.location,
                 fix=f"{arg.param}={value}",
                 autofix=safe_fix(f"{arg.param}={value}", fixes.literal_to_code(arg.location, value)),

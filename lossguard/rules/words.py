@@ -49,3 +49,14 @@ STEPS = r"steps_per_epoch|validation_steps"
 POSITIONAL_STEPS = r"\.fit_generator\s*\("
 # A count of samples: len(x), len(os.listdir(…)), sum(len(files) …), iterator.samples / .n.
 SAMPLE_COUNT = r"len|\.samples|\.n\b"
+
+# Multi-hot labels: randint(0, 2, (n, k)), make_multilabel_classification, MultiLabelBinarizer.
+MULTI_HOT_LABELS = r"randint|multilabel|multi_label"
+REGRESSION_LOSS = r"mse|mae|mean_|huber|log_?cosh|mape|msle"
+# Targets whose range the extractor knows: regression loaders, scalers, random draws, np.where.
+RANGED_TARGETS = (
+    r"fetch_california|load_diabetes|load_boston|linnerud|boston_housing|california_housing"
+    r"|make_regression|scaler|normal|randn|where|exponential|gamma|lognormal|uniform|rand"
+)
+METRIC_CLASSES = r"accuracy\s*\(|iou|f1score|fbetascore"
+CLASS_WEIGHT = r"class_weight"

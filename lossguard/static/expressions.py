@@ -204,8 +204,27 @@ def _number(value: Value) -> float | None:
     return None
 
 
+_AUGMENTED: dict[type, cst.BaseBinaryOp] = {
+    cst.AddAssign: cst.Add(),
+    cst.SubtractAssign: cst.Subtract(),
+    cst.MultiplyAssign: cst.Multiply(),
+    cst.DivideAssign: cst.Divide(),
+    cst.PowerAssign: cst.Power(),
+}
+
+
+def augmented(ev: Interpreter, node: cst.AugAssign, current: Value, value: Value) -> Value:
+    """``x /= 255.``: what ``x = x / 255.`` would give for arrays (their values and range); any
+    other augmented assignment leaves the name unknown, as before."""
+    op = _AUGMENTED.get(type(node.operator))
+    if op is None or not isinstance(current, ArrayVal):
+        return UNKNOWN
+    made = real_valued(ev, node, op, current, value)
+    return made if isinstance(made, ArrayVal) else UNKNOWN
+
+
 def real_valued(
-    ev: Interpreter, node: cst.BinaryOperation, op: cst.BaseBinaryOp, left: Value, right: Value
+    ev: Interpreter, node: cst.CSTNode, op: cst.BaseBinaryOp, left: Value, right: Value
 ) -> Value | None:
     """Arithmetic that makes real values (a regression's targets), or keeps an array an array:
     reals combined with anything numeric, a division of data by a number (not an image scale),
@@ -217,14 +236,15 @@ def real_valued(
         return None
     if any(a.continuous for a in arrays):
         first = next(a for a in arrays if a.continuous)
-        return ArrayVal(
-            ev.ref(node), first.shape, continuous=True, origin=first.origin or "arithmetic on real values"
-        )
+        low, high = _bounds(op, left, right)
+        origin = first.origin or "arithmetic on real values"
+        return ArrayVal(ev.ref(node), first.shape, continuous=True, origin=origin, low=low, high=high)
     numerator, denominator = _number(left), _number(right)
     data = left if isinstance(left, ArrayVal | LabelVal) or left is UNKNOWN else None
     if isinstance(op, cst.Divide) and data is not None and denominator not in (None, 0.0, 1.0):
         if isinstance(data, ArrayVal) and data.pixels:
-            return ArrayVal(ev.ref(node), data.shape, continuous=True, origin="pixel intensities scaled")
+            origin = "pixel intensities scaled"
+            return ArrayVal(ev.ref(node), data.shape, continuous=True, origin=origin, low=0.0, high=1.0)
         if denominator in _UNIT_SCALES:
             return ArrayVal(ev.ref(node), data.shape) if isinstance(data, ArrayVal) else None
         if isinstance(data, ArrayVal):
@@ -248,10 +268,37 @@ def real_valued(
                 )
     if arrays and all(isinstance(v, ArrayVal | Const) for v in (left, right)):
         array = arrays[0]
+        low, high = _bounds(op, left, right)
+        pixels = array.pixels and not isinstance(op, cst.Divide)
         return ArrayVal(
-            array.ref, array.shape, None, False, pixels=array.pixels and not isinstance(op, cst.Divide)
+            array.ref, array.shape, None, False, origin=array.origin, pixels=pixels, low=low, high=high
         )
     return None
+
+
+def _bounds(op: cst.BaseBinaryOp, left: Value, right: Value) -> tuple[float | None, float | None]:
+    """Interval arithmetic for an array with known bounds and a number (``2 * y - 1``)."""
+    array, number, flipped = (left, right, False) if isinstance(left, ArrayVal) else (right, left, True)
+    value = _number(number)
+    if not isinstance(array, ArrayVal) or array.low is None or array.high is None or value is None:
+        return None, None
+    low, high = array.low, array.high
+    try:
+        if isinstance(op, cst.Add):
+            ends = (low + value, high + value)
+        elif isinstance(op, cst.Subtract):
+            ends = (value - high, value - low) if flipped else (low - value, high - value)
+        elif isinstance(op, cst.Multiply):
+            ends = (low * value, high * value)
+        elif isinstance(op, cst.Divide) and not flipped and value != 0:
+            ends = (low / value, high / value)
+        else:
+            return None, None
+    except (OverflowError, ValueError):
+        return None, None
+    if any(e != e for e in ends):  # inf - inf, 0 * inf: unknown
+        return None, None
+    return min(ends), max(ends)
 
 
 def _constant(op: cst.BaseBinaryOp, a: object, b: object) -> Value:

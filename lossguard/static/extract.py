@@ -8,6 +8,7 @@ abstract values; this module turns the recorded models, compiles and fits into
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import libcst as cst
@@ -84,8 +85,18 @@ def extract(
     evaluator.free_names = free_keras_names(text)
     evaluator.run()
     script_target = for_snippet(target) if evaluator.free_names else for_script(target, text)
+    if evaluator.record.scored is not None and _CLASSIFICATION_SCORES.search(text):
+        evaluator.record.scored = None  # scored both ways (copied boilerplate): no evidence
     facts = _SetupBuilder(evaluator, path, script_target).build()
     return Extraction(facts, ProjectPositions(evaluator.origins, evaluator.refs, evaluator.ref_origins))
+
+
+# A script that also scores classes (accuracy_score, a confusion matrix …) gives no evidence of
+# a regression by calling r2_score: both come from copied boilerplate.
+_CLASSIFICATION_SCORES = re.compile(
+    r"\b(?:accuracy_score|f1_score|precision_score|recall_score|roc_auc_score|confusion_matrix"
+    r"|classification_report|balanced_accuracy_score|log_loss)\b"
+)
 
 
 class _SetupBuilder:
@@ -177,6 +188,11 @@ class _SetupBuilder:
                     fit=fit,
                     output_count=output_count,
                     compile_location=compile_location,
+                    regression_score="KerasRegressor"
+                    if model.regressor
+                    else self.it.record.scored[0]
+                    if self.it.record.scored
+                    else None,
                 )
             )
         return setups
@@ -278,7 +294,16 @@ class _SetupBuilder:
             )
         if isinstance(value, MetricVal):
             return MetricSpec(
-                value.kind, value.written, location, value.log_name, value.threshold, value.from_logits
+                value.kind,
+                value.written,
+                location,
+                value.log_name,
+                value.threshold,
+                value.from_logits,
+                cls=value.cls,
+                options=tuple(sorted(value.options.items())),
+                given=value.given,
+                in_loop=value.in_loop,
             )
         if isinstance(value, ApiRef):
             name = keras_name(value.path)
@@ -309,7 +334,23 @@ class _SetupBuilder:
         if isinstance(source, ArrayVal) and source.continuous:
             width = source.shape[-1] if source.shape is not None and len(source.shape) == 2 else None
             origin = source.origin or "real values"
-            return LabelSpec(LabelEncoding.CONTINUOUS, origin, self.loc(source.ref), width=width)
+            return LabelSpec(
+                LabelEncoding.CONTINUOUS,
+                origin,
+                self.loc(source.ref),
+                width=width,
+                min_value=source.low,
+                max_value=source.high,
+            )
+        if isinstance(source, ArrayVal) and source.low is not None and source.high is not None:
+            origin = source.origin or "an array"
+            return LabelSpec(
+                LabelEncoding.UNKNOWN,
+                origin,
+                self.loc(source.ref),
+                min_value=source.low,
+                max_value=source.high,
+            )
         if isinstance(source, QuotientVal) and source.real:
             return LabelSpec(LabelEncoding.CONTINUOUS, "values divided by a number", self.loc(source.ref))
         if isinstance(source, ArrayVal) and source.fill in (0, 1):
@@ -339,6 +380,9 @@ class _SetupBuilder:
                     cb.mode_explicit,
                     monitor_location=self.loc(cb.monitor_ref) if cb.monitor_ref is not None else None,
                     mode_location=self.loc(cb.mode_ref) if cb.mode_ref is not None else None,
+                    template_keys=cb.template_keys,
+                    filepath=cb.filepath,
+                    filepath_location=self.loc(cb.filepath_ref) if cb.filepath_ref is not None else None,
                 )
             )
         return FitSpec(
@@ -347,6 +391,7 @@ class _SetupBuilder:
             event.has_validation,
             tuple(callbacks),
             targets_are_inputs=event.targets_are_inputs,
+            class_weight=self.loc(event.class_weight_ref) if event.class_weight_ref is not None else None,
         )
 
 

@@ -142,6 +142,7 @@ class FunctionCaller:
         self.frame = Frame(env, func.stmt, func.origin)
         self.statement = None
         self.depth += 1
+        self.record.regressor_depth += func.regressor
         try:
             self.bind_parameters(node.params, func.is_method, args, unknown_params, env)
             if self_value is not None and node.params.params:
@@ -151,6 +152,7 @@ class FunctionCaller:
             yields = self.frame.yields
         finally:
             self.depth -= 1
+            self.record.regressor_depth -= func.regressor
             self.frame = saved
             self.statement = saved_statement
         if generator:

@@ -43,6 +43,7 @@ class FitEvent:
     has_validation: bool | None
     callbacks: list[CallbackVal]
     targets_are_inputs: bool = False
+    class_weight_ref: int | None = None  # a mapping given as class_weight= (not a string)
 
 
 @dataclass
@@ -75,11 +76,23 @@ class Recorder:
     call_args: list[CallArg] = field(default_factory=list)
     steps: list[StepsArg] = field(default_factory=list)
 
+    scored: tuple[str, int] | None = None  # a regression score the script computes (r2_score, ref)
+
+    def regression_score(self, name: str, ref: int) -> None:
+        if self.scored is None:
+            self.scored = (name, ref)
+
+    regressor_depth: int = 0  # running a KerasRegressor's build function
+    expecting_error: int = 0  # inside ``with assertRaises(…)``: nothing there is recorded
+
     def model(self, model: ModelVal) -> ModelVal:
+        model.regressor = self.regressor_depth > 0
         self.models.append(model)
         return model
 
     def compile(self, model: ModelVal, args: Args, node: cst.Call) -> None:
+        if self.expecting_error:
+            return
         loss = args.get(1, "loss")
         loss_node = args.node(1, "loss")
         metrics = args.get(None, "metrics")
@@ -98,6 +111,8 @@ class Recorder:
         model.compile = CompileVal(self.ref(node), loss, loss_ref, metrics, metric_refs, loss_text)
 
     def fit(self, model: ModelVal, method: str, args: Args, node: cst.Call) -> None:
+        if self.expecting_error:
+            return
         model.fitted = True
         self.arguments(method, args)
 
@@ -137,6 +152,11 @@ class Recorder:
             self.steps.append(StepsArg(param, unit, self.text(steps_node), self.ref(steps_node)))
         y = get("y")
         x_node, y_node = (args.node(signatures.position(method, p), p) for p in ("x", "y"))
+        weights = get("class_weight")
+        weights_node = args.node(signatures.position(method, "class_weight"), "class_weight")
+        mapping = weights is not None and not (
+            isinstance(weights, Const) and not isinstance(weights.value, dict)
+        )
         self.fits.append(
             FitEvent(
                 model,
@@ -150,11 +170,14 @@ class Recorder:
                 has_validation,
                 callbacks,
                 method == "fit" and same_data(x_node, y_node),
+                self.ref(weights_node) if mapping and weights_node is not None else None,
             )
         )
 
     def arguments(self, callee: str, args: Args, only: tuple[str, ...] | None = None) -> None:
         """Keyword arguments the LG04x rules read: strings given for bools/ints, class_weight."""
+        if self.expecting_error:
+            return
         for param, value in args.keywords.items():
             if only is not None and param not in only:
                 continue

@@ -100,6 +100,7 @@ class ModelVal:
     top_layer: LayerVal | None = None  # pretrained application with include_top=True
     fitted: bool = False
     wraps: ModelVal | None = None  # built on another model's own inputs (a multi-GPU wrapper)
+    regressor: bool = False  # built by the build function of a KerasRegressor
     restored: bool = False  # load_weights() / set_weights(): weights from elsewhere, for inference
     predicted: bool = False  # predict() was called on it
 
@@ -120,6 +121,10 @@ class MetricVal:
     log_name: str | None = None
     threshold: float | None = None
     from_logits: bool | None = None
+    cls: str | None = None  # the metric class ("MeanIoU"), when one was built
+    options: dict[str, Any] = field(default_factory=dict)  # keyword arguments given as literals
+    given: frozenset[str] = frozenset()  # every keyword given (literal or not)
+    in_loop: bool = False  # built inside a loop (or a function called in one): auto-named auc_1, …
 
 
 @dataclass(eq=False)
@@ -132,6 +137,9 @@ class CallbackVal:
     mode_explicit: bool = False
     monitor_ref: int | None = None
     mode_ref: int | None = None
+    template_keys: tuple[str, ...] = ()  # ModelCheckpoint: the {keys} of its file name
+    filepath: str | None = None
+    filepath_ref: int | None = None
 
 
 @dataclass(eq=False)
@@ -156,6 +164,8 @@ class ArrayVal:
     continuous: bool = False  # real values (drawn at random, computed by arithmetic, a regression loader)
     origin: str | None = None  # how a message names where real values came from
     pixels: bool = False  # image intensities from a dataset loader (integers 0–255)
+    low: float | None = None  # the values' known bounds (None: unknown; ±inf: unbounded)
+    high: float | None = None
 
 
 @dataclass(eq=False)
@@ -205,6 +215,7 @@ class FuncVal:
     is_method: bool = False
     globals_at_def: dict[str, Value] | None = None  # the module's bindings when it was defined
     origin: int = 0  # the module it was defined in (0: the checked file; see static/modules.py)
+    regressor: bool = False  # given to KerasRegressor(build_fn=…): it builds regression models
 
 
 @dataclass(eq=False)

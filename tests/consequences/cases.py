@@ -386,6 +386,25 @@ pair(
     _with_validation(_checkpoint("val_acc", "max")),
     _with_validation(_checkpoint("val_accuracy", "max")),
 )
+
+
+def _named_checkpoint(key: str) -> Callable[[ModuleType, Path], list[Any]]:
+    """A checkpoint whose file name is formatted with a logged key (saved every epoch)."""
+
+    def callbacks(keras: ModuleType, scratch: Path) -> list[Any]:
+        suffix = ".keras" if keras.__version__.startswith("3") else ".h5"
+        name = "epoch{epoch:02d}-{" + key + ":.2f}" + suffix
+        return [keras.callbacks.ModelCheckpoint(str(scratch / name))]
+
+    return callbacks
+
+
+# LG022 in a file name: {val_acc} where Keras logs val_accuracy (the fix renames both places).
+pair(
+    "LG022/filepath",
+    _with_validation(_named_checkpoint("val_acc"), epochs=3),
+    _with_validation(_named_checkpoint("val_accuracy"), epochs=3),
+)
 pair(
     "LG022/early-stopping",
     _with_validation(_early_stopping("val_acc", "max")),
@@ -527,6 +546,111 @@ def _steps(steps: int) -> Callable[[str], Run]:
 
 # LG042: steps_per_epoch given the number of samples instead of batches.
 pair("LG042", _steps(SAMPLES), _steps(SAMPLES // 32))
+
+
+# LG009: softmax and categorical cross-entropy on multi-hot rows (several labels true at once).
+pair(
+    "LG009",
+    fits(dense(CLASSES, "softmax"), "categorical_crossentropy", None, XM, YM, truth="threshold", epochs=10),
+    fits(dense(CLASSES, "sigmoid"), "binary_crossentropy", None, XM, YM, truth="threshold", epochs=10),
+)
+
+# LG013: a sigmoid output on a regression whose targets are far above 1 (prices around 50).
+pair(
+    "LG013",
+    fits(dense(1, "sigmoid"), "mse", ["mae"], XR, YR, truth="none", epochs=10),
+    fits(dense(1), "mse", ["mae"], XR, YR, truth="none", epochs=10),
+)
+
+# LG025: keras.metrics.Accuracy() (exact equality) on a softmax classifier.
+pair(
+    "LG025",
+    fits(
+        dense(CLASSES, "softmax"), "categorical_crossentropy", lambda k: [k.metrics.Accuracy()], X, one_hot(Y)
+    ),
+    fits(
+        dense(CLASSES, "softmax"),
+        "categorical_crossentropy",
+        lambda k: [k.metrics.CategoricalAccuracy()],
+        X,
+        one_hot(Y),
+    ),
+)
+
+# LG043: class_weight on multi-hot rows: Keras weighs each row by its arg-max column.
+pair(
+    "LG043",
+    fits(
+        dense(CLASSES, "sigmoid"),
+        "binary_crossentropy",
+        None,
+        XM,
+        YM,
+        truth="threshold",
+        fit={"class_weight": {0: 1.0, 1: 50.0, 2: 1.0, 3: 1.0, 4: 1.0}},
+    ),
+    fits(dense(CLASSES, "sigmoid"), "binary_crossentropy", None, XM, YM, truth="threshold"),
+)
+
+
+# LG011 for losses that read one-hot rows: KL divergence fed one column of class ids.
+pair(
+    "LG011/one-hot-loss",
+    fits(dense(CLASSES, "softmax"), "kld", None, X, Y.reshape(-1, 1).astype("float32")),
+    fits(dense(CLASSES, "softmax"), "kld", None, X, one_hot(Y)),
+)
+
+
+def _second_auc(named: bool) -> Callable[[str], Run]:
+    """A model built in a loop: an earlier AUC() exists, so Keras numbers this one (auc_1)."""
+
+    def run(flavour: str) -> Run:
+        def build(keras: ModuleType) -> Any:
+            keras.metrics.AUC()  # the first fold's metric
+            auc = keras.metrics.AUC(name="auc") if named else keras.metrics.AUC()
+            model = mlp(keras, dense(1, "sigmoid")(keras))
+            model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy", metrics=[auc])
+            return model
+
+        def callbacks(keras: ModuleType, scratch: Path) -> list[Any]:
+            return [keras.callbacks.EarlyStopping(monitor="val_auc", mode="max", patience=1)]
+
+        return train(
+            flavour,
+            build,
+            XH2,
+            YH2,
+            truth="threshold",
+            epochs=8,
+            callbacks=callbacks,
+            fit={"validation_split": 0.25},
+        )
+
+    return run
+
+
+# LG022 for auto-numbered metric names: the second AUC() of a session is logged as auc_1.
+pair("LG022/numbered", _second_auc(named=False), _second_auc(named=True))
+
+
+# LG021 for top-k: the one-hot metric fed one column of class ids.
+pair(
+    "LG021/top-k",
+    fits(
+        dense(CLASSES, "softmax"),
+        "sparse_categorical_crossentropy",
+        lambda k: [k.metrics.TopKCategoricalAccuracy(k=2)],
+        XN,
+        YN.reshape(-1, 1),
+    ),
+    fits(
+        dense(CLASSES, "softmax"),
+        "sparse_categorical_crossentropy",
+        lambda k: [k.metrics.SparseTopKCategoricalAccuracy(k=2)],
+        XN,
+        YN.reshape(-1, 1),
+    ),
+)
 
 
 def main(names: list[str]) -> None:

@@ -313,3 +313,67 @@ def test_lg042_steps_counted_in_samples_make_each_epoch_batch_size_times_longer(
     # One epoch draws steps_per_epoch batches (and a few more the input pipeline prefetches).
     assert bad.batches_drawn >= SAMPLES  # 512 batches of 32: the data 32 times over
     assert good.batches_drawn <= SAMPLES // 32 + 4
+
+
+@flavours
+def test_lg009_softmax_on_multi_hot_rows_learns_a_worse_model(flavour) -> None:
+    bad, good = bad_good("LG009", flavour)
+    assert bad.error is None and good.true_accuracy is not None and bad.true_accuracy is not None
+    assert bad.true_accuracy < 0.85 < 0.95 < good.true_accuracy
+    assert bad.losses[-1] > bad.losses[0]  # the loss rises
+
+
+@flavours
+def test_lg013_a_sigmoid_cannot_reach_regression_targets(flavour) -> None:
+    bad, good = bad_good("LG013", flavour)
+    assert bad.error is None
+    assert bad.output_range is not None and bad.output_range[1] <= 1.0
+    assert bad.reported("mae") > 40 > 15 > good.reported("mae")
+
+
+@flavours
+def test_lg025_exact_accuracy_reports_zero_on_probabilities(flavour) -> None:
+    bad, good = bad_good("LG025", flavour)
+    assert bad.reported("accuracy") == 0.0 and bad.true_accuracy is not None and bad.true_accuracy > 0.9
+    assert good.reported("categorical_accuracy") > 0.9
+
+
+@flavours
+def test_lg043_class_weight_on_multi_hot_rows_trains_silently_and_worse(flavour) -> None:
+    bad, good = bad_good("LG043", flavour)
+    assert bad.error is None and not bad.warned("class_weight")
+    assert bad.true_accuracy is not None and good.true_accuracy is not None
+    assert bad.true_accuracy < good.true_accuracy - 0.1
+
+
+@flavours
+def test_lg022_an_unlogged_key_in_a_checkpoint_file_name_stops_fit_after_one_epoch(flavour) -> None:
+    """The file-name half of the LG022 fix: with {val_accuracy} the script trains past epoch 1
+    and writes its checkpoints."""
+    bad, good = bad_good("LG022/filepath", flavour)
+    assert bad.error is not None and bad.error.startswith("KeyError") and "Failed to format" in bad.error
+    assert good.error is None and good.epochs_run == 3 and good.checkpoints == 3
+
+
+@flavours
+def test_lg011_class_ids_into_a_one_hot_loss_broadcast_silently(flavour) -> None:
+    bad, good = bad_good("LG011/one-hot-loss", flavour)
+    assert bad.error is None and bad.true_accuracy is not None and good.true_accuracy is not None
+    assert bad.true_accuracy < 0.5 < 0.9 < good.true_accuracy
+
+
+@flavours
+def test_lg022_a_second_unnamed_metric_is_logged_with_a_number(flavour) -> None:
+    bad, good = bad_good("LG022/numbered", flavour)
+    assert bad.error is None
+    assert "val_auc" not in bad.history and any(k.startswith("val_auc_") for k in bad.history)
+    assert "val_auc" in good.history
+
+
+@flavours
+def test_lg021_top_k_on_class_ids_reports_a_wrong_value(flavour) -> None:
+    bad, good = bad_good("LG021/top-k", flavour)
+    assert bad.error is None  # silent: the claim is about the value it reports
+    right = good.reported("sparse_top_k_categorical_accuracy")
+    wrong = bad.reported("top_k_categorical_accuracy")
+    assert right is not None and wrong is not None and right - wrong > 0.1

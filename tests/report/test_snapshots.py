@@ -131,7 +131,8 @@ def sarif_stable() -> str:
 
 FORMATS = {
     "text.txt": plain,
-    "text-show-source-statistics.txt": lambda: plain(show_source=True, statistics=True),
+    "text-show-source.txt": lambda: plain(show_source=True),
+    "text-statistics.txt": lambda: plain(statistics=True),
     "json.json": lambda: json_report.render(report()),
     "github.txt": lambda: github.render(report()),
     "sarif.json": sarif_stable,

@@ -18,6 +18,7 @@ from lossguard.static.values import (
     Const,
     DataVal,
     DictVal,
+    FuncVal,
     GeneratorFactoryVal,
     LabelVal,
     LayerVal,
@@ -88,6 +89,15 @@ def _inputs_of(inputs: Value | None) -> ModelVal | None:
     if len(owners) != 1 or not all(isinstance(t, TensorVal) for t in tensors):
         return None
     return next(iter(owners.values()))
+
+
+@function("keras:*.KerasRegressor", "scikeras.wrappers.KerasRegressor")
+def keras_regressor(ev: Interpreter, call: Call) -> Value:
+    """scikit-learn's wrapper for regressors: its build function makes regression models."""
+    build = call.args.get(0, "build_fn") or call.args.get(None, "model")
+    if isinstance(build, FuncVal):
+        build.regressor = True
+    return UNKNOWN
 
 
 @function("keras:*.multi_gpu_model")
@@ -335,7 +345,19 @@ def metric(ev: Interpreter, call: Call) -> Value:
     if sym == "Accuracy":
         kind = MetricKind.OTHER  # exact-match accuracy, not the bare 'accuracy' string
     text = f"{sym}({_args_text(ev, call.node)})"
-    return MetricVal(kind, text, ev.ref(call.node), log_name, threshold, from_logits)
+    options = {k: v.value for k, v in args.keywords.items() if isinstance(v, Const)}
+    return MetricVal(
+        kind,
+        text,
+        ev.ref(call.node),
+        log_name,
+        threshold,
+        from_logits,
+        cls=sym,
+        options=options,
+        given=frozenset(args.keywords) | frozenset(f"#{i}" for i in range(len(args.positional))),
+        in_loop=ev.loop_depth > 0,
+    )
 
 
 def _threshold(value: Value | None) -> float | None:
@@ -344,6 +366,17 @@ def _threshold(value: Value | None) -> float | None:
         return None
     number = float_value(value)
     return number if number is not None else float("nan")
+
+
+def template_keys(filepath: str) -> tuple[str, ...]:
+    """The logged keys a ModelCheckpoint file name is formatted with (``{val_acc:.2f}``)."""
+    import string
+
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(filepath) if name]
+    except ValueError:
+        return ()
+    return tuple(dict.fromkeys(f for f in fields if f not in ("epoch", "batch") and f.isidentifier()))
 
 
 @function("keras:callbacks.*")
@@ -355,8 +388,17 @@ def callback(ev: Interpreter, call: Call) -> Value:
     if index is None:
         return made
     if sym == "ModelCheckpoint":
+        path = args.get(0, "filepath")
+        if isinstance(path, Const) and isinstance(path.value, str):
+            made.template_keys = template_keys(path.value)
+            made.filepath = path.value
+            path_node = args.node(0, "filepath")
+            made.filepath_ref = ev.ref(path_node) if path_node is not None else None
         best_only = args.get(3, "save_best_only")
         if not (isinstance(best_only, Const) and best_only.value is True):
+            if made.template_keys:
+                made.monitor = "loss"  # its file name reads logged keys: they must exist
+                made.monitor_explicit = False
             return made  # saves every epoch: its monitor is never consulted
     monitor = args.get(index, "monitor")
     if monitor is None:
@@ -468,10 +510,11 @@ def label_from_mode(
 def load_dataset(ev: Interpreter, call: Call) -> Value:
     dataset = call.path.split(".")[-2]
     if dataset in api.REGRESSION_DATASETS and not call.args.has_star:
+        low, high = api.REGRESSION_DATASETS[dataset]
 
         def regression_pair() -> SeqVal:
             origin = f"{dataset}.load_data()"
-            labels = ArrayVal(ev.ref(call.node), continuous=True, origin=origin)
+            labels = ArrayVal(ev.ref(call.node), continuous=True, origin=origin, low=low, high=high)
             return SeqVal([ArrayVal(ev.ref(call.node)), labels], True)
 
         return SeqVal([regression_pair(), regression_pair()], True)

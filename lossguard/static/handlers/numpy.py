@@ -152,7 +152,8 @@ def filled(ev: Interpreter, call: Call) -> Value:
     shape = shape_of(call.args.get(0, "shape")) if written else None
     random = call.path.startswith("numpy.random.")
     origin = f"np.random.{name}(…)" if random else None
-    return ArrayVal(ev.ref(call.node), shape, fill, continuous=random, origin=origin)
+    low, high = _RANDOM_RANGE.get(name, (None, None)) if random else (None, None)
+    return ArrayVal(ev.ref(call.node), shape, fill, continuous=random, origin=origin, low=low, high=high)
 
 
 @function(
@@ -165,8 +166,38 @@ def filled(ev: Interpreter, call: Call) -> Value:
     "numpy.random.lognormal",
 )
 def random_reals(ev: Interpreter, call: Call) -> Value:
-    origin = f"np.random.{call.path.rsplit('.', 1)[-1]}(…)"
-    return ArrayVal(ev.ref(call.node), shape_of(call.args.get(None, "size")), continuous=True, origin=origin)
+    name = call.path.rsplit(".", 1)[-1]
+    origin = f"np.random.{name}(…)"
+    low, high = _RANDOM_RANGE.get(name, (None, None))
+    if name == "uniform":
+        low = float_value(call.args.get(0, "low")) if call.args.given(0, "low") else 0.0
+        high = float_value(call.args.get(1, "high")) if call.args.given(1, "high") else 1.0
+    shape = shape_of(call.args.get(None, "size"))
+    return ArrayVal(ev.ref(call.node), shape, continuous=True, origin=origin, low=low, high=high)
+
+
+_INF = float("inf")
+_RANDOM_RANGE = {
+    "normal": (-_INF, _INF),
+    "standard_normal": (-_INF, _INF),
+    "randn": (-_INF, _INF),
+    "exponential": (0.0, _INF),
+    "gamma": (0.0, _INF),
+    "lognormal": (0.0, _INF),
+    "beta": (0.0, 1.0),
+    "rand": (0.0, 1.0),
+    "random": (0.0, 1.0),
+}
+
+
+@function("numpy.where")
+def where(ev: Interpreter, call: Call) -> Value:
+    """``np.where(y == 0, -1, 1)``: labels made of the two numbers written."""
+    a, b = float_value(call.args.get(1, "x")), float_value(call.args.get(2, "y"))
+    if a is None or b is None:
+        return UNKNOWN
+    origin = f"np.where(…, {a:g}, {b:g})"
+    return ArrayVal(ev.ref(call.node), None, origin=origin, low=min(a, b), high=max(a, b))
 
 
 @function("numpy.random.randint")
@@ -266,7 +297,7 @@ def _cast(obj: ArrayVal, call: Call) -> Value:
     path = dtype.path if isinstance(dtype, ApiRef) else None
     name = (written or (path.rsplit(".", 1)[-1] if path else "")).lower()
     if "int" in name or "bool" in name:
-        return ArrayVal(obj.ref, obj.shape)
+        return ArrayVal(obj.ref, obj.shape, origin=obj.origin, low=obj.low, high=obj.high)
     if "float" in name or "double" in name:
         return obj
     return UNKNOWN if obj.continuous else obj

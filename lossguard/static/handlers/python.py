@@ -75,6 +75,19 @@ def integer(ev: Interpreter, call: Call) -> Value:
     return first if isinstance(first, QuotientVal) else UNKNOWN
 
 
+@methods(QuotientVal)
+def quotient_method(ev: Interpreter, obj: QuotientVal, name: str, call: Call) -> Value:
+    """``((y - 48) / 48).astype('float32')``: still the same values."""
+    return (
+        obj if obj.real and name in ("astype", "reshape", "flatten", "ravel", "copy", "squeeze") else UNKNOWN
+    )
+
+
+@attributes(QuotientVal)
+def quotient_attribute(ev: Interpreter, obj: QuotientVal, attr: str) -> Value:
+    return MethodVal(obj, attr)
+
+
 @function("math.ceil", "math.floor", "numpy.ceil", "numpy.floor")
 def rounding(ev: Interpreter, call: Call) -> Value:
     first = call.args.positional[0] if call.args.positional else None

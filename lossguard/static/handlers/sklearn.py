@@ -46,7 +46,8 @@ def encoder_method(ev: Interpreter, obj: EncoderVal, name: str, call: Call) -> V
         return obj  # sklearn's fit returns the estimator itself
     if name in ("fit_transform", "transform") and obj.kind in _SCALERS:
         origin = f"{obj.kind}().{name}(…)"
-        return ArrayVal(ev.ref(call.node), continuous=True, origin=origin)  # scaled: real values
+        low, high = _SCALED_RANGE.get(obj.kind, (None, None))
+        return ArrayVal(ev.ref(call.node), continuous=True, origin=origin, low=low, high=high)
     if name in ("fit_transform", "transform") and obj.kind == "LabelBinarizer":
         return _binarized(ev, call, name)
     if name in ("fit_transform", "transform"):
@@ -108,13 +109,14 @@ def make_multilabel(ev: Interpreter, call: Call) -> Value:
     return _dataset(ev, call, LabelVal(LabelEncoding.MULTI_HOT, origin, ev.ref(call.node), width, width))
 
 
-# Toy datasets: regression targets are real values; classification targets class indices.
-_REGRESSION_LOADERS = (
-    "fetch_california_housing",
-    "load_diabetes",
-    "load_boston",
-    "load_linnerud",
-)
+# Toy datasets: regression targets are real values (their range, from scikit-learn's dataset
+# descriptions); classification targets class indices.
+_REGRESSION_LOADERS = {
+    "fetch_california_housing": (0.14999, 5.00001),  # median house value in $100,000s
+    "load_diabetes": (25.0, 346.0),
+    "load_boston": (5.0, 50.0),
+    "load_linnerud": (31.0, 247.0),
+}
 _CLASSIFICATION_LOADERS = {"load_iris": 3, "load_digits": 10, "load_wine": 3, "load_breast_cancer": 2}
 
 
@@ -133,7 +135,8 @@ def toy_dataset(ev: Interpreter, call: Call) -> Value:
         encoding = LabelEncoding.BINARY if classes == 2 else LabelEncoding.INTEGER
         target = LabelVal(encoding, f"{name}()", ref, classes)
     else:
-        target = ArrayVal(ref, continuous=True, origin=f"{name}()")
+        low, high = _REGRESSION_LOADERS[name]
+        target = ArrayVal(ref, continuous=True, origin=f"{name}()", low=low, high=high)
     split = call.args.get(None, "return_X_y")
     if isinstance(split, Const) and split.value is True:
         return SeqVal([ArrayVal(ref), target], True)
@@ -145,7 +148,9 @@ def toy_dataset(ev: Interpreter, call: Call) -> Value:
 @function("sklearn.datasets.make_regression", *(f"sklearn.datasets.make_friedman{i}" for i in (1, 2, 3)))
 def make_regression(ev: Interpreter, call: Call) -> Value:
     name = call.path.rsplit(".", 1)[-1]
-    target = ArrayVal(ev.ref(call.node), continuous=True, origin=f"{name}(…)")
+    unbounded = name == "make_regression"  # a linear model plus Gaussian noise: any sign
+    low, high = (-_INF, _INF) if unbounded else (None, None)
+    target = ArrayVal(ev.ref(call.node), continuous=True, origin=f"{name}(…)", low=low, high=high)
     items: list[Value] = [ArrayVal(ev.ref(call.node)), target]
     coef = call.args.get(None, "coef")
     if isinstance(coef, Const) and coef.value is True:
@@ -171,9 +176,51 @@ _SCALERS = (
 )
 
 
+_INF = float("inf")
+# What each scaler makes of data (default settings): centred ones give negative values too.
+_SCALED_RANGE = {
+    "StandardScaler": (-_INF, _INF),
+    "RobustScaler": (-_INF, _INF),
+    "PowerTransformer": (-_INF, _INF),
+    "MinMaxScaler": (0.0, 1.0),
+    "MaxAbsScaler": (-1.0, 1.0),
+    "QuantileTransformer": (0.0, 1.0),
+    "Normalizer": (-1.0, 1.0),
+}
+
+
 @function(*(f"sklearn.preprocessing.{name}" for name in _SCALERS))
 def scaler(ev: Interpreter, call: Call) -> Value:
     return EncoderVal(call.path.rsplit(".", 1)[-1])
+
+
+@function("sklearn.utils.shuffle")
+def shuffled(ev: Interpreter, call: Call) -> Value:
+    """``X, y = shuffle(X, y)``: the same arrays, rows reordered."""
+    if call.args.has_star or not call.args.positional:
+        return UNKNOWN
+    if len(call.args.positional) == 1:
+        return call.args.positional[0]
+    return SeqVal(list(call.args.positional), True)
+
+
+# Regression scores: a script that scores its predictions with one is doing a regression.
+_REGRESSION_SCORES = (
+    "r2_score",
+    "mean_squared_error",
+    "mean_absolute_error",
+    "mean_squared_log_error",
+    "mean_absolute_percentage_error",
+    "median_absolute_error",
+    "explained_variance_score",
+    "root_mean_squared_error",
+)
+
+
+@function(*(f"sklearn.metrics.{name}" for name in _REGRESSION_SCORES))
+def regression_score(ev: Interpreter, call: Call) -> Value:
+    ev.record.regression_score(call.path.rsplit(".", 1)[-1], ev.ref(call.node))
+    return UNKNOWN
 
 
 @function("sklearn.model_selection.train_test_split")
