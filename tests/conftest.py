@@ -95,3 +95,12 @@ def _probe_extra(request: pytest.FixtureRequest) -> None:
     failed. Looked up, not imported: TensorFlow in this process would slow every later test."""
     if request.node.get_closest_marker("probe") and importlib.util.find_spec("tensorflow") is None:
         pytest.skip("the probe extra (TensorFlow, tf-keras) is not installed")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that runs real TensorFlow (marked ``probe`` or ``consequences``) is ``slow`` too,
+    wherever it is written: ``-m "not slow"`` stays fast when a new module forgets the mark."""
+    for item in items:
+        if item.get_closest_marker("probe") or item.get_closest_marker("consequences"):
+            item.add_marker(pytest.mark.slow)

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-pytestmark = [pytest.mark.probe]
+pytestmark = [pytest.mark.slow, pytest.mark.probe]  # real Keras in a kernel: tens of seconds
 
 
 def session(flavour: str, folder: Path) -> dict:
