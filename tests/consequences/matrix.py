@@ -667,7 +667,7 @@ def precheck(keras: ModuleType, plain: Any, loss: Loss, d: Data) -> tuple[str | 
 
 
 def train_copies(
-    keras: ModuleType, head: Head, losses: list[Loss], d: Data, scale: float = 1.0
+    keras: ModuleType, head: Head, losses: list[Loss], d: Data, scale: float = 1.0, shuffle: bool = True
 ) -> dict[str, dict[str, Any]]:
     """Train one copy of the tiny model per loss, side by side in one ``fit`` (Adam is
     element-wise and the copies share no weight, so each trains as it would alone). Returns per
@@ -691,7 +691,7 @@ def train_copies(
             )
             y = _labels(d, scale)
             history = model.fit(
-                d.x, [y] * len(losses), epochs=EPOCHS, batch_size=BATCH, verbose=0, shuffle=True
+                d.x, [y] * len(losses), epochs=EPOCHS, batch_size=BATCH, verbose=0, shuffle=shuffle
             )
         except Exception as exc:
             error = _first_line(exc)
@@ -700,8 +700,8 @@ def train_copies(
             return {losses[0].name: {"error": error, "warnings": []}}
         middle = len(losses) // 2  # find the loss that fails: halves, then each alone
         return {
-            **train_copies(keras, head, losses[:middle], d, scale),
-            **train_copies(keras, head, losses[middle:], d, scale),
+            **train_copies(keras, head, losses[:middle], d, scale, shuffle),
+            **train_copies(keras, head, losses[middle:], d, scale, shuffle),
         }
     outputs = model(d.x, training=False)
     outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import cache
 
 import pytest
 
@@ -22,17 +23,20 @@ pytestmark = [
     pytest.mark.skipif(os.environ.get("LOSSGUARD_SKIP_PROBE") == "1", reason="LOSSGUARD_SKIP_PROBE=1"),
 ]
 
-SAMPLE = robust_sample(json.loads(TABLE.read_text()))
+
+@cache
+def sample() -> list[dict]:
+    return robust_sample(json.loads(TABLE.read_text()))
 
 
 def test_the_sample_spreads_over_the_outcomes() -> None:
-    assert len(SAMPLE) == 12
-    assert {row["verdict"] for row in SAMPLE} == {"fails loudly", "warns", "right", "wrong", "debatable"}
+    assert len(sample()) == 12
+    assert {row["verdict"] for row in sample()} == {"fails loudly", "warns", "right", "wrong", "debatable"}
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_recorded_outcomes_still_hold(flavour: str) -> None:
-    recorded = [row for row in SAMPLE if row["flavour"] == flavour]
+    recorded = [row for row in sample() if row["flavour"] == flavour]
     fresh = {(r["loss"], r["head"], r["labels"]): r for r in remeasure(flavour, recorded)}
     for row in recorded:
         now = fresh[(row["loss"], row["head"], row["labels"])]
@@ -41,3 +45,25 @@ def test_recorded_outcomes_still_hold(flavour: str) -> None:
         assert now["verdict"] == row["verdict"], f"{where}: {now.get('reasons')}"
         if row["outcome"] == "silent":
             assert now["negative"] == row["negative"] and now["finite"] == row["finite"], where
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_a_copy_trains_as_the_model_alone(flavour: str) -> None:
+    """The sweep trains one copy of the tiny model per loss side by side (block weights, one
+    fit): each copy's loss curve and outputs are those of the plain Sequential model trained
+    alone from the same weights on the same batches."""
+    import numpy as np
+
+    from tests.consequences import matrix
+
+    keras = matrix.load(flavour)
+    head, d = matrix.HEAD["softmax5"], matrix.data("onehot")
+    losses = [matrix.LOSS["categorical_crossentropy"], matrix.LOSS["mean_squared_error"]]
+    side_by_side = matrix.train_copies(keras, head, losses, d, shuffle=False)
+    for loss in losses:
+        alone = matrix._build(keras, head)
+        alone.compile(optimizer=keras.optimizers.Adam(matrix.LEARNING_RATE), loss=loss.expr.strip('"'))
+        history = alone.fit(d.x, d.y, epochs=matrix.EPOCHS, batch_size=matrix.BATCH, verbose=0, shuffle=False)
+        copy = side_by_side[loss.name]
+        assert copy["losses"] == pytest.approx(history.history["loss"], rel=1e-3)
+        assert np.allclose(copy["outputs"], np.asarray(alone(d.x)), atol=1e-3)
