@@ -25,15 +25,27 @@ What is swept
   read (``top_k``/``k``, ``multi_label``, ``average``, ``num_classes``, ``sparse_y_pred``,
   ``target_class_ids``) × heads × labels.
 
-Each loss combination trains ``EPOCHS`` epochs (Adam 0.01, batch 32, ``run_eagerly=True`` on
-one CPU thread: no graph tracing per combination, the same arithmetic). It records the outcome
-— ``error`` (training raised; its first line), ``warning`` (Keras printed or logged a warning
-about the loss or the output) or ``silent`` — the loss per epoch, whether it is finite, whether
-it went negative, and a task score measured by hand from the model's outputs against the true
-labels: accuracy (single-label encodings: arg-max of k outputs, or a one-unit output rounded to
-the nearest id), per-label accuracy (multi-hot), accuracy of the bit (0/1, ±1, 0/255), or the
-mean absolute error (real targets). Outputs with k units on one-column labels are read through
-their mean (Keras broadcasts the same target onto every unit).
+Each loss combination trains ``EPOCHS`` epochs (Adam, ``LEARNING_RATE``, batch 32, shuffled,
+one CPU thread) from the same initial weights. It records the outcome — ``error`` (training
+raised; its first line), ``warning`` (Keras printed or logged a warning about the loss or the
+output) or ``silent`` — the loss per epoch, whether it is finite, whether it went negative, and a
+task score measured by hand from the model's outputs against the true labels: accuracy
+(single-label encodings: arg-max of k outputs, or a one-unit output rounded to the nearest id),
+per-label accuracy (multi-hot), accuracy of the bit (0/1, ±1, 0/255), or the mean absolute
+error (real targets). Outputs with k units on one-column labels are read through their mean
+(Keras broadcasts the same target onto every unit).
+
+How, within the time budget (tracing one ``fit`` costs more than training the tiny model): for
+each (head, labels) pair, each loss first runs eagerly on one batch of the head's outputs, with
+its gradient — the error a combination raises at its first step, and the warnings Keras gives
+there. The losses that pass train side by side in ONE ``fit``: one copy of the tiny model per
+loss, block weights (``EinsumDense`` over a copy axis, the head's activation applied per copy
+by an ``Activation`` layer, so each output is the Softmax/Sigmoid op Keras inspects), one output
+and one loss per copy. The copies share no weight and Adam is element-wise, so each copy trains
+exactly as the plain ``Sequential`` model would alone (``test_matrix.py`` checks loss curves
+and outputs). Should the shared ``fit`` raise anyway, the losses are split in halves down to
+each alone. Warnings during the shared ``fit`` are given to the loss they name ("`binary_crossentropy`
+received `from_logits=True`…", "In loss categorical_crossentropy, …"), or to every copy.
 
 The threshold is the generous one: 0.5 on a sigmoid/softmax output, 0 where the loss itself
 decides at 0 (``from_logits=True``, hinge losses, which map 0/1 labels to ±1), otherwise the
@@ -76,19 +88,23 @@ a documented valid alternative: MSE/MAE/Huber/log-cosh/Poisson on probabilities 
 one-hot labels, hinge on one-hot or multi-hot scores, SCCE on a 0/1 column of class ids, Dice
 or Tversky on a softmax…) and the task score is within ``NEAR`` of the reference.
 
-Metrics: each (head, labels) pair trains once with the reference loss of the labels (MSE when
-that loss fails on the head, untrained when both fail), then each metric is compiled alone with
-that loss and ``evaluate`` reports it; the true value is computed by hand from the same outputs
-with the meaning the metric's name promises for those labels (macro precision/recall/F1 over
-the classes, one-vs-rest macro AUC, mean IoU over the classes, the task accuracy for every
-accuracy, the top-k accuracy, regression errors where output and label shapes agree), with the
-generous threshold above. A metric **misreports** when the reported value differs from the true
+Metrics (``METRIC_HEADS`` × ``METRIC_ENCODINGS``, the smaller sweep): on each (head, labels)
+pair, the copy trained with the labels' reference loss (MSE where that loss fails on the head,
+untrained where both do) is compiled with each metric alone (and that loss) and
+``test_on_batch`` reports it on all 256 samples; the true value is computed by hand from the
+same outputs with the meaning the metric's name promises for those labels (macro
+precision/recall/F1 over the classes, one-vs-rest macro AUC, mean IoU over the classes, the
+task accuracy for every accuracy, the top-k accuracy, regression errors where output and label
+shapes agree; ``None`` where no meaning fits), with the generous threshold above.
+A metric **misreports** when the reported value differs from the true
 one by more than ``METRIC_TOLERANCE`` (absolute, relative for the unbounded regression
 metrics); a vector-valued metric is compared through its mean and marked ``vector``.
 
 ``python -m tests.consequences.matrix --write`` runs both flavours (each in its own process,
-one CPU thread) and writes ``matrix.json``; ``--flavour keras --loss mse --head linear1``
-runs a part and prints it. ``test_matrix.py`` re-measures a deterministic sample and checks
+one CPU thread, one after the other) and writes ``matrix.json``; ``--flavour keras --out
+PART.json`` measures one flavour (``--merge KERAS.json TF_KERAS.json`` writes the table from
+two such parts); ``--flavour keras --loss mean_squared_error --head linear1`` runs a part and
+prints it. ``test_matrix.py`` re-measures a deterministic sample and checks
 the table still holds.
 """
 
@@ -1133,9 +1149,9 @@ def counts(rows: Iterable[dict[str, Any]]) -> Counter[str]:
     return Counter(row["verdict"] for row in rows)
 
 
-def run_flavours(flavours: Iterable[str], extra: list[str]) -> dict[str, Any]:
-    """Each flavour in a process of its own (one CPU thread), results merged."""
-    merged: dict[str, Any] = {"flavours": {}, "losses": [], "metrics": []}
+def run_flavours(flavours: Iterable[str], extra: list[str]) -> list[dict[str, Any]]:
+    """Each flavour in a process of its own (one CPU thread), one after the other."""
+    parts = []
     for flavour in flavours:
         with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
             out = Path(handle.name)
@@ -1158,14 +1174,31 @@ def run_flavours(flavours: Iterable[str], extra: list[str]) -> dict[str, Any]:
             "TF_CPP_MIN_LOG_LEVEL": "3",
         }
         subprocess.run(command, check=True, env=env, cwd=Path(__file__).resolve().parents[2])
-        part = json.loads(out.read_text())
+        parts.append(json.loads(out.read_text()))
         out.unlink()
-        merged["flavours"][flavour] = {
-            k: v for k, v in part.items() if k not in ("losses", "metrics", "flavour")
-        }
-        merged["losses"] += part["losses"]
-        merged["metrics"] += part["metrics"]
-    return merged
+    return parts
+
+
+def write_table(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """``matrix.json`` from the flavours' measurements."""
+    table: dict[str, Any] = {"about": "python -m tests.consequences.matrix --write; criterion in matrix.py"}
+    table.update(header())
+    table["flavours"] = {
+        part["flavour"]: {k: v for k, v in part.items() if k not in ("losses", "metrics", "flavour")}
+        for part in parts
+    }
+    table["cpu_seconds"] = round(sum(part["cpu_seconds"] for part in parts), 1)
+    table["losses"] = [row for part in parts for row in part["losses"]]
+    table["metrics"] = [row for part in parts for row in part["metrics"]]
+    TABLE.write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n")
+    for part in parts:
+        print(
+            f"{part['flavour']} {part['version']}: {len(part['losses'])} loss combinations "
+            f"{dict(counts(part['losses']))}; {len(part['metrics'])} metric combinations "
+            f"{dict(counts(part['metrics']))}; cpu {part['cpu_seconds']} s"
+        )
+    print(f"wrote {TABLE} ({table['cpu_seconds']} s of cpu)")
+    return table
 
 
 def header() -> dict[str, Any]:
@@ -1199,6 +1232,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--metric", action="append")
     parser.add_argument("--no-metrics", action="store_true")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument(
+        "--merge", type=Path, nargs="+", help="write the table from --out files of each flavour"
+    )
     args = parser.parse_args(argv)
     if args.flavour:
         part = sweep(
@@ -1218,25 +1254,11 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 0
+    if args.merge:
+        write_table([json.loads(path.read_text()) for path in args.merge])
+        return 0
     if args.write:
-        start = time.perf_counter()
-        extra = ["--quiet"] if args.quiet else []
-        merged = run_flavours(FLAVOURS, extra)
-        table = {
-            "about": "python -m tests.consequences.matrix --write; criterion in matrix.py",
-            **header(),
-            "seconds": round(time.perf_counter() - start, 1),
-            **merged,
-        }
-        TABLE.write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n")
-        for flavour in FLAVOURS:
-            mine = [r for r in merged["losses"] if r["flavour"] == flavour]
-            metric_rows = [r for r in merged["metrics"] if r["flavour"] == flavour]
-            print(
-                f"{flavour}: {len(mine)} loss combinations {dict(counts(mine))}; "
-                f"{len(metric_rows)} metric combinations {dict(counts(metric_rows))}"
-            )
-        print(f"wrote {TABLE} in {table['seconds']} s")
+        write_table(run_flavours(FLAVOURS, ["--quiet"] if args.quiet else []))
         return 0
     parser.print_help()
     return 2
