@@ -149,12 +149,15 @@ def percent(part: int, whole: int) -> str:
     return f"{part}/{whole} ({100 * part / whole:.0f} %)" if whole else "0/0"
 
 
-def family(row: dict[str, Any]) -> str:
-    """A silent-wrong row's family: its first contract reason (else its first reason), with the
-    loss named."""
+def reason(row: dict[str, Any]) -> str:
+    """A silent-wrong row's main reason: its first contract reason (else its first reason)."""
     reasons = row.get("reasons") or ["?"]
     contract = [r for r in reasons if not r.startswith(("task score", "MAE", "negative", "non-finite"))]
-    return f"{row['loss']}: {(contract or reasons)[0]}"
+    return (contract or reasons)[0]
+
+
+def family(row: dict[str, Any]) -> str:
+    return f"{row['loss']} on {row['head']}: {reason(row)}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -256,11 +259,13 @@ def main(argv: list[str] | None = None) -> int:
     for name, found in figures["metric_false_flags"].items():
         print(f"    {name}: {', '.join(found)}")
     if args.families:
-        sizes = Counter(family(loss_rows[n]) for n in wrong)
-        missed = Counter(family(loss_rows[n]) for n in figures["misses"])
-        print("\n  silent-wrong families by size (missed / size)")
-        for name, size in sizes.most_common():
-            print(f"    {missed[name]:3}/{size:<3} {name}")
+        missed = set(figures["misses"])
+        for title, key in (("by main reason", reason), ("by loss, head and main reason", family)):
+            sizes = Counter(key(loss_rows[n]) for n in wrong)
+            misses = Counter(key(loss_rows[n]) for n in wrong if n in missed)
+            print(f"\n  silent-wrong families {title} (missed / size)")
+            for name, size in sizes.most_common():
+                print(f"    {misses[name]:3}/{size:<3} {name}")
     return 0
 
 
