@@ -17,7 +17,7 @@ checks the whole folder, and the script prints:
 
 Any finding counts except lossguard's own meta codes (LG9xx).
 
-Usage: python benchmarks/matrix_coverage.py [--flavour keras] [--keras-version 3] [--json]
+Usage: python benchmarks/matrix_coverage.py [--flavour keras|tf_keras] [--keras-version 3] [--json]
        [--keep DIR] [--families]
 """
 
@@ -163,12 +163,13 @@ def family(row: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--flavour", default="keras", choices=("keras", "tf_keras"))
-    parser.add_argument("--keras-version", default="3")
+    parser.add_argument("--keras-version", help="default: 3 for keras, tf_keras-2.21 for tf_keras")
     parser.add_argument("--table", type=Path, default=TABLE)
     parser.add_argument("--keep", type=Path, help="write the scripts here and keep them")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--families", action="store_true", help="also list the silent-wrong families by size")
     args = parser.parse_args(argv)
+    args.keras_version = args.keras_version or {"keras": "3", "tf_keras": "tf_keras-2.21"}[args.flavour]
     table = json.loads(args.table.read_text())
     table["losses_expr"] = {name: loss.expr for name, loss in LOSS.items()}
     table["metrics_expr"] = {name: metric.expr for name, metric in METRIC.items()}

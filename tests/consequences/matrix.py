@@ -417,9 +417,13 @@ def predicted_bits(p: np.ndarray, encoding: Encoding, cut: float) -> np.ndarray:
     return (p.mean(axis=1) > cut).astype("int64")
 
 
-def task_score(p: np.ndarray, d: Data, encoding: Encoding, cut: float) -> float:
-    """Accuracy (higher is better) or, for real targets, the mean absolute error."""
+def task_score(p: np.ndarray, d: Data, encoding: Encoding, cut: float, sparse: bool = False) -> float:
+    """Accuracy (higher is better) or, for real targets, the mean absolute error. ``sparse``: the
+    loss read the labels as class ids (a 0/1 column is then ids 0 and 1 of k units)."""
     p = np.nan_to_num(p, nan=0.0, posinf=1e9, neginf=-1e9)
+    if encoding.task == "bit" and sparse and p.shape[1] > 1:
+        assert d.bits is not None
+        return float(np.mean(p.argmax(axis=1) == d.bits))
     if encoding.task == "class":
         assert d.classes is not None
         return float(np.mean(predicted_classes(p) == d.classes))
@@ -828,7 +832,7 @@ def row_for(
     losses = run["losses"]
     finite = bool(losses) and all(math.isfinite(v) for v in losses)
     negative = any(v < 0 for v in losses if math.isfinite(v))
-    score = task_score(run["outputs"], d, encoding, threshold(head, loss, encoding))
+    score = task_score(run["outputs"], d, encoding, threshold(head, loss, encoding), loss.sparse)
     row.update(
         final_loss=_rounded(losses[-1])
         if losses and math.isfinite(losses[-1])
@@ -1233,6 +1237,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-metrics", action="store_true")
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument(
+        "--refresh", action="store_true", help="re-measure the table rows --loss/--head/--labels pick"
+    )
+    parser.add_argument(
         "--merge", type=Path, nargs="+", help="write the table from --out files of each flavour"
     )
     args = parser.parse_args(argv)
@@ -1254,6 +1261,26 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 0
+    if args.refresh:
+        table = json.loads(TABLE.read_text())
+        parts = []
+        for flavour in FLAVOURS:
+            part = {"flavour": flavour, **table["flavours"][flavour]}
+            mine = [r for r in table["losses"] if r["flavour"] == flavour]
+            chosen = [
+                r
+                for r in mine
+                if (not args.loss or r["loss"] in args.loss)
+                and (not args.head or r["head"] in args.head)
+                and (not args.labels or r["labels"] in args.labels)
+            ]
+            fresh = {(r["loss"], r["head"], r["labels"]): r for r in remeasure(flavour, chosen)}
+            part["losses"] = [fresh.get((r["loss"], r["head"], r["labels"]), r) for r in mine]
+            part["metrics"] = [r for r in table["metrics"] if r["flavour"] == flavour]
+            parts.append(part)
+            print(f"{flavour}: re-measured {len(fresh)} rows")
+        write_table(parts)
+        return 0
     if args.merge:
         write_table([json.loads(path.read_text()) for path in args.merge])
         return 0
@@ -1262,10 +1289,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser.print_help()
     return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 # ----- re-measuring a sample (test_matrix.py) --------------------------------------------------
@@ -1324,3 +1347,7 @@ def remeasure(flavour: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             reference = {"setup": row["reference_setup"], "task": row["reference_task"]}
             fresh.append(row_for(flavour, LOSS[row["loss"]], head, encoding, runs[row["loss"]], reference))
     return fresh
+
+
+if __name__ == "__main__":
+    sys.exit(main())
