@@ -150,10 +150,15 @@ def percent(part: int, whole: int) -> str:
 
 
 def reason(row: dict[str, Any]) -> str:
-    """A silent-wrong row's main reason: its first contract reason (else its first reason)."""
+    """A silent-wrong row's main reason: its first contract reason; a run wrong only by its task
+    score is grouped by head and labels."""
     reasons = row.get("reasons") or ["?"]
     contract = [r for r in reasons if not r.startswith(("task score", "MAE", "negative", "non-finite"))]
-    return (contract or reasons)[0]
+    if contract:
+        return contract[0]
+    if any(r in ("negative loss", "non-finite loss") for r in reasons):
+        return f"{reasons[0]} ({row['head']} head, {row['labels']} labels)"
+    return f"task score far below the reference ({row['head']} head, {row['labels']} labels)"
 
 
 def family(row: dict[str, Any]) -> str:
