@@ -57,7 +57,11 @@ def test_an_autoencoder_is_named_as_one_not_as_a_classifier() -> None:
     assert "reconstructs the inputs" in softmax[0].message and "sigmoid" in (softmax[0].fix or "")
     # No loss to switch to: the output activation is what is wrong (issue #20: a sigmoid output).
     fix = softmax[0].autofix
-    assert fix is not None and fix.applicability == "unsafe" and [e.content.strip("\x27\"") for e in fix.edits] == ["sigmoid"]
+    assert (
+        fix is not None
+        and fix.applicability == "unsafe"
+        and [e.content.strip('\x27"') for e in fix.edits] == ["sigmoid"]
+    )
     sigmoid = check(AUTOENCODER.format(head="sigmoid", x="pixels", y="pixels"))
     assert [f.code for f in sigmoid] == ["LG020"]
     assert "reconstructs the inputs" in sigmoid[0].message and "multi-label" not in sigmoid[0].message
