@@ -13,7 +13,7 @@ from lossguard.rules.registry import TRAINING_CALL, Needs, finding, rule
 RUNTIME = Needs(runtime_only=True)
 # LG030 is also static where the code shows the targets' range (a regression loader, a scaler,
 # np.where(…, -1, 1)): binary cross-entropy on values outside [0, 1].
-LABEL_RANGE = Needs(anchors=(TRAINING_CALL,), words=(w.BINARY_LOSS, w.RANGED_TARGETS))
+LABEL_RANGE = Needs(anchors=(TRAINING_CALL,), words=(w.CROSSENTROPY_LOSS, w.RANGED_TARGETS))
 
 _TOLERANCE = 1e-4
 
