@@ -25,12 +25,14 @@ from lossguard.pipeline.project import Project
 from lossguard.pipeline.settings import Settings
 from lossguard.pipeline.suppressions import Suppressions, parse_suppressions
 from lossguard.reading.sources import (
+    MAX_CODE_LINES,
     SKIPPED_DIRS,
     SourceError,
     SourceText,
     iter_python_files,
     read_bytes,
     read_source,
+    too_long,
 )
 from lossguard.rules import RULES, Gate, finding, gate_for, makes_setups, run_rules
 
@@ -115,11 +117,14 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
         result.skipped = True  # not Keras training code: not analysed, so no syntax verdict either
         return _finish(result, source, options, [])
     found: list[Finding] = []
+    stopped: str | None = None
+    if static and source.text.count("\n") > MAX_CODE_LINES:
+        return not_checked(result, options, too_long(source.text.count("\n")))
     if static:
         from lossguard.static.extract import NotAnalysable, ParseFailure  # libcst: only for candidates
 
         try:
-            found = _static_findings(source, options, gate, project)
+            found, stopped = _static_findings(source, options, gate, project)
         except ParseFailure as exc:
             return _finish(result, source, options, [_parse_error(path, str(exc), exc.line, exc.column)])
         except NotAnalysable as exc:
@@ -132,6 +137,10 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
                 result, options, f"internal error, please report it: {type(exc).__name__}: {exc}"
             )
     found += skipped_cells
+    if stopped is not None:  # what was found before is reported; the file is not "checked"
+        result.error = stopped
+        reason = f"this file was not checked completely: {stopped}; the rest of it was not analysed"
+        found.append(finding("LG903", reason, Location(path, 1, 1, 1, 1)))
     if runtime:
         assert options.probe is not None
         found = merge(found, _runtime_findings(source, options, options.probe), source.text)
@@ -140,14 +149,16 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
 
 def _static_findings(
     source: SourceText, options: CheckOptions, gate: Gate, project: Project | None
-) -> list[Finding]:
+) -> tuple[list[Finding], str | None]:
+    """The static findings, and why the analysis stopped early (None: it did not)."""
     from lossguard.static.extract import extract
 
     loader = project.load if project is not None and project.files else None
     extraction = extract(source.text, source.path, options.target, gate.method_anchor, loader)
     raw = _rules(extraction.facts, source.path, options)
     # A mismatch wholly inside an imported module is reported when that module is checked.
-    return [f.relocated(extraction.resolver.resolve) for f in raw if f.location.path == source.path]
+    found = [f.relocated(extraction.resolver.resolve) for f in raw if f.location.path == source.path]
+    return found, extraction.stopped
 
 
 def _runtime_findings(source: SourceText, options: CheckOptions, probe: ProbeOptions) -> list[Finding]:

@@ -26,6 +26,10 @@ from lossguard.reading.ipython_input import TransformError, transform_lines
 MAX_SCRIPT_BYTES = 2_000_000  # a .py file: far beyond any hand-written training script
 MAX_NOTEBOOK_BYTES = 100_000_000  # a notebook file, outputs (plots, images) included
 MAX_CODE_BYTES = 2_000_000  # a notebook's code cells together
+# Lines of code analysed in one file (a script, a notebook's code cells together): ten times a
+# long training script. Beyond it the analysis could not finish within its statement budget,
+# and parsing alone would take minutes and gigabytes (a 200,000-line cell: 2 min, 2 GB).
+MAX_CODE_LINES = 20_000
 # Cell magics whose body IPython runs as Python in the notebook's namespace.
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
 _COMPILE_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
@@ -119,6 +123,10 @@ def _kind(mode: int) -> str:
     return "not a file"
 
 
+def too_long(lines: int) -> str:
+    return f"too long to analyse ({lines:,} lines of code > {MAX_CODE_LINES:,} limit)"
+
+
 def _too_large(size: int, limit: int) -> str:
     return f"file too large ({size / 1e6:.1f} MB > {limit / 1e6:.0f} MB limit)"
 
@@ -205,6 +213,9 @@ def notebook_source(path: str, data: bytes) -> SourceText:
     cells = _code_cells(notebook)
     if sum(len(c) for c in cells) > MAX_CODE_BYTES:
         raise SourceError(_too_large(sum(len(c) for c in cells), MAX_CODE_BYTES) + " of code cells")
+    code_lines = sum(c.count("\n") + c.count("\r") + 1 for c in cells)
+    if code_lines > MAX_CODE_LINES:
+        raise SourceError(too_long(code_lines) + " in its code cells")
     out: list[str] = []
     cell_map = CellMap()
     problems: list[SyntaxProblem] = []

@@ -65,6 +65,7 @@ class Extraction:
 
     facts: ModuleFacts
     resolver: ProjectPositions
+    stopped: str | None = None  # the analysis stopped before the end of the file: why
 
 
 def extract(
@@ -80,7 +81,8 @@ def extract(
     evaluator.run()
     script_target = for_snippet(target) if evaluator.free_names else for_script(target, text)
     facts = _SetupBuilder(evaluator, path, script_target).build()
-    return Extraction(facts, ProjectPositions(evaluator.origins, evaluator.refs, evaluator.ref_origins))
+    positions = ProjectPositions(evaluator.origins, evaluator.refs, evaluator.ref_origins)
+    return Extraction(facts, positions, evaluator.stopped)
 
 
 class _SetupBuilder:
