@@ -29,6 +29,7 @@ from lossguard.reading.sources import (
     SKIPPED_DIRS,
     SourceError,
     SourceText,
+    as_python_reads,
     iter_python_files,
     read_bytes,
     read_source,
@@ -99,13 +100,16 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
     # A notebook cell that does not compile is skipped alone; the other cells are checked.
     skipped_cells = [_parse_error(path, p.message, p.line, p.column, cell=True) for p in source.problems]
     gate = options.gate(path)
-    if b"\x00" in data[:4]:  # UTF-16/32: the words are matched in the decoded text
-        data = source.text.encode("utf-8")
+    code = as_python_reads(source.text)  # analysed as Python reads it; fixes check the file's text
+    analysed = source if code is source.text else replace(source, text=code)
+    if b"\x00" in data[:4] or source.cells is not None or analysed is not source:
+        # UTF-16/32, a notebook's JSON (escapes, a source split into characters), identifiers
+        # NFKC-normalised: the words are matched in the code as Python reads it
+        data = code.encode("utf-8", "surrogatepass")
     static = gate.static_candidate(data)
     project = None
     if may_follow(data, options):
-        code = source.text.encode("utf-8", "surrogatepass") if source.cells is not None else data
-        project = Project.around(path, code)  # a notebook's imports are in its cells' text
+        project = Project.around(path, data)  # a notebook's imports are in its cells' text
     if project is not None and project.files:
         result.dependencies = project.digests()
         # The model may live in an imported module: its words count for the prefilter too.
@@ -124,7 +128,7 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
         from lossguard.static.extract import NotAnalysable, ParseFailure  # libcst: only for candidates
 
         try:
-            found, stopped = _static_findings(source, options, gate, project)
+            found, stopped = _static_findings(analysed, options, gate, project)
         except ParseFailure as exc:
             return _finish(result, source, options, [_parse_error(path, str(exc), exc.line, exc.column)])
         except NotAnalysable as exc:

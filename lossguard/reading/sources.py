@@ -14,8 +14,10 @@ import codecs
 import io
 import json
 import os
+import re
 import stat
 import tokenize
+import unicodedata
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -167,6 +169,33 @@ def decode(data: bytes, path: str) -> str:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
+def as_python_reads(text: str) -> str:
+    """The text with its identifiers NFKC-normalised, as Python's tokenizer reads them
+    (``model.ｃompile`` calls ``compile``); strings and comments stay as written. The same
+    object back when nothing changes (the common case costs one ``isascii``)."""
+    if text.isascii() or not any(
+        unicodedata.normalize("NFKC", word) != word for word in _NON_ASCII_WORD.findall(text)
+    ):
+        return text
+    lines = text.split("\n")
+    try:
+        names = [
+            token
+            for token in tokenize.generate_tokens(io.StringIO(text).readline)
+            if token.type == tokenize.NAME and not token.string.isascii()
+        ]
+    except (tokenize.TokenError, SyntaxError):
+        return text
+    for token in reversed(names):  # from the end: earlier columns stay valid
+        (row, start), (_, end) = token.start, token.end
+        line = lines[row - 1]
+        lines[row - 1] = line[:start] + unicodedata.normalize("NFKC", token.string) + line[end:]
+    return "\n".join(lines)
+
+
+_NON_ASCII_WORD = re.compile(r"\w*[^\x00-\x7f]\w*")
+
+
 def read_source(path: str, data: bytes) -> SourceText:
     limit = limit_for(path)
     if len(data) > limit:
@@ -194,6 +223,8 @@ def _code_cells(notebook: object) -> list[str]:
         raise SourceError("broken notebook: no 'cells' list")
     out = []
     for cell in cells:
+        if isinstance(cell, dict) and "cell_type" not in cell:
+            raise SourceError("broken notebook: a cell without 'cell_type' (Jupyter cannot open it)")
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get(key)
