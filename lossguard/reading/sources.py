@@ -87,20 +87,30 @@ def limit_for(path: str) -> int:
 
 def read_bytes(path: str) -> bytes:
     """A regular file's bytes, refusing what Python would not read as a source file."""
+    return read_guarded(path, limit_for(path))
+
+
+def read_guarded(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The one way lossguard reads a file (sources, the cache index, config files): a regular
+    file of at most ``limit`` bytes. The file is opened without blocking and checked on its
+    descriptor, so a FIFO, a device or a symlink to ``/dev/zero`` is refused before a byte is
+    read, even if it was swapped in after a ``stat``."""
     try:
-        info = os.stat(path)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise SourceError(_os_reason(exc)) from None
-    if not stat.S_ISREG(info.st_mode):
-        raise SourceError(f"not a regular file ({_kind(info.st_mode)})")
-    limit = limit_for(path)
-    if info.st_size > limit:
-        raise SourceError(_too_large(info.st_size, limit))
     try:
-        with open(path, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError(f"not a regular file ({_kind(info.st_mode)})")
+        if info.st_size > limit:
+            raise SourceError(_too_large(info.st_size, limit))
+        with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(limit + 1)
     except OSError as exc:
         raise SourceError(_os_reason(exc)) from None
+    finally:
+        os.close(fd)
     if len(data) > limit:
         raise SourceError(_too_large(len(data), limit))
     return data
