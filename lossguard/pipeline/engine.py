@@ -105,7 +105,7 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
     if b"\x00" in data[:4] or source.cells is not None or analysed is not source:
         # UTF-16/32, a notebook's JSON (escapes, a source split into characters), identifiers
         # NFKC-normalised: the words are matched in the code as Python reads it
-        data = code.encode("utf-8", "surrogatepass")
+        data = (code + "\n" + source.written).encode("utf-8", "surrogatepass")
     static = gate.static_candidate(data)
     project = None
     if may_follow(data, options):

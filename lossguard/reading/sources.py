@@ -76,6 +76,7 @@ class SourceText:
     text: str
     cells: CellMap | None = None  # set for notebooks
     problems: tuple[SyntaxProblem, ...] = ()  # notebook cells that do not compile (skipped)
+    written: str = ""  # a notebook's code cells as written (a skipped cell's words count too)
 
 
 # ----- bytes from disk -----------------------------------------------------------------------
@@ -244,9 +245,15 @@ def _code_cells(notebook: object) -> list[str]:
     return out
 
 
+def _json_int(digits: str) -> int | str:
+    """An integer of the notebook's JSON; one too long for Python's int conversion limit (a
+    5,000-digit execution count) stays text: no cell's code depends on it."""
+    return int(digits) if len(digits) < 4000 else digits
+
+
 def notebook_source(path: str, data: bytes) -> SourceText:
     try:
-        notebook = json.loads(data)
+        notebook = json.loads(data, parse_int=_json_int)
     except json.JSONDecodeError as exc:
         raise SourceError(f"broken notebook: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     except (UnicodeDecodeError, RecursionError) as exc:
@@ -269,7 +276,7 @@ def notebook_source(path: str, data: bytes) -> SourceText:
             lines = [""] * len(lines)  # skipped: the other cells are still checked
         cell_map.lines.extend((number, line) for line in range(1, len(lines) + 1))
         out.extend(lines)
-    return SourceText(path, "\n".join(out) + "\n", cell_map, tuple(problems))
+    return SourceText(path, "\n".join(out) + "\n", cell_map, tuple(problems), "\n".join(cells))
 
 
 def python_of_cell(cell: str, bound: set[str] | None = None) -> tuple[list[str], SyntaxProblem | None]:
