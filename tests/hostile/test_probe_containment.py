@@ -138,6 +138,18 @@ def test_a_base_class_fit_and_execv_stop_at_the_first_step(tmp_path: Path, mode:
     assert list(target.iterdir()) == []
 
 
+@pytest.mark.slow
+@pytest.mark.probe
+@MODES
+def test_a_spawned_child_is_guarded_and_stops_at_fit(tmp_path: Path, mode: dict[str, str]) -> None:
+    needs(mode)
+    target = tmp_path / "target"
+    target.mkdir()
+    script = copy(tmp_path, "spawned_child.py")
+    assert probe(script, {**mode, "LOSSGUARD_HOSTILE_TARGET": str(target)}) == [("LG001", "runtime")]
+    assert list(target.iterdir()) == []
+
+
 @pytest.mark.parametrize("value", ["abc", "nan", "0", "-1", "1.5"])
 def test_an_invalid_memory_fraction_is_refused(tmp_path: Path, value: str) -> None:
     (tmp_path / "train.py").write_text("from tensorflow import keras\nkeras.Sequential().fit()\n")
