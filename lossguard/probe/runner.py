@@ -23,7 +23,7 @@ from lossguard.probe.process import ending_on_signals, isolated, namespaces_avai
 from lossguard.probe.protocol import HarnessResult
 from lossguard.probe.sandbox import readable_view
 from lossguard.probe.translate import clean_log, observed
-from lossguard.reading.sources import SourceText
+from lossguard.reading.sources import SourceError, SourceText, read_guarded
 
 MEMORY_FRACTION = 0.5  # of physical memory, for the probe's child (LOSSGUARD_PROBE_MEMORY_FRACTION)
 
@@ -145,10 +145,15 @@ def run_harness(
         return _crashed(status, child.err.text())
 
 
+MAX_RESULT_BYTES = 50_000_000  # the child's report; the script could put anything there
+
+
 def _read(output: Path) -> HarnessResult | None:
+    """The child's report, read with the guarded reader: the script may have left a FIFO or a
+    link to /dev/zero in its place."""
     try:
-        loaded: HarnessResult = json.loads(output.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        loaded: HarnessResult = json.loads(read_guarded(output, MAX_RESULT_BYTES).decode("utf-8"))
+    except (SourceError, ValueError, RecursionError):
         return None
     return loaded if isinstance(loaded, dict) else None
 

@@ -150,6 +150,20 @@ def test_a_spawned_child_is_guarded_and_stops_at_fit(tmp_path: Path, mode: dict[
     assert list(target.iterdir()) == []
 
 
+@pytest.mark.slow
+@pytest.mark.probe
+@MODES
+def test_a_fifo_in_place_of_the_result_does_not_hang_lossguard(tmp_path: Path, mode: dict[str, str]) -> None:
+    needs(mode)
+    script = copy(tmp_path, "poisons_result.py")
+    start = time.monotonic()
+    result = run_cli(
+        "check", str(script), "--probe", "--no-cache", "-f", "json", "--probe-timeout", "20", env=mode
+    )
+    assert time.monotonic() - start < 120
+    assert "LG901" in {f["code"] for f in json.loads(result.stdout)}
+
+
 @pytest.mark.parametrize("value", ["abc", "nan", "0", "-1", "1.5"])
 def test_an_invalid_memory_fraction_is_refused(tmp_path: Path, value: str) -> None:
     (tmp_path / "train.py").write_text("from tensorflow import keras\nkeras.Sequential().fit()\n")
