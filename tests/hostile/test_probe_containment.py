@@ -107,6 +107,14 @@ def test_every_escape_is_contained_and_devnull_is_no_lg901(tmp_path: Path, mode:
 @pytest.mark.slow
 @pytest.mark.probe
 @MODES
+def test_writing_to_dev_null_is_no_lg901(tmp_path: Path, mode: dict[str, str]) -> None:
+    needs(mode)
+    assert probe(copy(tmp_path, "devnull.py"), mode) == [("LG001", "runtime")]
+
+
+@pytest.mark.slow
+@pytest.mark.probe
+@MODES
 def test_a_run_from_tmp_is_no_lg901(tmp_path: Path, mode: dict[str, str]) -> None:
     """The scratch folder under the read-only /tmp bind is mounted writable again."""
     needs(mode)
