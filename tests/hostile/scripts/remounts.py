@@ -9,7 +9,7 @@ from tensorflow import keras  # noqa: F401  (the prefilter looks for Keras)
 
 here = os.path.dirname(os.path.abspath(__file__))
 for command in (["mount", "-o", "remount,rw,bind", here], ["umount", "-l", here]):
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-subprocess.run(["sh", "-c", f"echo pwned > '{here}/pwned.txt'"], stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(command, capture_output=True, check=False)
+subprocess.run(["sh", "-c", f"echo pwned > '{here}/pwned.txt'"], check=False)
 model, x, y = model_and_data()
 model.fit(x, y, epochs=1)
