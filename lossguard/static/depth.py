@@ -56,7 +56,7 @@ def _expression_depth(statement: ast.AST, text: str, starts: list[int], level: i
     ]
     while stack:
         node, depth = stack.pop()
-        depth += _extra_levels(node, text, starts)
+        depth += _extra_levels(node, text, starts, limit - depth)
         if depth > deepest:
             deepest = depth
             if deepest > limit:
@@ -65,23 +65,27 @@ def _expression_depth(statement: ast.AST, text: str, starts: list[int], level: i
     return deepest
 
 
-def _extra_levels(node: ast.AST, text: str, starts: list[int]) -> int:
-    """The levels libcst adds where ``ast`` stays flat."""
+def _extra_levels(node: ast.AST, text: str, starts: list[int], room: int) -> int:
+    """The levels libcst adds where ``ast`` stays flat (``room``: how many more the limit allows)."""
     if isinstance(node, ast.BoolOp):
         return len(node.values) - 1
     if isinstance(node, ast.JoinedStr) or (
         isinstance(node, ast.Constant) and isinstance(node.value, str | bytes)
     ):
-        return _string_parts(node, text, starts) - 1
+        return _string_parts(node, text, starts, room) - 1
     return 0
 
 
-def _string_parts(node: ast.AST, text: str, starts: list[int]) -> int:
-    """How many literals an implicitly concatenated string is made of (``"a" "b"``: 2)."""
+def _string_parts(node: ast.AST, text: str, starts: list[int], room: int) -> int:
+    """How many literals an implicitly concatenated string is made of (``"a" "b"``: 2), counted
+    only when it could matter: a literal takes two quotes, so a string with no more quotes than
+    twice the room left (a docstring) cannot reach the limit and is taken as one."""
     if _extent(node, starts) < _SHORT:
         return 1
     first = _offset(text, starts, node.lineno, node.col_offset)  # type: ignore[attr-defined]
     last = _offset(text, starts, node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+    if text.count('"', first, last) + text.count("'", first, last) <= 2 * room:
+        return 1
     segment = "(" + text[first:last] + ")"  # in brackets: lines and indents do not matter
     try:
         tokens = tokenize.generate_tokens(io.StringIO(segment).readline)
