@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from lossguard.findings import Finding, Report, Severity
+from lossguard.report.text import visible
 
 
 def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """GitHub's escapes for line breaks; other control characters shown escaped, never raw."""
+    return visible(value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(value: str) -> str:

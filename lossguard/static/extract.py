@@ -71,6 +71,7 @@ class Extraction:
 
     facts: ModuleFacts
     resolver: ProjectPositions
+    stopped: str | None = None  # the analysis stopped before the end of the file: why
 
 
 def extract(
@@ -88,7 +89,8 @@ def extract(
     if evaluator.record.scored is not None and _CLASSIFICATION_SCORES.search(text):
         evaluator.record.scored = None  # scored both ways (copied boilerplate): no evidence
     facts = _SetupBuilder(evaluator, path, script_target).build()
-    return Extraction(facts, ProjectPositions(evaluator.origins, evaluator.refs, evaluator.ref_origins))
+    positions = ProjectPositions(evaluator.origins, evaluator.refs, evaluator.ref_origins)
+    return Extraction(facts, positions, evaluator.stopped)
 
 
 # A script that also scores classes (accuracy_score, a confusion matrix …) gives no evidence of
