@@ -38,6 +38,9 @@ unload_ipython_extension
 _._repr_html_
 _.__wrapped__
 
+# Called from the command line of a spawned child (probe/children.py's _PREFIX string).
+contain
+
 # The public API (lossguard.check(...).ok): for users, not for lossguard itself.
 _.ok
 

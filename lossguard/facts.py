@@ -183,6 +183,7 @@ class LabelSpec:
     synthetic: bool = False  # runtime: made up by the probe because the data was missing
     source: Source = Source.STATIC
     wide_is_one_hot: bool = False  # LabelBinarizer of an unknown class count: one-hot if > 2 columns
+    constant: bool = False  # np.zeros / np.ones: every label is the same value
 
     def one_hot_for(self, units: int | None) -> bool:
         """One-hot rows as far as an output of ``units`` units trained on them can tell."""

@@ -75,3 +75,43 @@ def test_cli_output_is_always_valid(tmp_path_factory, seed: Path, at: int, inser
     assert result.returncode in (0, 1, 2)
     assert "Traceback" not in result.stdout + result.stderr
     json.loads(result.stdout)
+
+
+_CHAINS = st.tuples(
+    st.sampled_from([" and ", " or ", " + ", " ", " if x else "]),
+    st.integers(1, 9_000),
+    st.booleans(),
+)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None)
+@given(_CHAINS)
+def test_long_chains_answer_in_process(chain: tuple[str, int, bool]) -> None:
+    """What libcst nests deeper than CPython (issue 22): findings, LG903 or LG900, never a
+    segfault (this runs in the test's own process: a crash fails the whole run)."""
+    joiner, terms, first = chain
+    term = '"s"' if joiner == " " else "x"
+    expression = "(" + joiner.join([term] * terms) + ")"
+    body = f"flag = {expression}\n"
+    script = f"import keras\n{body if first else ''}model.compile(loss='bce')\n{'' if first else body}"
+    assert_answers("chain.py", script.encode())
+
+
+@settings(max_examples=10, deadline=None, derandomize=True, database=None)
+@given(st.integers(2, 6), st.integers(2, 6), st.booleans())
+def test_budget_exhausting_programs_are_never_clean(depth: int, calls: int, constant: bool) -> None:
+    """Helpers nested ``depth`` deep calling each other ``calls`` times: analysed, or LG903."""
+    argument = "3" if constant else "keras.layers.Dense(8)(x)"
+    lines = ["import keras", "def h0(x):", "    return x"]
+    for level in range(1, depth + 1):
+        lines += [f"def h{level}(x):"] + [f"    a{i} = h{level - 1}({argument})" for i in range(calls)]
+        lines += ["    b = 1", "    c = b", "    return x"]
+    lines += [
+        "inputs = keras.Input((4,))",
+        f"x = h{depth}(inputs)",
+        "model = keras.Model(inputs, keras.layers.Dense(10, activation='softmax')(x))",
+        "model.compile(optimizer='adam', loss='binary_crossentropy')",
+    ]
+    result = check_source("helpers.py", "\n".join(lines).encode(), OPTIONS)
+    assert not result.internal_error
+    assert {f.code for f in result.findings} & {"LG001", "LG903"}

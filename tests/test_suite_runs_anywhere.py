@@ -16,8 +16,6 @@ from tests.conftest import ROOT
 
 # Not in the test extra: the probe extra's packages and what scripts under test use.
 OPTIONAL = {"numpy", "tensorflow", "keras", "tf_keras", "sklearn", "pandas", "tensorflow_datasets"}
-# Test helpers built on numpy: importing them needs what they need.
-NEEDS_NUMPY = {"tests.consequences.cases", "tests.consequences.harness"}
 MODULES = sorted(
     p for p in (ROOT / "tests").rglob("*.py") if p.name.startswith("test_") or p.name == "conftest.py"
 )
@@ -44,9 +42,23 @@ def unguarded_imports(path: Path) -> list[str]:
             continue
         for name in names:
             root = name.split(".")[0]
-            if (root in OPTIONAL and root not in guarded) or (name in NEEDS_NUMPY and "numpy" not in guarded):
+            if root in OPTIONAL and root not in guarded:
                 found.append(f"line {statement.lineno}: {name}")
+            elif root == "tests" and not _helper_needs(name) <= guarded:
+                found.append(f"line {statement.lineno}: {name} (imports an optional package)")
     return found
+
+
+def _helper_needs(module: str) -> set[str]:
+    """The optional packages a test helper (``tests.consequences.cases``) imports at its top."""
+    path = ROOT / (module.replace(".", "/") + ".py")
+    if not path.is_file() or path.name.startswith("test_"):
+        return set()
+    needs: set[str] = set()
+    for line in unguarded_imports(path):
+        name = line.split(": ")[1].split(" ")[0]
+        needs |= _helper_needs(name) if name.startswith("tests.") else {name.split(".")[0]}
+    return needs
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
@@ -57,7 +69,10 @@ def test_no_optional_package_is_imported_unguarded(path: Path) -> None:
 def test_the_check_sees_an_unguarded_import(tmp_path: Path) -> None:
     bare = tmp_path / "test_bare.py"
     bare.write_text("import numpy as np\nfrom tests.consequences.cases import CASES\n")
-    assert unguarded_imports(bare) == ["line 1: numpy", "line 2: tests.consequences.cases"]
+    assert unguarded_imports(bare) == [
+        "line 1: numpy",
+        "line 2: tests.consequences.cases (imports an optional package)",
+    ]
     guarded = tmp_path / "test_guarded.py"
     guarded.write_text(
         'import pytest\nnp = pytest.importorskip("numpy")\nfrom tests.consequences.cases import CASES\n'

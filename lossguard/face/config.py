@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from lossguard.pipeline.settings import Settings
+from lossguard.reading.sources import SourceError, read_guarded
 
 
 class ConfigError(Exception):
     """A configuration problem the user must fix; the message says where."""
 
 
+MAX_CONFIG_BYTES = 10_000_000  # a pyproject.toml; a larger one is refused, not read
 KNOWN_KEYS = {
     "select",
     "ignore",
@@ -66,11 +68,15 @@ def load_config(path: Path) -> dict[str, Any]:
 
 def _load(path: Path, section: str | None) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(read_guarded(path, MAX_CONFIG_BYTES).decode("utf-8"))
+    except SourceError as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except (RecursionError, MemoryError):
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply to read") from None
     if section is None:
         return data
     tool = data.get("tool", {})

@@ -1,6 +1,8 @@
 """The face of --fix, --unsafe-fixes, --diff and --show-fixes (ruff's contract).
 
---fix writes the fixed files (atomically, keeping their permissions) and reports what remains;
+--fix writes the fixed files as an editor does (into the file a symlink points at, in place: its
+hard links, owner and mode stay; not when it changed on disk since it was read) and reports
+what remains;
 --diff prints a unified diff of what --fix would do and writes nothing (exit 1 when there is a
 diff); with stdin, --fix writes the fixed code to stdout and the report to stderr.
 """
@@ -10,7 +12,6 @@ from __future__ import annotations
 import difflib
 import os
 import sys
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -67,10 +68,10 @@ def run_fixes(
                 continue
     if request.diff:
         _exit_with_diffs(list(outcomes.values()))
-    for outcome in outcomes.values():
+    for path, outcome in list(outcomes.items()):
         _note(outcome)
-        if outcome.changed:
-            _write_atomically(Path(outcome.path), outcome.fixed)
+        if outcome.changed and not _write_in_place(Path(outcome.path), outcome.original, outcome.fixed):
+            del outcomes[path]  # not written: its first check stands
     fixed = [f for outcome in outcomes.values() for f in outcome.applied]
     if options.probe is not None:
         final = check_paths(files, options)  # the probe runs on the fixed files
@@ -133,13 +134,31 @@ def _note(outcome: FixOutcome) -> None:
         )
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def _write_in_place(path: Path, original: bytes, data: bytes) -> bool:
+    """Write the fixed bytes into the file itself, as an editor saves: the target of a symlink,
+    the same inode (hard links, owner, mode and ACLs stay). Refused, and said, when the file no
+    longer holds the bytes that were fixed (edited while --fix ran)."""
     try:
-        mode = path.stat().st_mode
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".lossguard", dir=path.parent)
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temporary, mode & 0o7777)
-        os.replace(temporary, path)
+        fd = os.open(os.path.realpath(path), os.O_RDWR | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        current = b""
+        while chunk := os.read(fd, 1 << 20):
+            current += chunk
+            if len(current) > len(original):
+                break
+        if current != original:
+            sys.stderr.write(f"lossguard: {path}: changed on disk since it was read; fixes not written\n")
+            return False
+        os.lseek(fd, 0, os.SEEK_SET)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.ftruncate(fd, len(data))
+        os.fsync(fd)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    return True

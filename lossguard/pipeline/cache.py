@@ -24,10 +24,11 @@ from typing import Any
 
 from lossguard import __version__
 from lossguard.findings import FileResult, result_from_dict, result_to_dict
-from lossguard.reading.sources import SourceError, read_bytes
+from lossguard.reading.sources import SourceError, read_bytes, read_guarded
 
 CACHE_DIR = ".lossguard_cache"
 MTIME_GRANULARITY_NS = 2_000_000_000  # FAT's 2 s; ext4, APFS and NTFS are far finer
+MAX_INDEX_BYTES = 200_000_000  # far beyond the index of any tree; a larger "index" is a miss
 # The entry layout (2: the quoted source lines; 3: checked_at is the run's start, not the store
 # time); a new layout starts a new index.
 FORMAT = 3
@@ -42,9 +43,9 @@ class Cache:
         self.dirty = False
         # Before any file of this run is read: an mtime this recent may hide a same-tick edit.
         self.started = time.time_ns()
-        try:
-            loaded = json.loads(self.file.read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError):
+        try:  # the guarded reader: a committed symlink to /dev/zero or a FIFO is a miss
+            loaded = json.loads(read_guarded(self.file, MAX_INDEX_BYTES).decode("utf-8"))
+        except (SourceError, ValueError, RecursionError, MemoryError):
             loaded = None
         if isinstance(loaded, dict):
             self.entries = {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, dict)}
@@ -130,18 +131,23 @@ class Cache:
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            ignore = self.folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# Automatically created by lossguard.\n*\n", encoding="utf-8")
-            tag = self.folder / "CACHEDIR.TAG"
-            if not tag.exists():
-                tag.write_text(
-                    "Signature: 8a477f597d28d172789f06886806bc55\n"
-                    "# This file is a cache directory tag created by lossguard.\n",
-                    encoding="utf-8",
-                )
+            _create(self.folder / ".gitignore", "# Automatically created by lossguard.\n*\n")
+            _create(
+                self.folder / "CACHEDIR.TAG",
+                "Signature: 8a477f597d28d172789f06886806bc55\n"
+                "# This file is a cache directory tag created by lossguard.\n",
+            )
             temporary = self.file.with_suffix(f".{os.getpid()}.tmp")
             temporary.write_text(json.dumps(self.entries, separators=(",", ":")), encoding="utf-8")
             temporary.replace(self.file)
         except OSError:
             pass  # a read-only tree simply runs uncached
+
+
+def _create(path: Path, text: str) -> None:
+    """Write a new file; an existing name (a dangling symlink too) is left alone."""
+    try:
+        with open(path, "x", encoding="utf-8") as out:
+            out.write(text)
+    except FileExistsError:
+        pass

@@ -25,12 +25,15 @@ from lossguard.pipeline.project import Project
 from lossguard.pipeline.settings import Settings
 from lossguard.pipeline.suppressions import Suppressions, parse_suppressions
 from lossguard.reading.sources import (
+    MAX_CODE_LINES,
     SKIPPED_DIRS,
     SourceError,
     SourceText,
+    as_python_reads,
     iter_python_files,
     read_bytes,
     read_source,
+    too_long,
 )
 from lossguard.rules import RULES, Gate, finding, gate_for, makes_setups, run_rules
 
@@ -97,13 +100,16 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
     # A notebook cell that does not compile is skipped alone; the other cells are checked.
     skipped_cells = [_parse_error(path, p.message, p.line, p.column, cell=True) for p in source.problems]
     gate = options.gate(path)
-    if b"\x00" in data[:4]:  # UTF-16/32: the words are matched in the decoded text
-        data = source.text.encode("utf-8")
+    code = as_python_reads(source.text)  # analysed as Python reads it; fixes check the file's text
+    analysed = source if code is source.text else replace(source, text=code)
+    if b"\x00" in data[:4] or source.cells is not None or analysed is not source:
+        # UTF-16/32, a notebook's JSON (escapes, a source split into characters), identifiers
+        # NFKC-normalised: the words are matched in the code as Python reads it
+        data = (code + "\n" + source.written).encode("utf-8", "surrogatepass")
     static = gate.static_candidate(data)
     project = None
     if may_follow(data, options):
-        code = source.text.encode("utf-8", "surrogatepass") if source.cells is not None else data
-        project = Project.around(path, code)  # a notebook's imports are in its cells' text
+        project = Project.around(path, data)  # a notebook's imports are in its cells' text
     if project is not None and project.files:
         result.dependencies = project.digests()
         # The model may live in an imported module: its words count for the prefilter too.
@@ -115,11 +121,14 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
         result.skipped = True  # not Keras training code: not analysed, so no syntax verdict either
         return _finish(result, source, options, [])
     found: list[Finding] = []
+    stopped: str | None = None
+    if static and source.text.count("\n") > MAX_CODE_LINES:
+        return not_checked(result, options, too_long(source.text.count("\n")))
     if static:
         from lossguard.static.extract import NotAnalysable, ParseFailure  # libcst: only for candidates
 
         try:
-            found = _static_findings(source, options, gate, project)
+            found, stopped = _static_findings(analysed, options, gate, project)
         except ParseFailure as exc:
             return _finish(result, source, options, [_parse_error(path, str(exc), exc.line, exc.column)])
         except NotAnalysable as exc:
@@ -132,6 +141,10 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
                 result, options, f"internal error, please report it: {type(exc).__name__}: {exc}"
             )
     found += skipped_cells
+    if stopped is not None:  # what was found before is reported; the file is not "checked"
+        result.error = stopped
+        reason = f"this file was not checked completely: {stopped}; the rest of it was not analysed"
+        found.append(finding("LG903", reason, Location(path, 1, 1, 1, 1)))
     if runtime:
         assert options.probe is not None
         observed, seen = _runtime_findings(source, options, options.probe)
@@ -150,14 +163,16 @@ def check_facts(path: str, text: str, facts: ModuleFacts, options: CheckOptions)
 
 def _static_findings(
     source: SourceText, options: CheckOptions, gate: Gate, project: Project | None
-) -> list[Finding]:
+) -> tuple[list[Finding], str | None]:
+    """The static findings, and why the analysis stopped early (None: it did not)."""
     from lossguard.static.extract import extract
 
     loader = project.load if project is not None and project.files else None
     extraction = extract(source.text, source.path, options.target, gate.method_anchor, loader)
     raw = _rules(extraction.facts, source.path, options)
     # A mismatch wholly inside an imported module is reported when that module is checked.
-    return [f.relocated(extraction.resolver.resolve) for f in raw if f.location.path == source.path]
+    found = [f.relocated(extraction.resolver.resolve) for f in raw if f.location.path == source.path]
+    return found, extraction.stopped
 
 
 def _runtime_findings(

@@ -10,6 +10,8 @@ line endings; notebooks change only in the fixed cells' source (``fix/notebook.p
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
@@ -143,13 +145,55 @@ def _parses(text: str) -> bool:
 
 
 def _encode_like(data: bytes, text: str, fixed: str) -> bytes | None:
-    """The fixed text in the original's bytes: UTF-8, its BOM and its line endings kept."""
+    """The fixed text in the original's bytes: UTF-8, its BOM, and each line's own ending (LF,
+    CRLF or CR, mixed as they were) and characters the reader normalised (a no-break space)
+    kept wherever the fixes did not touch them. None: the file is not UTF-8."""
     bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
     try:
         original = data[len(bom) :].decode("utf-8")
     except UnicodeDecodeError:
         return None
-    crlf = "\r\n" in original
-    if (original.replace("\r\n", "\n") if crlf else original) != text or "\r" in original.replace("\r\n", ""):
-        return None  # another encoding, lone CRs, or characters read differently: not rewritten
-    return bom + (fixed.replace("\n", "\r\n") if crlf else fixed).encode("utf-8")
+    parts = _LINE_BREAK.split(original)
+    contents, endings = parts[0::2], [*parts[1::2], ""]
+    text_lines, fixed_lines = text.split("\n"), fixed.split("\n")
+    if len(contents) != len(text_lines) or any(
+        c != t and c.replace("\u00a0", " ") != t for c, t in zip(contents, text_lines, strict=True)
+    ):
+        return None  # characters read differently: not rewritten
+    usual = max(set(parts[1::2]), key=parts[1::2].count, default="\n")
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(None, text_lines, fixed_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            out += [contents[k] + endings[k] for k in range(i1, i2)]
+            continue
+        for n, line in enumerate(fixed_lines[j1:j2]):
+            k = i1 + n
+            if k < i2:
+                out.append(_outside_edit(contents[k], text_lines[k], line) + endings[k])
+            else:  # a line the fixes added: the ending of the line it follows
+                out.append(line + (endings[i2 - 1] if i2 > i1 and endings[i2 - 1] else usual))
+    return bom + "".join(out).encode("utf-8")
+
+
+_LINE_BREAK = re.compile("(\r\n|\r|\n)")
+
+
+def _outside_edit(original: str, read: str, fixed: str) -> str:
+    """A changed line, with the original's characters kept before and after the edit."""
+    if original == read:
+        return fixed
+    head = _common(read, fixed)
+    tail = _common(read[head:][::-1], fixed[head:][::-1])
+    kept_tail = original[len(original) - tail :] if tail else ""
+    return original[:head] + fixed[head : len(fixed) - tail] + kept_tail
+
+
+def _common(a: str, b: str) -> int:
+    """The length of the common prefix of two strings."""
+    size = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        size += 1
+    return size

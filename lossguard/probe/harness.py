@@ -94,6 +94,9 @@ def _setup() -> None:
     scratch = os.environ.get("LOSSGUARD_PROBE_SCRATCH")
     if scratch:
         WriteGuard(scratch).install()
+    from lossguard.probe.children import patch_spawn
+
+    patch_spawn()  # spawned children get the guards too, and stop at their first fit
 
 
 def main(argv: list[str]) -> int:

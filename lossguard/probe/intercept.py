@@ -53,7 +53,11 @@ def patch_keras_namespace(keras_mod: Any, prefix: str) -> None:
         return training_entry
 
     for method in ("fit", "fit_generator", "train_on_batch"):
-        setattr(model_cls, method, intercept(method))
+        # Every class that defines it, so that ``TensorFlowTrainer.fit(model, …)`` (a base
+        # class called directly) stops at the first step too.
+        for owner in model_cls.__mro__:
+            if owner is not object and method in vars(owner):
+                setattr(owner, method, intercept(method))
 
     def no_save(self: Any, *args: Any, **kwargs: Any) -> None:
         RUN.notes.append(f"{type(self).__name__}.save*() skipped by the probe (no writes)")

@@ -87,17 +87,26 @@ def containment() -> str:
     return "namespaces" if namespaces_available() else "process"
 
 
-def isolated(command: Sequence[str], read_only: Sequence[Path]) -> list[str]:
-    """``command`` inside new namespaces, with ``read_only`` folders mounted read-only."""
-    mounts = [
-        f"mount --bind {shlex.quote(str(p))} {shlex.quote(str(p))} && "
-        f"mount -o remount,bind,ro {shlex.quote(str(p))}"
-        for p in dict.fromkeys(read_only)
-        if p.is_dir()
-    ]
+def isolated(command: Sequence[str], read_only: Sequence[Path], writable: Sequence[Path] = ()) -> list[str]:
+    """``command`` inside new namespaces, with ``read_only`` folders mounted read-only, then the
+    ``writable`` ones (the probe's own folder) mounted writable again wherever a read-only one
+    covers them (a script under /tmp, a run from / ), and the mounts locked: the command runs in
+    a nested user namespace, where they can be neither remounted writable nor unmounted."""
+    mounts = []
+    for path in dict.fromkeys(read_only):
+        if not path.is_dir():
+            continue
+        quoted = shlex.quote(str(path))
+        # "/" is a mount already (and ``mount --bind / /`` fails in a container): remount it.
+        bind = f"mount --bind {quoted} {quoted}" if str(path) != "/" else "true"
+        mounts.append(f"{bind} && mount -o remount,bind,ro {quoted}")
+    for path in dict.fromkeys(writable):
+        quoted = shlex.quote(str(path))
+        mounts.append(f"mount --bind {quoted} {quoted} && mount -o remount,bind,rw {quoted}")
     # No exec: the shell stays PID 1 of the namespace (the kernel drops signals an init sends
     # itself, so the script must not be init); it exits with 128+n when the script died of n.
-    script = " && ".join([*mounts, '"$@"'])
+    locked = 'unshare --user --map-root-user --mount "$@"'
+    script = " && ".join([*mounts, locked])
     return [*_UNSHARE, "--propagation", "private", "sh", "-c", script, "sh", *command]
 
 
@@ -190,6 +199,40 @@ def _ticks_now() -> int:
         return 0
 
 
+_ending = threading.Event()  # set while a probe is under ``ending_on_signals``
+
+
+@contextlib.contextmanager
+def ending_on_signals() -> Iterator[None]:
+    """SIGTERM, SIGHUP and SIGINT end the probe: the first one unwinds (the child's whole tree
+    killed, the temporary folders removed), and any number of later ones wait for that to finish
+    instead of interrupting it. Then the run ends with the first signal's status."""
+    if threading.current_thread() is not threading.main_thread() or _ending.is_set():
+        yield
+        return
+    unwinding = False
+
+    def end(signum: int, frame: Any) -> None:
+        nonlocal unwinding
+        if unwinding:
+            return  # already cleaning up: a second Ctrl-C must not leave processes or files
+        unwinding = True
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise SystemExit(128 + signum)
+
+    watched = [signal.SIGTERM, signal.SIGINT] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {number: signal.signal(number, end) for number in watched}
+    _ending.set()
+    try:
+        yield
+    finally:
+        unwinding = True
+        _ending.clear()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 @contextlib.contextmanager
 def running(
     command: Sequence[str], *, env: dict[str, str], cwd: Path, limits: Callable[[], None] | None
@@ -198,34 +241,25 @@ def running(
     libc = _libc()
     if libc is not None:
         libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    previous = (
-        signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
-    )
-
-    def terminated(signum: int, frame: Any) -> None:
-        raise SystemExit(128 + signum)  # unwinds through the finally below
-
-    if previous is not None:
-        signal.signal(signal.SIGTERM, terminated)
     started = _ticks_now()
     child: Child | None = None
     try:
-        process = subprocess.Popen(
-            list(command),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            cwd=cwd,
-            start_new_session=True,
-            preexec_fn=_child_setup(limits) if os.name == "posix" else None,
-        )
-        child = Child(process, started)
-        yield child
+        with ending_on_signals():
+            process = subprocess.Popen(
+                list(command),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=cwd,
+                start_new_session=True,
+                preexec_fn=_child_setup(limits) if os.name == "posix" else None,
+            )
+            child = Child(process, started)
+            try:
+                yield child
+            finally:
+                child.stop()
     finally:
-        if child is not None:
-            child.stop()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
         if libc is not None:
             libc.prctl(_PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)

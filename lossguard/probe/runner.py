@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from lossguard.facts import Observed
-from lossguard.probe.process import isolated, namespaces_available, running
+from lossguard.probe.process import ending_on_signals, isolated, namespaces_available, running
 from lossguard.probe.protocol import HarnessResult
 from lossguard.probe.sandbox import readable_view
 from lossguard.probe.translate import clean_log, observed
-from lossguard.reading.sources import SourceText
+from lossguard.reading.sources import SourceError, SourceText, read_guarded
 
 MEMORY_FRACTION = 0.5  # of physical memory, for the probe's child (LOSSGUARD_PROBE_MEMORY_FRACTION)
 
@@ -33,6 +33,7 @@ class ProbeUnavailable(Exception):
 
 
 def ensure_available() -> None:
+    memory_fraction()  # a bad setting is refused before anything runs
     if importlib.util.find_spec("tensorflow") is None or (
         importlib.util.find_spec("keras") is None and importlib.util.find_spec("tf_keras") is None
     ):
@@ -49,14 +50,30 @@ def _gpu_present() -> bool:
     return Path("/dev/nvidia0").exists() or Path("/dev/nvidiactl").exists()
 
 
+def memory_fraction() -> float:
+    """``LOSSGUARD_PROBE_MEMORY_FRACTION``, checked: a value that is not a number in (0, 1]
+    (``abc``, ``nan``, ``0``, ``-1``) is refused, never read as "no limit"."""
+    raw = os.environ.get("LOSSGUARD_PROBE_MEMORY_FRACTION", "").strip()
+    if not raw:
+        return MEMORY_FRACTION
+    try:
+        fraction = float(raw)
+    except ValueError:
+        fraction = float("nan")
+    if not 0 < fraction <= 1:  # nan fails both comparisons
+        raise ProbeUnavailable(
+            f"LOSSGUARD_PROBE_MEMORY_FRACTION={raw!r}: expected a number greater than 0 and at most 1 "
+            f"(the share of physical memory the probe may use; default {MEMORY_FRACTION})"
+        )
+    return fraction
+
+
 def memory_limit() -> int | None:
     """Bytes of address space for the child: a fraction of this machine's physical memory."""
+    fraction = memory_fraction()
     try:
-        fraction = float(os.environ.get("LOSSGUARD_PROBE_MEMORY_FRACTION", MEMORY_FRACTION))
         physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
-        return None
-    if not 0 < fraction <= 1:
         return None
     return int(physical * fraction)
 
@@ -102,7 +119,7 @@ def run_harness(
     )
     if device == "cpu":
         environment["CUDA_VISIBLE_DEVICES"] = "-1"
-    with tempfile.TemporaryDirectory(prefix="lossguard-probe-") as workdir:
+    with ending_on_signals(), tempfile.TemporaryDirectory(prefix="lossguard-probe-") as workdir:
         scratch = Path(workdir) / "cwd"
         (scratch / "tmp").mkdir(parents=True)
         readable_view(visible, scratch)
@@ -114,7 +131,8 @@ def run_harness(
         command = [sys.executable, "-m", "lossguard.probe.harness", str(script.resolve()), str(output)]
         shell = namespaces_available()
         if shell:
-            command = isolated(command, read_only=[visible, Path.cwd().resolve(), script.resolve().parent])
+            read_only = [visible, Path.cwd().resolve(), script.resolve().parent]
+            command = isolated(command, read_only, writable=[Path(workdir).resolve()])
         with running(command, env=environment, cwd=scratch, limits=_limits(device)) as child:
             status = child.wait(timeout)
         result = _read(output)
@@ -127,10 +145,15 @@ def run_harness(
         return _crashed(status, child.err.text())
 
 
+MAX_RESULT_BYTES = 50_000_000  # the child's report; the script could put anything there
+
+
 def _read(output: Path) -> HarnessResult | None:
+    """The child's report, read with the guarded reader: the script may have left a FIFO or a
+    link to /dev/zero in its place."""
     try:
-        loaded: HarnessResult = json.loads(output.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        loaded: HarnessResult = json.loads(read_guarded(output, MAX_RESULT_BYTES).decode("utf-8"))
+    except (SourceError, ValueError, RecursionError):
         return None
     return loaded if isinstance(loaded, dict) else None
 
@@ -151,7 +174,7 @@ def observe(source: SourceText, *, timeout: float, device: str, args: Sequence[s
     if source.cells is None:
         outcome = run_harness(Path(source.path), timeout, device, args=args)
         return observed(source.path, outcome, source.text)
-    with tempfile.TemporaryDirectory(prefix="lossguard-notebook-") as folder:
+    with ending_on_signals(), tempfile.TemporaryDirectory(prefix="lossguard-notebook-") as folder:
         script = Path(folder) / (Path(source.path).stem + "_notebook.py")
         script.write_text(source.text, encoding="utf-8")
         outcome = run_harness(script, timeout, device, folder=Path(source.path).parent, args=args)

@@ -31,7 +31,7 @@ def guard_network() -> None:
         original = getattr(socket.socket, name)
 
         def guarded(self: socket.socket, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
-            if self.family == getattr(socket, "AF_UNIX", None):
+            if self.family == getattr(socket, "AF_UNIX", None) and _own_socket(args[0] if args else None):
                 return _original(self, *args, **kwargs)
             raise NetworkBlocked("network access is disabled inside the lossguard probe")
 
@@ -46,6 +46,19 @@ def guard_network() -> None:
     for variable in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
         os.environ[variable] = dead
     os.environ["no_proxy"] = os.environ["NO_PROXY"] = ""
+
+
+def _own_socket(address: Any) -> bool:
+    """A UNIX socket of the probe's own scratch folder (multiprocessing's): a filesystem socket
+    elsewhere reaches the user's services (an agent, a daemon), an abstract one the host's."""
+    scratch = os.environ.get("LOSSGUARD_PROBE_SCRATCH")
+    if not scratch or not isinstance(address, str | bytes | os.PathLike):
+        return False
+    name = os.fsdecode(address)
+    if not name or name.startswith("\0"):
+        return False
+    real, root = os.path.realpath(name), os.path.realpath(scratch)
+    return real.startswith(root + os.sep)
 
 
 def replace_everywhere(name: str, original: Any, replacement: Any, prefixes: tuple[str, ...]) -> None:
@@ -151,15 +164,28 @@ class WriteGuard:
         self.real_open = open
         self.real_os = {name: getattr(os, name) for name in _OS_WRITES}
 
-    def inside(self, path: Any) -> bool:
-        real = os.path.realpath(os.fspath(path))
-        return real == self.scratch or real.startswith(self.scratch + os.sep)
+    def inside(self, path: Any, dir_fd: int | None = None) -> bool:
+        real = os.path.realpath(self.absolute(path, dir_fd))
+        return real == self.scratch or real.startswith(self.scratch + os.sep) or real in HARMLESS
 
-    def target(self, path: Any) -> Any:
+    @staticmethod
+    def absolute(path: Any, dir_fd: int | None = None) -> str:
+        """The path a call means: a name relative to ``dir_fd`` (``shutil.rmtree``, ``os.remove(
+        name, dir_fd=…)``) is relative to that folder, not to the working directory."""
+        name = os.fsdecode(os.fspath(path))
+        if dir_fd is not None and not os.path.isabs(name):
+            try:
+                folder = os.readlink(f"/proc/self/fd/{dir_fd}")
+            except OSError:
+                folder = "/nonexistent-folder-of-an-unknown-descriptor"
+            return os.path.join(folder, name)
+        return os.path.abspath(name)
+
+    def target(self, path: Any, dir_fd: int | None = None) -> Any:
         """Where a write to ``path`` goes."""
-        if isinstance(path, int) or self.inside(path):
+        if isinstance(path, int) or self.inside(path, dir_fd):
             return path
-        absolute = os.path.abspath(os.fspath(path))
+        absolute = self.absolute(path, dir_fd)
         if absolute.startswith(self.scratch + os.sep) and os.path.islink(absolute):
             self.real_os["unlink"](absolute)  # the view's link: write a file of our own instead
             return absolute
@@ -168,8 +194,8 @@ class WriteGuard:
         RUN.notes.append(f"write to {absolute} redirected into the probe's scratch folder")
         return redirected
 
-    def refuse(self, what: str, path: Any) -> None:
-        if not isinstance(path, int) and not self.inside(path):
+    def refuse(self, what: str, path: Any, dir_fd: int | None = None) -> None:
+        if not isinstance(path, int) and not self.inside(path, dir_fd):
             raise PermissionError(
                 f"{what} {os.fspath(path)!r}: the lossguard probe changes nothing outside its scratch folder"
             )
@@ -182,19 +208,24 @@ class WriteGuard:
                 file = guard.target(file)
             return guard.real_open(file, mode, *args, **kwargs)
 
-        def guarded_os_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> Any:
+        def guarded_os_open(
+            path: Any, flags: int, *args: Any, dir_fd: int | None = None, **kwargs: Any
+        ) -> Any:
             if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND):
-                path = guard.target(path)
-            return guard.real_os["open"](path, flags, *args, **kwargs)
+                redirected = guard.target(path, dir_fd)
+                if redirected is not path:
+                    path, dir_fd = redirected, None
+            return guard.real_os["open"](path, flags, *args, dir_fd=dir_fd, **kwargs)
 
         def refusing(name: str) -> Any:
             real = guard.real_os[name]
 
             def refused(path: Any, *args: Any, **kwargs: Any) -> Any:
-                guard.refuse(name, path)
+                dir_fd = kwargs.get("dir_fd", kwargs.get("src_dir_fd"))
+                guard.refuse(name, path, dir_fd)
                 for other in args[:1]:
                     if isinstance(other, str | bytes | os.PathLike):
-                        guard.refuse(name, other)
+                        guard.refuse(name, other, kwargs.get("dst_dir_fd", kwargs.get("dir_fd")))
                 return real(path, *args, **kwargs)
 
             return refused
@@ -202,23 +233,143 @@ class WriteGuard:
         def redirecting(name: str) -> Any:
             real = guard.real_os[name]
 
-            def redirected(path: Any, *args: Any, **kwargs: Any) -> Any:
-                return real(guard.target(path), *args, **kwargs)
+            def redirected(path: Any, *args: Any, dir_fd: int | None = None, **kwargs: Any) -> Any:
+                moved = guard.target(path, dir_fd)
+                if moved is not path:
+                    return real(moved, *args, **kwargs)
+                return (
+                    real(path, *args, dir_fd=dir_fd, **kwargs)
+                    if dir_fd is not None
+                    else real(path, *args, **kwargs)
+                )
 
             return redirected
 
+        def linking(name: str) -> Any:
+            real = guard.real_os[name]
+
+            def linked(
+                source: Any, destination: Any, *args: Any, dir_fd: int | None = None, **kwargs: Any
+            ) -> Any:
+                moved = guard.target(destination, dir_fd)  # the link is made at the destination
+                if moved is not destination:
+                    return real(source, moved, *args, **kwargs)
+                return real(source, destination, *args, dir_fd=dir_fd, **kwargs)
+
+            return linked
+
+        import _io
         import builtins
         import io
 
+        class GuardedFileIO(io.FileIO):
+            def __init__(self, file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> None:
+                if isinstance(mode, str) and any(flag in mode for flag in "wax+"):
+                    file = guard.target(file)
+                super().__init__(file, mode, *args, **kwargs)
+
         builtins.open = guarded_open
         io.open = guarded_open
+        _io.open = guarded_open
+        io.FileIO = GuardedFileIO  # type: ignore[misc]
+        _io.FileIO = GuardedFileIO  # type: ignore[misc]
         os.open = guarded_os_open
         for name in ("remove", "unlink", "rmdir", "rename", "replace", "truncate", "chmod", "utime"):
             setattr(os, name, refusing(name))
-        for name in ("mkdir", "symlink", "link"):
+        for name in ("mkdir", "mkfifo", "mknod"):
             setattr(os, name, redirecting(name))
+        for name in ("symlink", "link"):
+            setattr(os, name, linking(name))
+        for name in _EXECS:
+            if hasattr(os, name):
+                setattr(os, name, _no_exec(name))
+        self.guard_tensorflow()
+
+    def guard_tensorflow(self) -> None:
+        """TensorFlow writes through its own C++ file system, past every Python-level guard:
+        its file functions get the same treatment as ``open`` and ``os``."""
+        tf = sys.modules.get("tensorflow")
+        gfile = getattr(getattr(tf, "io", None), "gfile", None)
+        if tf is None or gfile is None:
+            return
+        guard = self
+
+        def first_redirected(real: Any) -> Any:
+            def redirected(path: Any, *args: Any, **kwargs: Any) -> Any:
+                return real(_tf_target(guard, path), *args, **kwargs)
+
+            return redirected
+
+        def first_refused(real: Any, name: str) -> Any:
+            def refused(path: Any, *args: Any, **kwargs: Any) -> Any:
+                guard.refuse(name, _tf_path(path))
+                return real(path, *args, **kwargs)
+
+            return refused
+
+        def second_redirected(real: Any, name: str) -> Any:
+            def redirected(source: Any, destination: Any, *args: Any, **kwargs: Any) -> Any:
+                if name == "rename":
+                    guard.refuse(name, _tf_path(source))
+                return real(source, _tf_target(guard, destination), *args, **kwargs)
+
+            return redirected
+
+        real_gfile = gfile.GFile
+
+        class GuardedGFile(real_gfile):  # type: ignore[misc, valid-type]
+            def __init__(self, name: Any, mode: str = "r") -> None:
+                if any(flag in mode for flag in "wa+"):
+                    name = _tf_target(guard, name)
+                super().__init__(name, mode)
+
+        gfile.GFile = GuardedGFile
+        for name in ("makedirs", "mkdir"):
+            setattr(gfile, name, first_redirected(getattr(gfile, name)))
+        for name in ("remove", "rmtree"):
+            setattr(gfile, name, first_refused(getattr(gfile, name), f"tf.io.gfile.{name}"))
+        for name in ("rename", "copy"):
+            setattr(gfile, name, second_redirected(getattr(gfile, name), f"tf.io.gfile.{name}"))
+        tf.io.write_file = first_redirected(tf.io.write_file)
+        checkpoint = getattr(getattr(tf, "train", None), "Checkpoint", None)
+        for method in ("write", "save"):
+            real = getattr(checkpoint, method, None)
+            if real is not None:
+
+                def saved(self: Any, file_prefix: Any, *args: Any, _real: Any = real, **kwargs: Any) -> Any:
+                    return _real(self, _tf_target(guard, file_prefix), *args, **kwargs)
+
+                setattr(checkpoint, method, saved)
 
 
+_EXECS = ("execv", "execve", "execl", "execle", "execlp", "execlpe", "execvp", "execvpe")
+
+
+def _no_exec(name: str) -> Any:
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(f"os.{name}: the lossguard probe does not let the script replace itself")
+
+    return refused
+
+
+def _tf_path(path: Any) -> Any:
+    """A TensorFlow path argument as a filesystem path (a string tensor gives its value)."""
+    numpy = getattr(path, "numpy", None)
+    if callable(numpy):
+        with contextlib.suppress(Exception):
+            path = numpy()
+    return os.fsdecode(path) if isinstance(path, str | bytes) else path
+
+
+def _tf_target(guard: WriteGuard, path: Any) -> Any:
+    plain = _tf_path(path)
+    if not isinstance(plain, str) or "://" in plain:
+        return path  # gs://, s3://: no network in the probe anyway
+    return guard.target(plain)
+
+
+# Writes that change nothing anyone can see (subprocess.DEVNULL opens it for writing).
+HARMLESS = {os.devnull}
 _OS_WRITES = (
     "open",
     "remove",
@@ -233,6 +384,8 @@ _OS_WRITES = (
     "makedirs",
     "symlink",
     "link",
+    "mkfifo",
+    "mknod",
 )
 
 

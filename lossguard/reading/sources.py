@@ -14,8 +14,10 @@ import codecs
 import io
 import json
 import os
+import re
 import stat
 import tokenize
+import unicodedata
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,6 +28,10 @@ from lossguard.reading.ipython_input import TransformError, transform_lines
 MAX_SCRIPT_BYTES = 2_000_000  # a .py file: far beyond any hand-written training script
 MAX_NOTEBOOK_BYTES = 100_000_000  # a notebook file, outputs (plots, images) included
 MAX_CODE_BYTES = 2_000_000  # a notebook's code cells together
+# Lines of code analysed in one file (a script, a notebook's code cells together): ten times a
+# long training script. Beyond it the analysis could not finish within its statement budget,
+# and parsing alone would take minutes and gigabytes (a 200,000-line cell: 2 min, 2 GB).
+MAX_CODE_LINES = 20_000
 # Cell magics whose body IPython runs as Python in the notebook's namespace.
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
 _COMPILE_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
@@ -70,6 +76,7 @@ class SourceText:
     text: str
     cells: CellMap | None = None  # set for notebooks
     problems: tuple[SyntaxProblem, ...] = ()  # notebook cells that do not compile (skipped)
+    written: str = ""  # a notebook's code cells as written (a skipped cell's words count too)
 
 
 # ----- bytes from disk -----------------------------------------------------------------------
@@ -81,20 +88,30 @@ def limit_for(path: str) -> int:
 
 def read_bytes(path: str) -> bytes:
     """A regular file's bytes, refusing what Python would not read as a source file."""
+    return read_guarded(path, limit_for(path))
+
+
+def read_guarded(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The one way lossguard reads a file (sources, the cache index, config files): a regular
+    file of at most ``limit`` bytes. The file is opened without blocking and checked on its
+    descriptor, so a FIFO, a device or a symlink to ``/dev/zero`` is refused before a byte is
+    read, even if it was swapped in after a ``stat``."""
     try:
-        info = os.stat(path)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise SourceError(_os_reason(exc)) from None
-    if not stat.S_ISREG(info.st_mode):
-        raise SourceError(f"not a regular file ({_kind(info.st_mode)})")
-    limit = limit_for(path)
-    if info.st_size > limit:
-        raise SourceError(_too_large(info.st_size, limit))
     try:
-        with open(path, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError(f"not a regular file ({_kind(info.st_mode)})")
+        if info.st_size > limit:
+            raise SourceError(_too_large(info.st_size, limit))
+        with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(limit + 1)
     except OSError as exc:
         raise SourceError(_os_reason(exc)) from None
+    finally:
+        os.close(fd)
     if len(data) > limit:
         raise SourceError(_too_large(len(data), limit))
     return data
@@ -117,6 +134,10 @@ def _kind(mode: int) -> str:
         if test(mode):
             return name
     return "not a file"
+
+
+def too_long(lines: int) -> str:
+    return f"too long to analyse ({lines:,} lines of code > {MAX_CODE_LINES:,} limit)"
 
 
 def _too_large(size: int, limit: int) -> str:
@@ -159,6 +180,33 @@ def decode(data: bytes, path: str) -> str:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
+def as_python_reads(text: str) -> str:
+    """The text with its identifiers NFKC-normalised, as Python's tokenizer reads them
+    (``model.ｃompile`` calls ``compile``); strings and comments stay as written. The same
+    object back when nothing changes (the common case costs one ``isascii``)."""
+    if text.isascii() or not any(
+        unicodedata.normalize("NFKC", word) != word for word in _NON_ASCII_WORD.findall(text)
+    ):
+        return text
+    lines = text.split("\n")
+    try:
+        names = [
+            token
+            for token in tokenize.generate_tokens(io.StringIO(text).readline)
+            if token.type == tokenize.NAME and not token.string.isascii()
+        ]
+    except (tokenize.TokenError, SyntaxError):
+        return text
+    for token in reversed(names):  # from the end: earlier columns stay valid
+        (row, start), (_, end) = token.start, token.end
+        line = lines[row - 1]
+        lines[row - 1] = line[:start] + unicodedata.normalize("NFKC", token.string) + line[end:]
+    return "\n".join(lines)
+
+
+_NON_ASCII_WORD = re.compile(r"\w*[^\x00-\x7f]\w*")
+
+
 def read_source(path: str, data: bytes) -> SourceText:
     limit = limit_for(path)
     if len(data) > limit:
@@ -186,6 +234,8 @@ def _code_cells(notebook: object) -> list[str]:
         raise SourceError("broken notebook: no 'cells' list")
     out = []
     for cell in cells:
+        if isinstance(cell, dict) and "cell_type" not in cell:
+            raise SourceError("broken notebook: a cell without 'cell_type' (Jupyter cannot open it)")
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get(key)
@@ -195,9 +245,15 @@ def _code_cells(notebook: object) -> list[str]:
     return out
 
 
+def _json_int(digits: str) -> int | str:
+    """An integer of the notebook's JSON; one too long for Python's int conversion limit (a
+    5,000-digit execution count) stays text: no cell's code depends on it."""
+    return int(digits) if len(digits) < 4000 else digits
+
+
 def notebook_source(path: str, data: bytes) -> SourceText:
     try:
-        notebook = json.loads(data)
+        notebook = json.loads(data, parse_int=_json_int)
     except json.JSONDecodeError as exc:
         raise SourceError(f"broken notebook: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     except (UnicodeDecodeError, RecursionError) as exc:
@@ -205,6 +261,9 @@ def notebook_source(path: str, data: bytes) -> SourceText:
     cells = _code_cells(notebook)
     if sum(len(c) for c in cells) > MAX_CODE_BYTES:
         raise SourceError(_too_large(sum(len(c) for c in cells), MAX_CODE_BYTES) + " of code cells")
+    code_lines = sum(c.count("\n") + c.count("\r") + 1 for c in cells)
+    if code_lines > MAX_CODE_LINES:
+        raise SourceError(too_long(code_lines) + " in its code cells")
     out: list[str] = []
     cell_map = CellMap()
     problems: list[SyntaxProblem] = []
@@ -217,7 +276,7 @@ def notebook_source(path: str, data: bytes) -> SourceText:
             lines = [""] * len(lines)  # skipped: the other cells are still checked
         cell_map.lines.extend((number, line) for line in range(1, len(lines) + 1))
         out.extend(lines)
-    return SourceText(path, "\n".join(out) + "\n", cell_map, tuple(problems))
+    return SourceText(path, "\n".join(out) + "\n", cell_map, tuple(problems), "\n".join(cells))
 
 
 def python_of_cell(cell: str, bound: set[str] | None = None) -> tuple[list[str], SyntaxProblem | None]:

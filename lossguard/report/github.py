@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 from lossguard.findings import Finding, Report, Severity
+from lossguard.report.text import visible
 
 
 def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """GitHub's escapes for line breaks; other control characters shown escaped, never raw."""
+    return visible(value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(value: str) -> str:
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(finding: Finding) -> str:
+def _fixable(finding: Finding, report: Report | None) -> str:
+    """'(fixable)' only for a fix --fix would apply with this run's options (as --diff shows);
+    an unsafe fix says it needs --unsafe-fixes."""
+    if not finding.fixable:
+        return ""
+    applies = report.applicable(finding) if report is not None else finding.fix_applies(False)
+    return " (fixable)" if applies else " (fixable with --unsafe-fixes)"
+
+
+def annotation(finding: Finding, report: Report | None = None) -> str:
     level = "error" if finding.severity is Severity.ERROR else "warning"
     loc = finding.location
     props = [f"file={escape_property(loc.path)}"]
@@ -26,7 +37,7 @@ def annotation(finding: Finding) -> str:
             props.append(f"endLine={loc.end_line}")
         if loc.end_column and loc.end_line == loc.line:
             props.append(f"endColumn={loc.end_column}")
-    fixable = " (fixable)" if finding.fixable else ""
+    fixable = _fixable(finding, report)
     props.append(f"title={escape_property(f'{finding.code} {finding.name}{fixable}')}")
     if finding.fix:
         message += f"\nFix: {finding.fix}"
@@ -34,7 +45,7 @@ def annotation(finding: Finding) -> str:
 
 
 def render(report: Report) -> str:
-    return "".join(annotation(f) + "\n" for f in report.findings)
+    return "".join(annotation(f, report) + "\n" for f in report.findings)
 
 
 ANNOTATION_CAP = 10  # GitHub shows at most 10 error and 10 warning annotations of a step
@@ -80,7 +91,7 @@ def job_summary(report: Report) -> str:
         out.append(f"\n### `{_cell(path).replace('`', '')}`\n\n| Line | Code | Severity | Problem | Fix |\n")
         out.append("|---:|---|---|---|---|\n")
         for found in group:
-            fixable = " (fixable)" if found.fixable else ""
+            fixable = _fixable(found, report)
             out.append(
                 f"| {_cell(found.location.where())} | {found.code} {found.name}{fixable} | "
                 f"{found.severity.value} | {_cell(found.message)} | {_cell(found.fix or '')} |\n"

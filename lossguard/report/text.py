@@ -8,6 +8,7 @@ without importing rich at all. ``--show-source`` adds the flagged code, related 
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from typing import IO, Any
 
@@ -31,6 +32,25 @@ def wants_colour(stream: IO[str]) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
+# C0 and C1 controls but tab, DEL, line and paragraph separators, bidirectional overrides and
+# isolates ("Trojan Source"): what could move the cursor, colour the terminal or start a line.
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def visible(text: str) -> str:
+    """Text with its control characters escaped (``\\n``, ``\\x1b``, ``\\u202e``), as ruff and
+    git print odd file names: a path or a source line cannot forge a finding line."""
+    if text.isprintable() or not _UNSAFE.search(text):
+        return text
+    return _UNSAFE.sub(lambda m: _NAMED.get(m.group()) or _code(m.group()), text)
+
+
+def _code(char: str) -> str:
+    point = ord(char)
+    return f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}"
+
+
 class Writer:
     """Prints segment lines plainly, or through rich when colour is wanted."""
 
@@ -43,6 +63,8 @@ class Writer:
             self.console = Console(file=stream, soft_wrap=True, highlight=False)
 
     def line(self, *segments: Segment) -> None:
+        """One line of output; whatever the segments hold, it stays one line."""
+        segments = tuple((visible(text), style) for text, style in segments)
         if self.console is None:
             self.stream.write("".join(text for text, _ in segments) + "\n")
             return

@@ -45,6 +45,14 @@ def docs_folder() -> Path:
     return package.parent / "rules"
 
 
+def _unquoted(value: str) -> str:
+    """A front-matter value without the quotes around it — only a matching pair: a summary that
+    ends in a quoted value (class_weight='auto') keeps its closing quote."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
 def _parse(path: Path) -> RuleDoc:
     text = path.read_text(encoding="utf-8")
     match = re.match(r"---\n(.*?)\n---\n", text, re.DOTALL)
@@ -54,7 +62,7 @@ def _parse(path: Path) -> RuleDoc:
     for line in match.group(1).splitlines():
         if ":" in line:
             key, value = line.split(":", 1)
-            meta[key.strip()] = value.strip().strip("\"'")
+            meta[key.strip()] = _unquoted(value.strip())
     body = text[match.end() :]
     sections: dict[str, str] = {}
     current = None

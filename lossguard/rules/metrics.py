@@ -75,21 +75,29 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
             actual in (MetricKind.CATEGORICAL_ACCURACY, MetricKind.SPARSE_CATEGORICAL_ACCURACY)
             and multi_label_head
             and (
-                labels in (None, LabelEncoding.MULTI_HOT, LabelEncoding.UNKNOWN)  # not single-label
-                or (setup.reconstructs_inputs and labels is LabelEncoding.CONTINUOUS)
+                labels is LabelEncoding.MULTI_HOT
+                or labels is LabelEncoding.CONTINUOUS  # real targets: a reconstruction, a denoiser
+                # Unknown labels on two sigmoid units are as often one-hot cat/dog rows as tags.
+                or (labels in (None, LabelEncoding.UNKNOWN) and head.units > 2)
             )
             and not (setup.labels is not None and setup.labels.one_hot_for(head.units))
         ):
             threshold = "threshold=0.0" if logits else ""
-            if setup.reconstructs_inputs:
+            if setup.reconstructs_inputs or labels is LabelEncoding.CONTINUOUS:
+                task = (
+                    "that reconstructs the inputs (fit(x, x))"
+                    if setup.reconstructs_inputs
+                    else f"trained on real-valued targets ({setup.labels.origin if setup.labels else '?'})"
+                )
                 yield finding(
                     "LG020",
                     (
                         f"under {target}, metrics=[{metric.written}] on the {head.describe()} output (",
                         at(head.location),
-                        f") that reconstructs the inputs (fit(x, x)) with {loss.name} resolves to "
+                        f") {task} with {loss.name} resolves to "
                         f"{actual.value}. It compares only the arg-max of the {head.units} outputs "
-                        "with the arg-max of the inputs, which says nothing about the reconstruction",
+                        "with the arg-max of the targets, which says nothing about how close the "
+                        "output is to them",
                     ),
                     metric.location,
                     fix="write metrics=['mae'] (the mean reconstruction error), or no metric",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from lossguard.facts import Activation, LabelEncoding, LossKind, Source, TrainingSetup
+from lossguard.facts import Activation, LabelEncoding, LabelSpec, LossKind, Source, TrainingSetup
 from lossguard.findings import Finding
 from lossguard.rules import words as w
 from lossguard.rules.registry import TRAINING_CALL, Needs, finding, rule
@@ -13,7 +13,7 @@ from lossguard.rules.registry import TRAINING_CALL, Needs, finding, rule
 RUNTIME = Needs(runtime_only=True)
 # LG030 is also static where the code shows the targets' range (a regression loader, a scaler,
 # np.where(…, -1, 1)): binary cross-entropy on values outside [0, 1].
-LABEL_RANGE = Needs(anchors=(TRAINING_CALL,), words=(w.BINARY_LOSS, w.RANGED_TARGETS))
+LABEL_RANGE = Needs(anchors=(TRAINING_CALL,), words=(w.CROSSENTROPY_LOSS, w.RANGED_TARGETS))
 
 _TOLERANCE = 1e-4
 
@@ -30,7 +30,7 @@ def labels_out_of_range(setup: TrainingSetup) -> Iterator[Finding]:
         if high >= units or low < 0:
             yield finding(
                 "LG030",
-                f"integer labels range from {low:g} to {high:g}{synthetic}, but the output has "
+                f"{_kind_of(labels)} range from {low:g} to {high:g}{synthetic}, but the output has "
                 f"{units} units (valid labels are 0…{units - 1}): the CPU raises an opaque "
                 "InvalidArgumentError, the GPU silently returns NaN",
                 labels.location,
@@ -48,6 +48,12 @@ def labels_out_of_range(setup: TrainingSetup) -> Iterator[Finding]:
             fix="pass 0/1 labels (e.g. y = (y > 0).astype('float32')), or a regression loss for real targets",
             related=[(loss.location, "binary cross-entropy")],
         )
+
+
+def _kind_of(labels: LabelSpec) -> str:
+    if labels.encoding is LabelEncoding.CONTINUOUS:
+        return f"the labels are real values, not class ids ({labels.origin}): they"
+    return "integer labels"
 
 
 def _bound(value: float) -> str:

@@ -69,6 +69,8 @@ class Evaluator(ImportRunner, FunctionCaller):
         self.free_names: dict[str, str] = {}  # a snippet's unbound Keras names → their paths
         self.functions: list[FuncVal] = []
         self.budget = STATEMENT_BUDGET
+        self.summaries: dict[tuple[object, ...], Value] = {}  # memoised calls (functions.py)
+        self.stopped: str | None = None  # why the analysis stopped before the end (reported)
         self.depth = 0
         self.frame = Frame(self.globals, 0)
         self.class_depth = 0
@@ -97,8 +99,10 @@ class Evaluator(ImportRunner, FunctionCaller):
             for func in list(self.functions):
                 if not func.called:
                     self.call_uncalled(func)
-        except (BudgetExceeded, RecursionError):
-            return
+        except BudgetExceeded:
+            self.stopped = f"analysis stopped after {STATEMENT_BUDGET:,} statements"
+        except RecursionError:
+            self.stopped = "analysis stopped: the code nests or recurses too deeply to follow"
 
     def exec_block(self, body: Sequence[cst.BaseStatement] | cst.BaseSuite) -> None:
         if isinstance(body, cst.IndentedBlock):

@@ -71,6 +71,7 @@ class Extraction:
 
     facts: ModuleFacts
     resolver: ProjectPositions
+    stopped: str | None = None  # the analysis stopped before the end of the file: why
 
 
 def extract(
@@ -88,7 +89,8 @@ def extract(
     if evaluator.record.scored is not None and _CLASSIFICATION_SCORES.search(text):
         evaluator.record.scored = None  # scored both ways (copied boilerplate): no evidence
     facts = _SetupBuilder(evaluator, path, script_target).build()
-    return Extraction(facts, ProjectPositions(evaluator.origins, evaluator.refs, evaluator.ref_origins))
+    positions = ProjectPositions(evaluator.origins, evaluator.refs, evaluator.ref_origins)
+    return Extraction(facts, positions, evaluator.stopped)
 
 
 # A script that also scores classes (accuracy_score, a confusion matrix …) gives no evidence of
@@ -97,6 +99,15 @@ _CLASSIFICATION_SCORES = re.compile(
     r"\b(?:accuracy_score|f1_score|precision_score|recall_score|roc_auc_score|confusion_matrix"
     r"|classification_report|balanced_accuracy_score|log_loss)\b"
 )
+
+
+def _columns(shape: tuple[int | None, ...] | None) -> int | None:
+    """The labels' last axis as far as the shape is known: 1 for a vector, None if unknown."""
+    if shape is None or not shape:
+        return None
+    if len(shape) == 1:
+        return 1
+    return shape[-1] if len(shape) == 2 else None
 
 
 class _SetupBuilder:
@@ -332,7 +343,7 @@ class _SetupBuilder:
                 wide_is_one_hot=source.wide_is_one_hot,
             )
         if isinstance(source, ArrayVal) and source.continuous:
-            width = source.shape[-1] if source.shape is not None and len(source.shape) == 2 else None
+            width = _columns(source.shape)
             origin = source.origin or "real values"
             return LabelSpec(
                 LabelEncoding.CONTINUOUS,
@@ -348,6 +359,7 @@ class _SetupBuilder:
                 LabelEncoding.UNKNOWN,
                 origin,
                 self.loc(source.ref),
+                width=_columns(source.shape),
                 min_value=source.low,
                 max_value=source.high,
             )
@@ -357,7 +369,7 @@ class _SetupBuilder:
             single = source.shape is None or len(source.shape) == 1 or source.shape[-1] == 1
             if single:  # np.ones((n, 1)): 0/1 targets, a classifier's (a GAN's discriminator)
                 origin = "np.ones(…)" if source.fill == 1 else "np.zeros(…)"
-                return LabelSpec(LabelEncoding.BINARY, origin, self.loc(source.ref), 2, 1)
+                return LabelSpec(LabelEncoding.BINARY, origin, self.loc(source.ref), 2, 1, constant=True)
             return None
         if isinstance(source, ArrayVal) and source.shape is not None and len(source.shape) == 2:
             width = source.shape[1]

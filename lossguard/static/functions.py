@@ -15,6 +15,7 @@ from lossguard.static.recorder import Recorder
 from lossguard.static.state import same_value
 from lossguard.static.values import (
     UNKNOWN,
+    ApiRef,
     ClassVal,
     Const,
     DataVal,
@@ -46,6 +47,14 @@ def generated(yields: list[Value]) -> Value:
     return DataVal("iterator", first) if isinstance(first, LabelVal) else handlers.data_instance()
 
 
+def _identity(value: Value) -> object:
+    """What makes two argument values the same for a memoised call: a constant's value, else
+    the object itself."""
+    if isinstance(value, Const) and isinstance(value.value, int | float | str | bytes | bool | None):
+        return ("const", type(value.value), value.value, value.quotient)
+    return value
+
+
 class FunctionCaller:
     """The call half of the evaluator (a mixin: the evaluator provides these attributes)."""
 
@@ -58,6 +67,8 @@ class FunctionCaller:
     eval: Callable[[cst.BaseExpression | None], Value]
     exec_block: Callable[..., None]
     ref: Callable[[cst.CSTNode], int]
+    refs: list[tuple[int, cst.CSTNode | None, cst.CSTNode]]
+    summaries: dict[tuple[object, ...], Value]
 
     def call_uncalled(self, func: FuncVal) -> None:
         """A function never called directly (a callback, timeit, a test): its parameters are
@@ -130,6 +141,49 @@ class FunctionCaller:
         self, func: FuncVal, args: Args, unknown_params: bool = False, self_value: Value | None = None
     ) -> Value:
         func.called = True
+        key = self._memo_key(func, args, unknown_params, self_value)
+        if key is not None and key in self.summaries:
+            return self.summaries[key]
+        before = self._made()
+        returned = self._run_function(func, args, unknown_params, self_value)
+        plain = returned is UNKNOWN or isinstance(returned, Const | ApiRef)
+        if key is not None and plain and self._made() == before:
+            self.summaries[key] = returned  # it made nothing and returned a plain value: replayable
+        return returned
+
+    def _made(self) -> tuple[int, ...]:
+        """How much the run has recorded: a call that changes none of it made no model, layer,
+        compile, fit or flagged argument."""
+        record = self.record
+        counts = (len(record.models), len(record.fits), len(record.call_args), len(record.steps))
+        return (len(self.refs), *counts)
+
+    def _memo_key(
+        self, func: FuncVal, args: Args, unknown_params: bool, self_value: Value | None
+    ) -> tuple[object, ...] | None:
+        """A call that gives what the same earlier call gave: the same function, arguments that
+        are the same constants or objects, and the module's bindings unchanged (None: not
+        memoisable). Nested helpers that call each other then cost their size, not its power."""
+        if self_value is not None or args.has_star or func.is_method:
+            return None
+        scope = self.globals if func.origin == 0 else self.origins[func.origin].globals
+        key = (
+            func,  # values compare by identity: the key keeps them alive, so no id is reused
+            unknown_params,
+            self.depth,  # deeper, fewer calls are followed: a summary holds for its depth
+            tuple(_identity(v) for v in args.positional),
+            tuple((k, _identity(v)) for k, v in sorted(args.keywords.items())),
+            tuple(scope.items()),
+        )
+        try:
+            hash(key)
+        except TypeError:
+            return None
+        return key
+
+    def _run_function(
+        self, func: FuncVal, args: Args, unknown_params: bool, self_value: Value | None
+    ) -> Value:
         generators = self.origins[func.origin].parsed.generators
         generator = generators.get(func.node.name.value, False) if generators is not None else False
         if generator is None:

@@ -14,6 +14,7 @@ import re
 from functools import cache
 
 from lossguard.reading.sources import parse_python
+from lossguard.static.depth import MAX_LIBCST_DEPTH, too_deep
 
 Spans = list[tuple[int, int]]
 
@@ -224,6 +225,11 @@ def prune_methods(
     except (RecursionError, MemoryError):
         # CPython's own parser gives up here; libcst's would overflow its stack and crash.
         raise NotAnalysable("nested too deeply to analyse (CPython's ast.parse gives up too)") from None
+    depth = too_deep(tree, text)
+    if depth is not None:  # libcst's native parser would overflow the stack: a segfault
+        raise NotAnalysable(
+            f"nested too deeply for lossguard's parser ({depth:,} levels > {MAX_LIBCST_DEPTH:,})"
+        )
     spans = statement_spans(tree.body)
     lines = text.split("\n")
     changed = _blank_unreached(tree, lines, wanted) if wanted is not None else False

@@ -192,3 +192,19 @@ def test_pytest_style():
         model.fit(x, y, shuffle="False")
 """
     assert check(source) == []
+
+
+def test_github_marks_only_fixes_that_apply(tmp_path: Path) -> None:
+    """An unsafe-only fix is '(fixable with --unsafe-fixes)', as --diff would not apply it."""
+    (tmp_path / "t.py").write_text(
+        "from tensorflow import keras\n"
+        'model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(10, activation="softmax")])\n'
+        'model.compile(optimizer="adam", loss="binary_crossentropy")\n'
+        "model.fit(x, keras.utils.to_categorical(y, 10))\n"
+    )
+    plain = run_cli("check", "t.py", "-f", "github", "--no-cache", "--keras-version", "3", cwd=tmp_path)
+    assert "(fixable with --unsafe-fixes)" in plain.stdout and "(fixable)" not in plain.stdout
+    unsafe = run_cli(
+        "check", "t.py", "-f", "github", "--unsafe-fixes", "--no-cache", "--keras-version", "3", cwd=tmp_path
+    )
+    assert "(fixable)" in unsafe.stdout

@@ -653,6 +653,14 @@ pair(
 )
 
 
+# LG010 for losses that broadcast: one column of class ids against five softmax units under mse.
+pair(
+    "LG010/broadcast",
+    fits(dense(CLASSES, "softmax"), "mse", None, X, Y.reshape(-1, 1).astype("float32")),
+    fits(dense(CLASSES, "softmax"), "mse", None, X, one_hot(Y)),
+)
+
+
 def main(names: list[str]) -> None:
     for name, chosen in CASES.items():
         if names and not any(name == n or name.startswith(n + "/") for n in names):

@@ -55,4 +55,5 @@ NAMES = [
     "LG011/one-hot-loss",
     "LG022/numbered",
     "LG021/top-k",
+    "LG010/broadcast",
 ]

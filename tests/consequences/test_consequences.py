@@ -377,3 +377,10 @@ def test_lg021_top_k_on_class_ids_reports_a_wrong_value(flavour) -> None:
     right = good.reported("sparse_top_k_categorical_accuracy")
     wrong = bad.reported("top_k_categorical_accuracy")
     assert right is not None and wrong is not None and right - wrong > 0.1
+
+
+@flavours
+def test_lg010_a_label_column_broadcast_across_the_units_trains_silently_to_chance(flavour) -> None:
+    bad, good = bad_good("LG010/broadcast", flavour)
+    assert bad.error is None and bad.true_accuracy is not None and good.true_accuracy is not None
+    assert bad.true_accuracy < 0.35 < 0.95 < good.true_accuracy

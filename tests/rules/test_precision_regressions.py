@@ -154,3 +154,42 @@ def test_class_indices_given_to_binary_crossentropy_on_one_output() -> None:
     assert found.code == "LG010" and "10 integer values" in found.message
     assert "Dense(10, activation='softmax')" in (found.fix or "")
     assert codes(CLASS_INDICES_BCE.format(classes=2)) == []
+
+
+def test_two_sigmoid_units_on_unknown_labels_are_not_called_multi_label() -> None:
+    """One-hot cat/dog rows loaded from a file on Dense(2, sigmoid): as likely single-label as
+    tags; LG020 no longer claims 'several labels can be true' there (found on public code)."""
+    from tests.conftest import codes
+
+    source = """
+import numpy as np
+from tensorflow import keras
+x = np.load("x.npy")
+y = np.load("y.npy")
+model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(2, activation="sigmoid")])
+model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["acc"])
+model.fit(x, y)
+"""
+    assert codes(source) == []
+    assert codes(source.replace("Dense(2,", "Dense(6,")) == ["LG020"]
+
+
+def test_a_denoiser_on_real_valued_targets_is_told_about_its_targets() -> None:
+    from tests.conftest import check
+
+    source = """
+import numpy as np
+from tensorflow import keras
+(x, _), _ = keras.datasets.mnist.load_data()
+x = x.reshape(-1, 784) / 255.0
+noisy = x + np.random.normal(0, 0.1, x.shape)
+model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(64, activation="relu"), keras.layers.Dense(784, activation="sigmoid")])
+model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["acc"])
+model.fit(noisy, x)
+"""
+    (found,) = check(source)
+    assert (
+        found.code == "LG020"
+        and "real-valued targets" in found.message
+        and "multi-label" not in found.message
+    )

@@ -45,3 +45,27 @@ def test_rules_lists_every_declared_severity(cli) -> None:
     for code, doc in DOCS.items():
         if code in listed:
             assert listed[code] == "/".join(doc.severities)
+
+
+def test_a_summary_keeps_the_quotes_it_ends_with() -> None:
+    assert DOCS["LG041"].summary.endswith("class_weight='auto'")
+
+
+def test_the_regression_metric_fix_never_duplicates_a_metric_or_names_the_loss() -> None:
+    """metrics=['mae', 'accuracy'] with loss 'mae' used to become 'mae', 'mae'."""
+    from tests.conftest import check
+
+    source = """
+from sklearn.datasets import load_diabetes
+from tensorflow import keras
+X, y = load_diabetes(return_X_y=True)
+model = keras.Sequential([keras.Input((10,)), keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss="mae", metrics=["accuracy"])
+model.fit(X, y)
+"""
+    (found,) = check(source)
+    assert found.code == "LG021" and found.autofix is not None
+    assert [e.content.strip("'\"") for e in found.autofix.edits] == ["mse"]
+    both = source.replace('metrics=["accuracy"]', 'metrics=["mse", "accuracy"]')
+    (found,) = check(both)
+    assert found.autofix is None  # no metric left that is neither the loss nor already there

@@ -1,0 +1,71 @@
+"""The compatibility matrix (``matrix.json``) still holds: a deterministic sample of its loss
+rows — loud errors, warnings, right, wrong and debatable runs, in both Keras flavours — is
+measured again with real Keras and must reach the recorded outcome and verdict.
+
+Regenerate the whole table with ``python -m tests.consequences.matrix --write`` (about 25
+minutes of one CPU core).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+
+import pytest
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.consequences,
+    pytest.mark.probe,
+    pytest.mark.skipif(os.environ.get("LOSSGUARD_SKIP_PROBE") == "1", reason="LOSSGUARD_SKIP_PROBE=1"),
+]
+# The matrix is numpy arrays: without the probe extra this module is skipped, not an error.
+pytest.importorskip("numpy", reason="the consequence matrix needs numpy and Keras (the probe extra)")
+
+from tests.consequences.matrix import FLAVOURS, TABLE, remeasure, robust_sample  # noqa: E402
+
+
+@cache
+def sample() -> list[dict]:
+    return robust_sample(json.loads(TABLE.read_text()))
+
+
+def test_the_sample_spreads_over_the_outcomes() -> None:
+    assert len(sample()) == 12
+    assert {row["verdict"] for row in sample()} == {"fails loudly", "warns", "right", "wrong", "debatable"}
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_recorded_outcomes_still_hold(flavour: str) -> None:
+    recorded = [row for row in sample() if row["flavour"] == flavour]
+    fresh = {(r["loss"], r["head"], r["labels"]): r for r in remeasure(flavour, recorded)}
+    for row in recorded:
+        now = fresh[(row["loss"], row["head"], row["labels"])]
+        where = f"{row['loss']} on {row['head']} with {row['labels']}"
+        assert now["outcome"] == row["outcome"], f"{where}: {now.get('message')}"
+        assert now["verdict"] == row["verdict"], f"{where}: {now.get('reasons')}"
+        if row["outcome"] == "silent":
+            assert now["negative"] == row["negative"] and now["finite"] == row["finite"], where
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_a_copy_trains_as_the_model_alone(flavour: str) -> None:
+    """The sweep trains one copy of the tiny model per loss side by side (block weights, one
+    fit): each copy's loss curve and outputs are those of the plain Sequential model trained
+    alone from the same weights on the same batches."""
+    import numpy as np
+
+    from tests.consequences import matrix
+
+    keras = matrix.load(flavour)
+    head, d = matrix.HEAD["softmax5"], matrix.data("onehot")
+    losses = [matrix.LOSS["categorical_crossentropy"], matrix.LOSS["mean_squared_error"]]
+    side_by_side = matrix.train_copies(keras, head, losses, d, shuffle=False)
+    for loss in losses:
+        alone = matrix._build(keras, head)
+        alone.compile(optimizer=keras.optimizers.Adam(matrix.LEARNING_RATE), loss=loss.expr.strip('"'))
+        history = alone.fit(d.x, d.y, epochs=matrix.EPOCHS, batch_size=matrix.BATCH, verbose=0, shuffle=False)
+        copy = side_by_side[loss.name]
+        assert copy["losses"] == pytest.approx(history.history["loss"], rel=1e-3)
+        assert np.allclose(copy["outputs"], np.asarray(alone(d.x)), atol=1e-3)
