@@ -85,6 +85,7 @@ def test_pre_commit_hook_definition() -> None:
 # ----- SARIF -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # the schema check of every rule (tests/report pins the SARIF fast)
 def test_sarif_is_schema_valid_and_complete(tmp_path: Path) -> None:
     result = run_cli("check", str(FIXTURES), "--no-cache", "-f", "sarif")
     assert result.returncode == 1
@@ -288,6 +289,7 @@ def test_notebook_syntax_error_maps_to_its_cell(tmp_path: Path) -> None:
 # ----- cache ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # the whole fixtures folder, three times (tests/pipeline covers the cache fast)
 def test_cache_cold_warm_and_invalidation(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES, tmp_path / "fixtures")
     cold = run_cli("check", "fixtures", "-f", "json", cwd=tmp_path)
