@@ -28,6 +28,7 @@ from lossguard.static.values import (
     QuotientVal,
     SeqVal,
     Value,
+    float_value,
 )
 
 if TYPE_CHECKING:
@@ -194,16 +195,6 @@ _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.Power)
 _UNIT_SCALES = (255, 255.0, 256, 65535)  # image intensities: 0/255 masks become 0/1, not reals
 
 
-def _number(value: Value) -> float | None:
-    if (
-        isinstance(value, Const)
-        and isinstance(value.value, int | float)
-        and not isinstance(value.value, bool)
-    ):
-        return float(value.value)
-    return None
-
-
 _AUGMENTED: dict[type, cst.BaseBinaryOp] = {
     cst.AddAssign: cst.Add(),
     cst.SubtractAssign: cst.Subtract(),
@@ -239,7 +230,7 @@ def real_valued(
         low, high = _bounds(op, left, right)
         origin = first.origin or "arithmetic on real values"
         return ArrayVal(ev.ref(node), first.shape, continuous=True, origin=origin, low=low, high=high)
-    numerator, denominator = _number(left), _number(right)
+    numerator, denominator = float_value(left), float_value(right)
     data = left if isinstance(left, ArrayVal | LabelVal) or left is UNKNOWN else None
     if isinstance(op, cst.Divide) and data is not None and denominator not in (None, 0.0, 1.0):
         if isinstance(data, ArrayVal) and data.pixels:
@@ -279,7 +270,7 @@ def real_valued(
 def _bounds(op: cst.BaseBinaryOp, left: Value, right: Value) -> tuple[float | None, float | None]:
     """Interval arithmetic for an array with known bounds and a number (``2 * y - 1``)."""
     array, number, flipped = (left, right, False) if isinstance(left, ArrayVal) else (right, left, True)
-    value = _number(number)
+    value = float_value(number)
     if not isinstance(array, ArrayVal) or array.low is None or array.high is None or value is None:
         return None, None
     low, high = array.low, array.high
