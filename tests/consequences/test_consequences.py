@@ -89,7 +89,8 @@ def test_lg002_one_sigmoid_unit_with_a_sparse_loss_stops_at_the_first_step(flavo
 def test_lg003_one_softmax_unit_predicts_one_for_every_input(flavour) -> None:
     """Whatever the loss does, predict() is 1.0 everywhere: accuracy is the majority share."""
     bad, good = bad_good("LG003", flavour)
-    assert bad.output_range == (1.0, 1.0)
+    assert bad.output_range is not None  # 1.0 to float32 precision (some kernels give 0.99999994)
+    assert bad.output_range[0] >= 1 - 1e-6 and bad.output_range[1] <= 1 + 1e-6
     assert bad.true_accuracy is not None and bad.true_accuracy <= majority_share() + 1e-6
     assert good.true_accuracy is not None and good.true_accuracy >= 0.95
 
