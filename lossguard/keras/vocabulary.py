@@ -208,6 +208,13 @@ _OTHER_LOSSES = {
 _OTHER_SQUASHED = {name.replace("_", "") for name in _OTHER_LOSSES}  # class names: CategoricalHinge
 
 
+def loss_key(written: str) -> str:
+    """A loss as written, in the one form the tables compare: the callee's last name, lower
+    case, no underscores — ``keras.losses.CategoricalHinge()``, ``'categorical_hinge'`` and
+    ``categorical_hinge`` are all ``categoricalhinge``."""
+    return written.split("(")[0].split(".")[-1].strip("'\" ").replace("_", "").lower()
+
+
 def loss_kind_from_name(name: str) -> LossKind:
     key = name.strip().lower()
     if key in _LOSS_NAMES:

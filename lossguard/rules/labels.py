@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from lossguard.facts import Activation, LabelEncoding, LossKind, TrainingSetup
 from lossguard.findings import Finding, Part
+from lossguard.keras.vocabulary import loss_key
 from lossguard.rules import fixes
 from lossguard.rules import words as w
 from lossguard.rules.registry import COMPILE_CALL, TRAINING_CALL, Needs, at, finding, rule, safe_fix
@@ -107,31 +108,20 @@ def units_label_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
 
 # Losses Keras computes element by element without checking shapes: a label column and an output
 # of several units (or the reverse) are broadcast silently. The cross-entropies raise instead.
-_BROADCASTING = {
-    "hinge",
-    "squared_hinge",
-    "squaredhinge",
-    "categorical_hinge",
-    "categoricalhinge",
-    "kld",
-    "kl_divergence",
-    "kullback_leibler_divergence",
-    "kldivergence",
-    "poisson",
-    "cosine_similarity",
-    "cosinesimilarity",
-    "dice",
-    "tversky",
-    "categorical_focal_crossentropy",
-    "categoricalfocalcrossentropy",
-}
+_BROADCASTING = frozenset(
+    loss_key(name)
+    for name in (
+        "hinge", "squared_hinge", "categorical_hinge", "kl_divergence", "kld",
+        "kullback_leibler_divergence", "poisson", "cosine_similarity", "dice", "tversky",
+        "categorical_focal_crossentropy",
+    )
+)  # fmt: skip
 
 
 def _broadcasting(loss_name: str, kind: LossKind) -> bool:
     if kind is LossKind.REGRESSION:
         return True
-    written = loss_name.split("(")[0].split(".")[-1].strip("'\" ").lower()
-    return kind is LossKind.OTHER and written in _BROADCASTING
+    return kind is LossKind.OTHER and loss_key(loss_name) in _BROADCASTING
 
 
 def _broadcast(setup: TrainingSetup) -> tuple[str, str] | None:
@@ -165,21 +155,15 @@ def _broadcast(setup: TrainingSetup) -> tuple[str, str] | None:
 
 
 # Losses that read one-hot (or distribution) rows: fed class ids, they broadcast silently.
-_ONE_HOT_LOSSES = {
-    "kld",
-    "kl_divergence",
-    "kullback_leibler_divergence",
-    "kldivergence",
-    "categorical_hinge",
-    "categoricalhinge",
-    "categorical_focal_crossentropy",
-    "categoricalfocalcrossentropy",
-}
+_ONE_HOT_LOSSES = frozenset(
+    loss_key(name)
+    for name in ("kld", "kl_divergence", "kullback_leibler_divergence", "categorical_hinge",
+                 "categorical_focal_crossentropy")
+)  # fmt: skip
 
 
 def _one_hot_loss(name: str) -> bool:
-    written = name.split("(")[0].split(".")[-1].strip("'\" ").lower()
-    return written in _ONE_HOT_LOSSES
+    return loss_key(name) in _ONE_HOT_LOSSES
 
 
 @rule("LG011", Needs(anchors=(TRAINING_CALL,), words=(w.LABELS, COMPILE_CALL)))

@@ -17,7 +17,7 @@ from lossguard.facts import (
 )
 from lossguard.findings import Autofix, Edit, EditKind, Finding, Severity
 from lossguard.keras.semantics import has_loss_and_metric_classes, resolve_bare_accuracy
-from lossguard.keras.vocabulary import metric_kind_from_name
+from lossguard.keras.vocabulary import loss_key, metric_kind_from_name
 from lossguard.rules import fixes
 from lossguard.rules import words as w
 from lossguard.rules.registry import Needs, at, finding, rule, safe_fix, unsafe_fix
@@ -343,18 +343,15 @@ def _bare(metric: MetricSpec, name: str) -> Autofix | None:
     return unsafe_fix(f"use metrics=['{name}']", fixes.string(metric.location, name))
 
 
-_LOSS_ALIASES = {
-    "mae": ("mae", "mean_absolute_error", "meanabsoluteerror"),
-    "mse": ("mse", "mean_squared_error", "meansquarederror"),
-}
+_LOSS_ALIASES = {"mae": ("mae", "meanabsoluteerror"), "mse": ("mse", "meansquarederror")}  # loss_key form
 
 
 def _regression_metric(metric: MetricSpec, setup: TrainingSetup) -> Autofix | None:
     """'accuracy' → a regression metric that is neither the loss nor already tracked (no
     "mae", "mae" lists, no metric equal to the loss)."""
-    taken = {m.written.strip("'\"").lower() for m in setup.metrics or ()}
+    taken = {loss_key(m.written) for m in setup.metrics or ()}
     if setup.loss is not None:
-        taken.add(re.sub(r"\W", "", setup.loss.name.split("(")[0].split(".")[-1]).lower())
+        taken.add(loss_key(setup.loss.name))
     for name, aliases in _LOSS_ALIASES.items():
         if not taken & set(aliases):
             return _bare(metric, name)
