@@ -184,6 +184,7 @@ class LabelSpec:
     source: Source = Source.STATIC
     wide_is_one_hot: bool = False  # LabelBinarizer of an unknown class count: one-hot if > 2 columns
     constant: bool = False  # np.zeros / np.ones: every label is the same value
+    distribution: bool = False  # rows of non-negative values that sum to 1 (soft labels)
 
     def one_hot_for(self, units: int | None) -> bool:
         """One-hot rows as far as an output of ``units`` units trained on them can tell."""

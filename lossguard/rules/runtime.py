@@ -34,7 +34,9 @@ def labels_out_of_range(setup: TrainingSetup) -> Iterator[Finding]:
                 f"{units} units (valid labels are 0…{units - 1}): the CPU raises an opaque "
                 "InvalidArgumentError, the GPU silently returns NaN",
                 labels.location,
-                fix=f"use Dense({int(high) + 1}, …) or re-map the labels to 0…{units - 1}",
+                fix=f"use Dense({int(high) + 1}, …) or re-map the labels to 0…{units - 1}"
+                if math.isfinite(high) and high.is_integer()
+                else f"map the labels to class ids 0…{units - 1}, or use a regression loss on real targets",
                 related=[(head.location if head else None, "output layer")],
             )
     elif loss.kind is LossKind.BINARY_CE and (low < -_TOLERANCE or high > 1 + _TOLERANCE):

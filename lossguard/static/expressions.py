@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossguard.static import handlers
+from lossguard.static import handlers, label_arithmetic
 from lossguard.static.state import same_value
 from lossguard.static.values import (
     UNKNOWN,
@@ -163,7 +163,8 @@ def _comparison(ev: Interpreter, node: cst.Comparison) -> Value:
     comparison = node.comparisons[0]
     right = ev.eval(comparison.comparator)
     if not (isinstance(left, Const) and isinstance(right, Const)):
-        return UNKNOWN
+        mask = label_arithmetic.compared(ev, node, left, right)
+        return UNKNOWN if mask is None else mask
     compare = _COMPARISONS.get(type(comparison.operator))
     if compare is None:
         return UNKNOWN
@@ -179,6 +180,11 @@ def _binary(ev: Interpreter, node: cst.BinaryOperation) -> Value:
     op = node.operator
     if isinstance(left, Const) and isinstance(right, Const):
         return _constant(op, left.value, right.value)
+    made = label_arithmetic.with_statistic(ev, node, op, left, right)
+    made = made or label_arithmetic.labels_combined(ev, node, op, left, right)
+    if made is not None:
+        return made
+    left, right = label_arithmetic.plain(left), label_arithmetic.plain(right)
     if isinstance(op, cst.Add) and isinstance(right, SeqVal):
         if isinstance(left, SeqVal):
             return SeqVal(left.items + right.items, right.is_tuple, left.exact and right.exact)
@@ -192,6 +198,7 @@ def _binary(ev: Interpreter, node: cst.BinaryOperation) -> Value:
 
 
 _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.Power)
+_INF = float("inf")
 _UNIT_SCALES = (255, 255.0, 256, 65535)  # image intensities: 0/255 masks become 0/1, not reals
 
 
@@ -270,10 +277,16 @@ def real_valued(
 def _bounds(op: cst.BaseBinaryOp, left: Value, right: Value) -> tuple[float | None, float | None]:
     """Interval arithmetic for an array with known bounds and a number (``2 * y - 1``)."""
     array, number, flipped = (left, right, False) if isinstance(left, ArrayVal) else (right, left, True)
+    if not isinstance(array, ArrayVal) or array.low is None or array.high is None:
+        return None, None
     value = float_value(number)
-    if not isinstance(array, ArrayVal) or array.low is None or array.high is None or value is None:
+    if value is None and not (array.low == -_INF and array.high == _INF):
         return None, None
     low, high = array.low, array.high
+    if low == -_INF and high == _INF and isinstance(op, cst.Multiply | cst.Divide):
+        return low, high  # values of both signs stay so when scaled
+    if value is None:
+        return None, None
     try:
         if isinstance(op, cst.Add):
             ends = (low + value, high + value)

@@ -352,6 +352,7 @@ class _SetupBuilder:
                 width=width,
                 min_value=source.low,
                 max_value=source.high,
+                distribution=source.distribution,
             )
         if isinstance(source, ArrayVal) and source.low is not None and source.high is not None:
             origin = source.origin or "an array"

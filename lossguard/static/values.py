@@ -166,6 +166,18 @@ class ArrayVal:
     pixels: bool = False  # image intensities from a dataset loader (integers 0–255)
     low: float | None = None  # the values' known bounds (None: unknown; ±inf: unbounded)
     high: float | None = None
+    distribution: bool = False  # rows of non-negative values divided by their own sum
+
+
+@dataclass(eq=False)
+class StatisticVal:
+    """``y.mean()``, ``y.sum(axis=1, keepdims=True)``: a statistic of an array, kept so that
+    ``(y - y.mean()) / y.std()`` (values of both signs) and ``s / s.sum(axis=1, keepdims=True)``
+    (rows that sum to 1) are recognised."""
+
+    of: ArrayVal
+    name: str
+    per_row: bool = False  # over the last axis with keepdims=True: one value per row
 
 
 @dataclass(eq=False)
@@ -307,6 +319,7 @@ Value = Union[  # noqa: UP007
     CallbackVal,
     LabelVal,
     ArrayVal,
+    StatisticVal,
     DataVal,
     GeneratorFactoryVal,
     EyeVal,
@@ -346,6 +359,27 @@ def shape_of(value: Value | None) -> tuple[int | None, ...] | None:
         return (value.value,)
     if isinstance(value, SeqVal) and value.exact:
         return tuple(int_value(item) for item in value.items)
+    return None
+
+
+def array_shape(value: LabelVal | ArrayVal) -> tuple[int | None, ...]:
+    """What is known of an array's shape (rows first); () when nothing is."""
+    if isinstance(value, ArrayVal):
+        return value.shape or ()
+    if value.width is not None:
+        return (None, value.width)
+    if value.encoding in (LabelEncoding.INTEGER, LabelEncoding.BINARY):
+        return (None,)
+    return ()
+
+
+def label_bounds(value: LabelVal) -> tuple[float, float] | None:
+    """The values an encoding holds: 0/1 for one-hot, multi-hot and binary labels, 0…k-1 for
+    class ids of a known count."""
+    if value.encoding in (LabelEncoding.ONE_HOT, LabelEncoding.MULTI_HOT, LabelEncoding.BINARY):
+        return 0.0, 1.0
+    if value.encoding is LabelEncoding.INTEGER and value.num_classes:
+        return 0.0, float(value.num_classes - 1)
     return None
 
 

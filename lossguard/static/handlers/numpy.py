@@ -21,7 +21,9 @@ from lossguard.static.values import (
     MethodVal,
     QuotientVal,
     SeqVal,
+    StatisticVal,
     Value,
+    array_shape,
     float_value,
     int_value,
     shape_of,
@@ -89,13 +91,14 @@ _REAL_FUNCTIONS = (
 )
 
 
-@function(*(f"numpy.{name}" for name in _REAL_FUNCTIONS))
+@function(*(f"numpy.{name}" for name in _REAL_FUNCTIONS if name not in ("mean", "std")))
 def real_function(ev: Interpreter, call: Call) -> Value:
     first = call.args.get(0, "x")
     if isinstance(first, ArrayVal | LabelVal | QuotientVal) or first is UNKNOWN:
         shape = first.shape if isinstance(first, ArrayVal) else None
-        origin = f"np.{call.path.rsplit('.', 1)[-1]}(…)"
-        return ArrayVal(ev.ref(call.node), shape, continuous=True, origin=origin)
+        name = call.path.rsplit(".", 1)[-1]
+        low, high = (0.0, _INF) if name == "exp" else (None, None)
+        return ArrayVal(ev.ref(call.node), shape, continuous=True, origin=f"np.{name}(…)", low=low, high=high)
     return UNKNOWN
 
 
@@ -150,6 +153,8 @@ def filled(ev: Interpreter, call: Call) -> Value:
     name = call.path.rsplit(".", 1)[-1]
     fill = {"zeros": 0, "ones": 1}.get(name)
     shape = shape_of(call.args.get(0, "shape")) if written else None
+    if name in ("rand", "randn") and call.args.positional and not call.args.has_star:
+        shape = tuple(int_value(d) for d in call.args.positional)  # np.random.rand(n, 1)
     random = call.path.startswith("numpy.random.")
     origin = f"np.random.{name}(…)" if random else None
     low, high = _RANDOM_RANGE.get(name, (None, None)) if random else (None, None)
@@ -197,7 +202,9 @@ def where(ev: Interpreter, call: Call) -> Value:
     if a is None or b is None:
         return UNKNOWN
     origin = f"np.where(…, {a:g}, {b:g})"
-    return ArrayVal(ev.ref(call.node), None, origin=origin, low=min(a, b), high=max(a, b))
+    condition = call.args.get(0, "condition")  # y == 0: the shape of the labels compared
+    shape = condition.shape if isinstance(condition, ArrayVal) else None
+    return ArrayVal(ev.ref(call.node), shape, origin=origin, low=min(a, b), high=max(a, b))
 
 
 @function("numpy.random.randint")
@@ -235,7 +242,7 @@ def one_hot_rows(ev: Interpreter, base: EyeVal, index: Value, node: object) -> V
 @subscripts(LabelVal, ArrayVal)
 def rows(ev: Interpreter, base: LabelVal | ArrayVal, index: Value, node: Any) -> Value:
     if isinstance(index, Const):
-        width = _shape(base)[1:] if isinstance(index.value, int) else ()
+        width = array_shape(base)[1:] if isinstance(index.value, int) else ()
         if len(width) == 1 and isinstance(width[0], int):
             return SeqVal([UNKNOWN] * width[0])  # one row: len(y[0]) is the number of columns
         return UNKNOWN
@@ -285,8 +292,35 @@ def array_method(ev: Interpreter, obj: ArrayVal, name: str, call: Call) -> Value
         return obj
     if name in ("reshape", "flatten", "ravel", "squeeze"):
         return ArrayVal(obj.ref, None, continuous=obj.continuous, origin=obj.origin, pixels=obj.pixels)
-    if name in ("mean", "std") and obj.continuous:
-        return UNKNOWN  # a statistic of the array: a number, not the array
+    if name in _STATISTICS:
+        return _statistic(obj, name, call)  # a number (or a column), not the array
+    return UNKNOWN
+
+
+_STATISTICS = ("mean", "std", "sum", "median", "var", "max", "min")
+
+
+def _statistic(obj: ArrayVal, name: str, call: Call, offset: int = 0) -> Value:
+    """A statistic of the whole array (a number) or of each row kept as a column; any other
+    axis gives an array this does not follow."""
+    axis, keep = call.args.get(offset, "axis"), call.args.get(None, "keepdims")
+    if axis is None:
+        return StatisticVal(obj, name)
+    last = isinstance(axis, Const) and axis.value in (1, -1) and obj.shape is not None and len(obj.shape) == 2
+    if last and isinstance(keep, Const) and keep.value is True:
+        return StatisticVal(obj, name, per_row=True)
+    return UNKNOWN
+
+
+@function("numpy.mean", "numpy.std", "numpy.sum", "numpy.median")
+def statistic(ev: Interpreter, call: Call) -> Value:
+    first = call.args.get(0, "a")
+    if isinstance(first, ArrayVal):
+        made = _statistic(first, call.path.rsplit(".", 1)[-1], call, offset=1)
+        if made is not UNKNOWN:
+            return made
+    if call.path in ("numpy.mean", "numpy.std"):
+        return real_function(ev, call)  # np.mean(features, axis=1): real values, a regression's targets
     return UNKNOWN
 
 
@@ -308,20 +342,9 @@ def array_attribute(ev: Interpreter, obj: LabelVal | ArrayVal, attr: str) -> Val
     if attr == "values":
         return obj  # a pandas frame's array: the same labels
     if attr == "shape":
-        shape = _shape(obj)
+        shape = array_shape(obj)
         if not shape:
             return UNKNOWN
         rest = [UNKNOWN if d is None else Const(d) for d in shape[1:]]
         return SeqVal([CountVal(), *rest], is_tuple=True)  # shape[0]: a count of samples
     return MethodVal(obj, attr)
-
-
-def _shape(value: LabelVal | ArrayVal) -> tuple[int | None, ...]:
-    """What is known of an array's shape (rows first); () when nothing is."""
-    if isinstance(value, ArrayVal):
-        return value.shape or ()
-    if value.width is not None:
-        return (None, value.width)
-    if value.encoding in (LabelEncoding.INTEGER, LabelEncoding.BINARY):
-        return (None,)
-    return ()
