@@ -1,6 +1,6 @@
 """The rules: pure functions from facts to findings, one per code."""
 
-from lossguard.rules import callbacks, contracts, labels, loss_head, metrics, runtime, training
+from lossguard.rules import callbacks, contracts, domains, labels, loss_head, metrics, runtime, training
 from lossguard.rules.gate import Gate, gate_for, makes_setups
 from lossguard.rules.registry import (
     RULES,
@@ -20,6 +20,7 @@ __all__ = [
     "RuleInfo",
     "callbacks",
     "contracts",
+    "domains",
     "finding",
     "gate_for",
     "labels",

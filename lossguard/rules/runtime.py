@@ -11,15 +11,13 @@ from lossguard.rules import words as w
 from lossguard.rules.registry import TRAINING_CALL, Needs, finding, rule
 
 RUNTIME = Needs(runtime_only=True)
-# LG030 is also static where the code shows the targets' range (a regression loader, a scaler,
-# np.where(…, -1, 1)): binary cross-entropy on values outside [0, 1].
-LABEL_RANGE = Needs(anchors=(TRAINING_CALL,), words=(w.CROSSENTROPY_LOSS, w.RANGED_TARGETS))
-
 _TOLERANCE = 1e-4
 
 
-@rule("LG030", LABEL_RANGE)
-def labels_out_of_range(setup: TrainingSetup) -> Iterator[Finding]:
+def runtime_label_range(setup: TrainingSetup) -> Iterator[Finding]:
+    """LG030 on the values the labels take (seen by the probe, or bounds the code shows):
+    class ids beyond the units, binary cross-entropy labels outside [0, 1]. The rule itself is
+    in domains.py, which also reads the other losses' label contracts."""
     labels, loss, head = setup.labels, setup.loss, setup.head
     if labels is None or loss is None or labels.max_value is None or labels.min_value is None:
         return

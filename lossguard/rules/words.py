@@ -60,3 +60,13 @@ RANGED_TARGETS = (
 )
 METRIC_CLASSES = r"accuracy\s*\(|iou|f1score|fbetascore"
 CLASS_WEIGHT = r"class_weight"
+
+# Every loss of keras/loss_contracts.py, as names or class names (MeanSquaredError, KLDivergence).
+CONTRACT_LOSS = (
+    r"crossentropy|['\"]s?cce['\"]|['\"]bce['\"]|mse|mae|mape|msle|mean_?(?:squared|absolute)|huber"
+    r"|log_?cosh|hinge|kld|kl_?divergence|kullback|poisson|cosine|dice|tversky"
+)
+# The losses LG014 reads the output for (the cross-entropies have their own rules).
+CONTRACT_OUTPUT_LOSS = r"focal|kld|kl_?divergence|kullback|poisson|cosine|dice|tversky"
+# Every way the extractor learns the labels' values: their encoding, or bounds the code shows.
+LABEL_VALUES = LABELS + "|" + RANGED_TARGETS

@@ -672,3 +672,25 @@ def main(names: list[str]) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+
+
+# LG014: Poisson takes the log of a linear output, which goes negative.
+pair(
+    "LG014",
+    fits(dense(1), "poisson", None, XB, YB.astype("float32"), truth="none"),
+    fits(dense(1, "softplus"), "poisson", None, XB, YB.astype("float32"), truth="none"),
+)
+
+# LG014 for KL divergence on sigmoid rows, which do not sum to 1 and are not renormalised.
+pair(
+    "LG014/kl-sigmoid",
+    fits(dense(CLASSES, "sigmoid"), "kld", None, X, one_hot(Y)),
+    fits(dense(CLASSES, "softmax"), "kld", None, X, one_hot(Y)),
+)
+
+# LG030 for the losses beyond binary cross-entropy: MAPE on 0/1 targets divides by the zeros.
+pair(
+    "LG030/mape-zeros",
+    fits(dense(1, "sigmoid"), "mape", None, XB, YB.astype("float32"), truth="threshold"),
+    fits(dense(1, "sigmoid"), "mae", None, XB, YB.astype("float32"), truth="threshold"),
+)

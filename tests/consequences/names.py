@@ -56,4 +56,7 @@ NAMES = [
     "LG022/numbered",
     "LG021/top-k",
     "LG010/broadcast",
+    "LG014",
+    "LG014/kl-sigmoid",
+    "LG030/mape-zeros",
 ]

@@ -385,3 +385,27 @@ def test_lg010_a_label_column_broadcast_across_the_units_trains_silently_to_chan
     bad, good = bad_good("LG010/broadcast", flavour)
     assert bad.error is None and bad.true_accuracy is not None and good.true_accuracy is not None
     assert bad.true_accuracy < 0.35 < 0.95 < good.true_accuracy
+
+
+@flavours
+def test_lg014_poisson_on_a_linear_output_turns_the_loss_nan(flavour) -> None:
+    bad, good = bad_good("LG014", flavour)
+    assert bad.error is None and bad.losses and all(math.isnan(v) for v in bad.losses)
+    assert good.losses and all(math.isfinite(v) for v in good.losses)
+
+
+@flavours
+def test_lg014_kl_divergence_on_sigmoid_rows_is_not_renormalised(flavour) -> None:
+    bad, good = bad_good("LG014/kl-sigmoid", flavour)
+    assert bad.error is None and bad.row_sums is not None and bad.row_sums[1] > 3.0
+    assert good.row_sums is not None and abs(good.row_sums[1] - 1.0) < 1e-3
+    if flavour == "keras":  # Keras 3 also learns the wrong classes; tf_keras only the wrong scale
+        assert bad.true_accuracy is not None and bad.true_accuracy < 0.7 < 0.95 < (good.true_accuracy or 0)
+
+
+@flavours
+def test_lg030_mape_on_targets_with_zeros_explodes_and_learns_nothing(flavour) -> None:
+    bad, good = bad_good("LG030/mape-zeros", flavour)
+    assert bad.error is None and bad.losses[0] > 1e6
+    assert bad.true_accuracy is not None and bad.true_accuracy < 0.6
+    assert good.true_accuracy is not None and good.true_accuracy > 0.95

@@ -229,7 +229,7 @@ from tensorflow import keras
 
 {labels}
 model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, activation="{activation}")])
-model.compile(optimizer="adam", loss="{loss}")
+model.compile(optimizer="adam", loss="{loss}", metrics=["accuracy"])
 model.fit(x, y, epochs=10)
 """
 

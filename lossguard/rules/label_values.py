@@ -1,0 +1,77 @@
+"""What values a setup's labels hold and what its output can produce, in the words of the loss
+contracts (``keras/loss_contracts.py``). Unknown stays None: the rules say nothing then."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from lossguard.facts import Activation, LabelEncoding, LabelSpec, OutputHead
+
+
+@dataclass(frozen=True)
+class LabelValues:
+    kind: str  # one_hot, class_ids, multi_hot, bits, real, distribution, discrete
+    low: float | None
+    high: float | None
+    has_zero: bool  # a zero is certainly among the values
+    described: str  # "0/255 values", "real values in [0, 50]", …
+    columns: int | None  # the last axis (1: one column or a vector)
+
+
+def _number(value: float) -> str:
+    if math.isinf(value):
+        return "−∞" if value < 0 else "+∞"
+    return f"{value:g}"
+
+
+def label_values(labels: LabelSpec) -> LabelValues | None:
+    if labels.constant or labels.synthetic:
+        return None
+    encoding, low, high = labels.encoding, labels.min_value, labels.max_value
+    columns = labels.width
+    if encoding is LabelEncoding.ONE_HOT:
+        return LabelValues("one_hot", 0.0, 1.0, True, "one-hot rows", columns)
+    if encoding is LabelEncoding.MULTI_HOT:
+        return LabelValues("multi_hot", 0.0, 1.0, True, "multi-hot rows", columns)
+    if encoding is LabelEncoding.BINARY:
+        return LabelValues("bits", 0.0, 1.0, True, "0/1 labels", columns or 1)
+    if encoding is LabelEncoding.INTEGER:
+        top = None if labels.num_classes is None else float(labels.num_classes - 1)
+        named = f"class ids 0…{_number(top)}" if top is not None else "class ids"
+        return LabelValues("class_ids", 0.0, top, True, named, columns or 1)
+    if low is None or high is None:
+        return None
+    if encoding is LabelEncoding.CONTINUOUS:
+        if labels.distribution:
+            return LabelValues("distribution", 0.0, 1.0, False, "rows of probabilities", columns)
+        span = (
+            "of both signs"
+            if math.isinf(low) and math.isinf(high)
+            else f"in [{_number(low)}, {_number(high)}]"
+        )
+        return LabelValues("real", low, high, False, f"real values {span}", columns)
+    if encoding is LabelEncoding.UNKNOWN and math.isfinite(low) and math.isfinite(high):
+        # discrete values whose ends are written (np.where(…, -1, 1), masks * 255): both occur
+        named = f"{_number(low)}/{_number(high)} values"
+        return LabelValues("discrete", low, high, 0.0 in (low, high), named, columns)
+    return None
+
+
+def output_range(head: OutputHead) -> str | None:
+    """What the output produces: distribution (softmax over several units), probabilities
+    (sigmoid), real (linear), non_negative (relu and kin); None when unknown or another shape."""
+    if head.after or head.reshaped:
+        return None
+    if head.activation is Activation.SOFTMAX:
+        return "distribution" if head.units != 1 else None
+    if head.activation is Activation.SIGMOID:
+        return "probabilities"
+    if head.activation is Activation.LINEAR:
+        return "real"
+    if head.activation is Activation.OTHER and (head.activation_name or "").lower() in _NON_NEGATIVE:
+        return "non_negative"
+    return None
+
+
+_NON_NEGATIVE = {"relu", "relu6", "softplus", "exponential"}
