@@ -44,13 +44,19 @@ class LossContract:
 
 _TABLE = (
     (LossContract("binary_crossentropy", "probabilities", "zero_one", has_from_logits=True), ("bce",)),
-    (LossContract("categorical_crossentropy", "distribution", "distribution", has_from_logits=True), ("cce",)),
+    (
+        LossContract("categorical_crossentropy", "distribution", "distribution", has_from_logits=True),
+        ("cce",),
+    ),
     (
         LossContract("sparse_categorical_crossentropy", "distribution", "class_ids", True, True),
         ("scce",),
     ),
     (LossContract("binary_focal_crossentropy", "probabilities", "zero_one", has_from_logits=True), ()),
-    (LossContract("categorical_focal_crossentropy", "distribution", "distribution", has_from_logits=True), ()),
+    (
+        LossContract("categorical_focal_crossentropy", "distribution", "distribution", has_from_logits=True),
+        (),
+    ),
     (LossContract("mean_squared_error", "real", "real"), ("mse",)),
     (LossContract("mean_absolute_error", "real", "real"), ("mae",)),
     (LossContract("mean_absolute_percentage_error", "real", "non_zero"), ("mape",)),

@@ -12,8 +12,10 @@ from collections.abc import Iterator
 
 from lossguard.facts import Activation, LabelEncoding, LossKind, MetricSpec, TrainingSetup
 from lossguard.findings import Edit, EditKind, Finding, Severity
+from lossguard.keras.loss_contracts import contract_for
 from lossguard.rules import fixes
 from lossguard.rules import words as w
+from lossguard.rules.label_values import label_values
 from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule, safe_fix, unsafe_fix
 
 
@@ -91,35 +93,35 @@ _HEAD_RANGE = {
 }
 
 
-@rule("LG013", Needs(anchors=(TRAINING_CALL,), words=(w.REGRESSION_LOSS, w.RANGED_TARGETS)))
+@rule("LG013", Needs(anchors=(TRAINING_CALL,), words=(w.REGRESSION_LOSS, w.LABEL_VALUES)))
 def head_range_misses_targets(setup: TrainingSetup) -> Iterator[Finding]:
     head, loss, labels = setup.head, setup.loss, setup.labels
-    if head is None or loss is None or labels is None or loss.kind is not LossKind.REGRESSION:
+    if head is None or loss is None or labels is None or loss.wrapper is not None:
         return
-    if labels.min_value is None or labels.max_value is None or setup.reconstructs_inputs:
+    contract = contract_for(loss.name, loss.from_logits)
+    if contract is None or contract.output not in ("real", "positive", "rate") or setup.reconstructs_inputs:
+        return
+    values = label_values(labels)
+    if values is None or values.low is None or values.high is None:
         return
     name = head.activation.value if head.activation.is_probability else (head.activation_name or "")
     bounds = _HEAD_RANGE.get(name.lower())
     if bounds is None:
         return
     low, high = bounds
-    above = labels.max_value > high + 1e-6
-    below = labels.min_value < low - 1e-6
+    above = values.high > high + 1e-6
+    below = values.low < low - 1e-6
     if not above and not below:
         return
     if above:
-        miss = f"never exceeds {high:g}, but the targets reach {_number(labels.max_value)}"
+        miss = f"never exceeds {high:g}, but the targets reach {_number(values.high)}"
         effect = (
             "every target above it is predicted at the ceiling: the error cannot fall below the "
             "distance to it (measured: a sigmoid on targets around 50 keeps an MAE of 56, a "
             "linear output reaches 8)"
         )
     else:
-        reach = (
-            "take negative values"
-            if math.isinf(labels.min_value)
-            else f"go down to {_number(labels.min_value)}"
-        )
+        reach = "take negative values" if math.isinf(values.low) else f"go down to {_number(values.low)}"
         miss = f"never goes below {low:g}, but the targets {reach}"
         effect = (
             "every target below it is predicted at that floor, and a relu unit that falls there "
@@ -130,7 +132,7 @@ def head_range_misses_targets(setup: TrainingSetup) -> Iterator[Finding]:
         (
             f"the {name} output ({_head(setup)} at ",
             at(head.location),
-            f") {miss} ({_described(labels.min_value, labels.max_value)} from {labels.origin}, ",
+            f") {miss} ({_described(values.low, values.high)} from {labels.origin}, ",
             at(labels.location),
             f"), trained with {loss.name}. {effect[:1].upper()}{effect[1:]}",
         ),

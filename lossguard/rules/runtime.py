@@ -7,8 +7,7 @@ from collections.abc import Iterator
 
 from lossguard.facts import Activation, LabelEncoding, LabelSpec, LossKind, Source, TrainingSetup
 from lossguard.findings import Finding
-from lossguard.rules import words as w
-from lossguard.rules.registry import TRAINING_CALL, Needs, finding, rule
+from lossguard.rules.registry import Needs, finding, rule
 
 RUNTIME = Needs(runtime_only=True)
 _TOLERANCE = 1e-4

@@ -52,7 +52,8 @@ SAMPLE_COUNT = r"len|\.samples|\.n\b"
 
 # Multi-hot labels: randint(0, 2, (n, k)), make_multilabel_classification, MultiLabelBinarizer.
 MULTI_HOT_LABELS = r"randint|multilabel|multi_label"
-REGRESSION_LOSS = r"mse|mae|mean_|huber|log_?cosh|mape|msle"
+# Losses that regress values (MeanSquaredError written as a class too), and Poisson's rate.
+REGRESSION_LOSS = r"mse|mae|mean_|mean_?(?:squared|absolute)|huber|log_?cosh|mape|msle|poisson"
 # Targets whose range the extractor knows: regression loaders, scalers, random draws, np.where.
 RANGED_TARGETS = (
     r"fetch_california|load_diabetes|load_boston|linnerud|boston_housing|california_housing"
