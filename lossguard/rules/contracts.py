@@ -16,6 +16,7 @@ from lossguard.keras.loss_contracts import contract_for
 from lossguard.rules import fixes
 from lossguard.rules import words as w
 from lossguard.rules.label_values import label_values
+from lossguard.rules.metric_labels import metric_label_problem
 from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule, safe_fix, unsafe_fix
 
 
@@ -179,7 +180,7 @@ def _accuracy_class(setup: TrainingSetup) -> str | None:
     return None
 
 
-@rule("LG025", Needs(words=(w.METRIC_CLASSES,)))
+@rule("LG025", Needs(words=(w.METRIC_CLASSES + "|" + w.THRESHOLD_METRIC + "|" + w.COUNT_METRIC,)))
 def metric_input_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     head, metrics = setup.head, setup.metrics
     if head is None or not metrics:
@@ -188,6 +189,18 @@ def metric_input_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
         yield from _exact_accuracy(setup, metric)
         yield from _iou_on_probabilities(setup, metric)
         yield from _f1_without_threshold(setup, metric)
+        yield from _metric_labels(setup, metric)
+
+
+def _metric_labels(setup: TrainingSetup, metric: MetricSpec) -> Iterator[Finding]:
+    problem = metric_label_problem(setup, metric)
+    if problem is None:
+        return
+    text, fix = problem
+    related = [(setup.head.location if setup.head else None, "output layer")]
+    if setup.labels is not None:
+        related.append((setup.labels.location, "labels"))
+    yield finding("LG025", text, metric.location, fix=fix, related=related)
 
 
 def _exact_accuracy(setup: TrainingSetup, metric: MetricSpec) -> Iterator[Finding]:

@@ -60,6 +60,7 @@ RANGED_TARGETS = (
     r"|make_regression|scaler|normal|randn|where|exponential|gamma|lognormal|uniform|rand"
 )
 METRIC_CLASSES = r"accuracy\s*\(|iou|f1score|fbetascore"
+COUNT_METRIC = r"positives|negatives|sensitivity|specificity"
 CLASS_WEIGHT = r"class_weight"
 
 # Every loss of keras/loss_contracts.py, as names or class names (MeanSquaredError, KLDivergence).

@@ -694,3 +694,24 @@ pair(
     fits(dense(1, "sigmoid"), "mape", None, XB, YB.astype("float32"), truth="threshold"),
     fits(dense(1, "sigmoid"), "mae", None, XB, YB.astype("float32"), truth="threshold"),
 )
+
+# LG025 for a metric's labels: binary accuracy on −1/+1 labels (hinge-trained) never counts a −1.
+pair(
+    "LG025/signed-labels",
+    fits(
+        dense(1),
+        "hinge",
+        lambda k: [k.metrics.BinaryAccuracy(threshold=0.0)],
+        XB,
+        (YB * 2 - 1).astype("float32"),
+        truth="none",
+    ),
+    fits(
+        dense(1),
+        "hinge",
+        lambda k: [k.metrics.BinaryAccuracy(threshold=0.0)],
+        XB,
+        YB.astype("float32"),
+        truth="none",
+    ),
+)

@@ -59,4 +59,5 @@ NAMES = [
     "LG014",
     "LG014/kl-sigmoid",
     "LG030/mape-zeros",
+    "LG025/signed-labels",
 ]

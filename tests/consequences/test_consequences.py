@@ -409,3 +409,11 @@ def test_lg030_mape_on_targets_with_zeros_explodes_and_learns_nothing(flavour) -
     assert bad.error is None and bad.losses[0] > 1e6
     assert bad.true_accuracy is not None and bad.true_accuracy < 0.6
     assert good.true_accuracy is not None and good.true_accuracy > 0.95
+
+
+@flavours
+def test_lg025_binary_accuracy_on_signed_labels_misses_every_negative(flavour) -> None:
+    """The same hinge model (hinge maps 0/1 labels to −1/+1): only the labels the metric reads differ."""
+    bad, good = bad_good("LG025/signed-labels", flavour)
+    assert bad.error is None and bad.losses[-1] < 0.05  # the model separates the classes
+    assert bad.reported("binary_accuracy") < 0.6 < 0.99 <= good.reported("binary_accuracy")

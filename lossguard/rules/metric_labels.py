@@ -1,0 +1,108 @@
+"""The label half of LG025: a built-in metric given labels (or an output) it cannot read — ±1 or
+0/255 labels into a 0/1 metric, one label column into an arg-max metric, several columns into a
+class-id metric, an arg-max over a single unit. Silent on anything unknown."""
+
+from __future__ import annotations
+
+from lossguard.facts import MetricSpec, TrainingSetup
+from lossguard.keras.metric_contracts import METRIC_CONTRACTS, MetricContract, metric_key
+from lossguard.rules.label_values import LabelValues, label_values
+
+# What the sweep measured for each kind of mistake (Keras 3.15, 256 samples, five epochs).
+_MEASURED = {
+    "zero_one": "measured: binary accuracy 0.52 and AUC 0.00 on ±1 labels a model fits perfectly",
+    "one_unit": "measured: categorical accuracy 1.00 on one unit whatever the model does",
+    "one_column": "measured: one-hot MeanIoU 0.07 on a 0/1 column the model fits perfectly",
+    "multi_hot": "measured: categorical accuracy 0.41 where the per-label accuracy is 0.69",
+    "rows": "measured: MeanIoU 0.00–0.11 against 0.99 for a model that fits the labels",
+}
+
+
+def contract_of(metric: MetricSpec) -> MetricContract | None:
+    key = metric_key(metric.cls or metric.written)
+    contract = METRIC_CONTRACTS.get(key)
+    if contract is None:
+        return None
+    if key in ("meaniou", "iou") and metric.option("sparse_y_true", True) is not True:
+        return None  # one-hot labels declared (or not as a literal)
+    return contract
+
+
+def _misread_as_zero_one(contract: MetricContract, key: str, values: LabelValues) -> bool:
+    """Labels a 0/1 metric reads wrong, by how it reads them: soft labels (never equal to a 0/1
+    prediction, true whenever non-zero), −1 labels (true when cast to a boolean, negative in a
+    product), values above 1 (never equal to 1, inflating a product)."""
+    if contract.reads == "threshold" or values.kind not in ("real", "distribution", "discrete"):
+        return False
+    negative = values.low is not None and values.low < 0
+    above = values.high is not None and values.high > 1
+    soft = values.kind in ("real", "distribution") and not (negative or above)
+    if contract.reads == "bool":
+        # 255 is a positive as it should be; −1 is one too, which precision (TP / predicted
+        # positives) does not see on a model that predicts the negatives right
+        return soft or (negative and key != "precision")
+    if contract.reads == "equal":
+        return soft or negative
+    return soft or negative or above  # arithmetic: every value counts as itself
+
+
+def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str, str] | None:
+    """What of the metric's contract the labels (or the output's width) break, and the fix."""
+    contract, head, labels = contract_of(metric), setup.head, setup.labels
+    if contract is None or head is None or setup.reconstructs_inputs:
+        return None
+    units = head.output_units
+    values = label_values(labels) if labels is not None else None
+    key = metric_key(metric.cls or metric.written)
+    reads_class_ids = key in ("meaniou", "iou") and metric.option("sparse_y_pred", True) is not False
+    if contract.per_class and units == 1 and not reads_class_ids:
+        return (
+            f"{metric.written} takes the arg-max (or top k) over one output unit per class, but the "
+            "output has one unit: the arg-max of one number is always class 0, so the metric "
+            f"reports a constant whatever the model learns ({_MEASURED['one_unit']})",
+            "use binary_accuracy (BinaryAccuracy) for one sigmoid unit, or give the output one "
+            "unit per class",
+        )
+    if values is None:
+        return None
+    if contract.labels == "zero_one" and _misread_as_zero_one(contract, key, values):
+        return (
+            f"{metric.written} reads the labels as 0/1 (thresholded or cast to booleans), but they "
+            f"are {values.described}: it counts the wrong samples as positive and reports a "
+            f"number that says nothing about the model ({_MEASURED['zero_one']})",
+            "compute the metric on 0/1 labels (y > 0 for ±1 labels, masks / 255 for 0/255 masks)",
+        )
+    if contract.labels == "one_hot" and units is not None and units > 1:
+        if values.kind in ("bits", "discrete", "real") and values.columns == 1:
+            return (
+                f"{metric.written} compares the arg-max of each label row with the arg-max of the "
+                f"{units} outputs, but the labels are one column of {values.described}: its arg-max "
+                f"is always 0 ({_MEASURED['one_column']})",
+                "one-hot encode the labels, or use the sparse form of the metric on class ids",
+            )
+        if values.kind == "multi_hot":
+            return (
+                f"{metric.written} compares one arg-max per row, but the labels are multi-hot: the "
+                "arg-max of a row with several 1s is only its first true label "
+                f"({_MEASURED['multi_hot']})",
+                "use keras.metrics.BinaryAccuracy() or AUC(multi_label=True) for multi-label rows",
+            )
+    if contract.labels == "class_ids":
+        several = values.columns is not None and values.columns > 1
+        if several and values.kind in ("multi_hot", "distribution", "real", "discrete"):
+            return (
+                f"{metric.written} reads one class id per sample, but the labels are rows of "
+                f"{values.columns} columns ({values.described}): it compares the wrong numbers "
+                f"({_MEASURED['rows']})",
+                "pass class ids (np.argmax(y, axis=-1)), or use the one-hot form of the metric",
+            )
+        outside = values.kind in ("discrete", "real") and (
+            (values.low is not None and values.low < 0) or values.kind == "real"
+        )
+        if outside or (values.kind == "discrete" and units is not None and (values.high or 0) >= units):
+            return (
+                f"{metric.written} reads class ids 0…C-1, but the labels are {values.described}: "
+                f"they are not class ids, so it counts the wrong classes ({_MEASURED['rows']})",
+                "pass class ids 0…C-1 (or map the labels to them)",
+            )
+    return None
