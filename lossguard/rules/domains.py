@@ -189,8 +189,8 @@ def _not_distribution(name: str, values: LabelValues, produced: str | None) -> t
         if name == "categorical_crossentropy" and produced in ("distribution", "probabilities"):
             return None  # LG009 (softmax) / LG002 (sigmoid) name it
         detail = "multi-hot rows, which do not sum to 1"
-    elif values.kind == "discrete" and values.low == 0 and values.high == 1:
-        return None
+    elif not _outside_01(values):
+        return None  # soft targets in [0, 1] (or random dummy data): the loss still trains sensibly
     else:
         detail = values.described
     return (
