@@ -53,7 +53,7 @@ def label_values(labels: LabelSpec) -> LabelValues | None:
         return LabelValues("real", low, high, False, f"real values {span}", columns)
     if encoding is LabelEncoding.UNKNOWN and math.isfinite(low) and math.isfinite(high):
         # discrete values whose ends are written (np.where(…, -1, 1), masks * 255): both occur
-        named = f"{_number(low)}/{_number(high)} values"
+        named = f"values from {_number(low)} to {_number(round(high, 4))}"
         return LabelValues("discrete", low, high, 0.0 in (low, high), named, columns)
     return None
 

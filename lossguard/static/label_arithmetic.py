@@ -35,14 +35,24 @@ def labels_combined(
     """Known labels and a number under ``+``, ``-`` or ``*``: the same labels when nothing
     changes (``y * 1``), else an array of the values the encoding's values become."""
     symbol = _SYMBOLS.get(type(op))
-    if symbol is None:
-        return None
     label, number, flipped = (left, right, False) if isinstance(left, LabelVal) else (right, left, True)
     value = float_value(number)
     if not isinstance(label, LabelVal) or value is None:
         return None
     bounds = label_bounds(label)
     if bounds is None:
+        return None
+    if isinstance(op, cst.Divide) and not flipped and value >= 2:
+        # y / 255 like the images: class ids or 0/1 labels squeezed towards 0
+        written = f"{label.origin} / {value:g}"
+        return ArrayVal(
+            ev.ref(node),
+            array_shape(label) or None,
+            origin=written,
+            low=bounds[0] / value,
+            high=bounds[1] / value,
+        )
+    if symbol is None:
         return None
     if (symbol in "+-" and value == 0 and not (flipped and symbol == "-")) or (symbol == "*" and value == 1):
         return label

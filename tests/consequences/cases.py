@@ -715,3 +715,16 @@ pair(
         truth="none",
     ),
 )
+
+# LG030 for class ids divided by 255 like the images: the sparse loss truncates them to class 0.
+pair(
+    "LG030/ids-scaled",
+    fits(
+        dense(CLASSES, "softmax"),
+        "sparse_categorical_crossentropy",
+        ["accuracy"],
+        X,
+        (Y / 255.0).astype("float32"),
+    ),
+    fits(dense(CLASSES, "softmax"), "sparse_categorical_crossentropy", ["accuracy"], X, Y),
+)

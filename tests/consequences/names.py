@@ -60,4 +60,5 @@ NAMES = [
     "LG014/kl-sigmoid",
     "LG030/mape-zeros",
     "LG025/signed-labels",
+    "LG030/ids-scaled",
 ]

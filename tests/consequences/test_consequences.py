@@ -417,3 +417,10 @@ def test_lg025_binary_accuracy_on_signed_labels_misses_every_negative(flavour) -
     bad, good = bad_good("LG025/signed-labels", flavour)
     assert bad.error is None and bad.losses[-1] < 0.05  # the model separates the classes
     assert bad.reported("binary_accuracy") < 0.6 < 0.99 <= good.reported("binary_accuracy")
+
+
+@flavours
+def test_lg030_class_ids_divided_by_255_all_become_class_0(flavour) -> None:
+    bad, good = bad_good("LG030/ids-scaled", flavour)
+    assert bad.error is None and bad.true_accuracy is not None and bad.true_accuracy < 0.3
+    assert good.true_accuracy is not None and good.true_accuracy > 0.95
