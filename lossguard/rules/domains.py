@@ -128,8 +128,9 @@ def label_domain_problem(setup: TrainingSetup) -> tuple[str, str] | None:
         return (
             f"{name} expects −1/+1 labels (0/1 are mapped to −1/+1), but they are "
             f"{values.described}: the margin is computed against the wrong targets and the "
-            "model learns the wrong boundary without an error (measured: hinge on real "
-            "targets, MAE 24 against 2.9 with mean_squared_error)",
+            "model learns the wrong boundary without an error (measured: hinge on class ids "
+            "0–4, accuracy 0.19 against 1.00; on real targets, MAE 20 against 2.9 with "
+            "mean_squared_error)",
             "pass −1/+1 (or 0/1) labels, or use a regression loss for real targets",
         )
     units = head.output_units if head is not None else None
@@ -138,7 +139,7 @@ def label_domain_problem(setup: TrainingSetup) -> tuple[str, str] | None:
             f"{name} compares the output row with a one-hot row, but the labels are one column of "
             f"{values.described} on one output unit: the margin between the true class and the "
             "others has nothing to compare, and the model learns next to nothing (measured: "
-            "accuracy 0.34–0.45 against 1.00 with one-hot rows on one unit per class)",
+            "accuracy 0.31–0.45 against 1.00 with one-hot rows on one unit per class)",
             "one-hot encode the labels (keras.utils.to_categorical) and give the output one unit per class",
         )
     if contract.labels == "one_hot" and values.kind in ("real", "distribution", "discrete"):
@@ -154,7 +155,7 @@ def label_domain_problem(setup: TrainingSetup) -> tuple[str, str] | None:
         return (
             f"{name} takes the logarithm of the targets (they must be ≥ 0), but the labels are "
             f"{values.described}: negative targets give NaN or a clipped, meaningless loss "
-            "(measured: MSLE on standardised targets, MAE 0.80 against 0.09 with "
+            "(measured: MSLE on standardised targets, MAE 0.50 against 0.09 with "
             "mean_squared_error)",
             "use mean_squared_error for targets of both signs, or shift the targets to ≥ 0",
         )

@@ -199,6 +199,7 @@ def _binary(ev: Interpreter, node: cst.BinaryOperation) -> Value:
 
 _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.Power)
 _INF = float("inf")
+_SYMBOL = {cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/"}
 _UNIT_SCALES = (255, 255.0, 256, 65535)  # image intensities: 0/255 masks become 0/1, not reals
 
 
@@ -268,9 +269,12 @@ def real_valued(
         array = arrays[0]
         low, high = _bounds(op, left, right)
         pixels = array.pixels and not isinstance(op, cst.Divide)
-        return ArrayVal(
-            array.ref, array.shape, None, False, origin=array.origin, pixels=pixels, low=low, high=high
-        )
+        origin: str | None = array.origin
+        if origin == label_arithmetic.MASK and low is not None:
+            origin = (
+                f"a 0/1 mask {_SYMBOL.get(type(op), '?')} {float_value(right if array is left else left):g}"
+            )
+        return ArrayVal(array.ref, array.shape, None, False, origin=origin, pixels=pixels, low=low, high=high)
     return None
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from lossguard.static.interpreter import Interpreter
 
 _INF = float("inf")
+MASK = "a comparison (0/1)"
 _SYMBOLS = {cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*"}
 
 
@@ -95,7 +96,7 @@ def compared(ev: Interpreter, node: cst.CSTNode, left: Value, right: Value) -> V
     if not isinstance(left, ArrayVal | LabelVal) or float_value(right) is None:
         return None
     shape = array_shape(left) or None
-    return ArrayVal(ev.ref(node), shape, origin="a comparison", low=0.0, high=1.0)
+    return ArrayVal(ev.ref(node), shape, origin=MASK, low=0.0, high=1.0)
 
 
 def plain(value: Value) -> Value:
