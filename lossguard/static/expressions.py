@@ -269,12 +269,11 @@ def real_valued(
         array = arrays[0]
         low, high = _bounds(op, left, right)
         pixels = array.pixels and not isinstance(op, cst.Divide)
-        origin: str | None = array.origin
-        if origin == label_arithmetic.MASK and low is not None:
-            origin = (
-                f"a 0/1 mask {_SYMBOL.get(type(op), '?')} {float_value(right if array is left else left):g}"
-            )
-        return ArrayVal(array.ref, array.shape, None, False, origin=origin, pixels=pixels, low=low, high=high)
+        named = array.origin
+        number = float_value(right if array is left else left)
+        if named == label_arithmetic.MASK and low is not None and number is not None:
+            named = f"a 0/1 mask {_SYMBOL.get(type(op), '?')} {number:g}"
+        return ArrayVal(array.ref, array.shape, None, False, origin=named, pixels=pixels, low=low, high=high)
     return None
 
 
