@@ -185,6 +185,7 @@ class LabelSpec:
     wide_is_one_hot: bool = False  # LabelBinarizer of an unknown class count: one-hot if > 2 columns
     constant: bool = False  # np.zeros / np.ones: every label is the same value
     distribution: bool = False  # rows of non-negative values that sum to 1 (soft labels)
+    padding: float | None = None  # sequences padded (pad_sequences) with this value
 
     def one_hot_for(self, units: int | None) -> bool:
         """One-hot rows as far as an output of ``units`` units trained on them can tell."""
@@ -226,6 +227,7 @@ class FitSpec:
     source: Source = Source.STATIC
     targets_are_inputs: bool = False  # fit(x, x): an autoencoder reconstructs its inputs
     class_weight: Location | None = None  # where class_weight= (a mapping, not a string) was given
+    sample_weight: bool = False  # sample_weight= given (or possibly, through **kwargs)
 
 
 @dataclass(frozen=True)
@@ -288,6 +290,7 @@ class TrainingSetup:
     source: Source = Source.STATIC
     keras_alias: str | None = None  # how the script names the keras module ("keras", "tf.keras")
     regression_score: str | None = None  # the script scores predictions with r2_score() & co.
+    masks_padding: bool | None = None  # the layers mask padded steps (Embedding(mask_zero=True))
 
     @property
     def reconstructs_inputs(self) -> bool:

@@ -1,6 +1,16 @@
 """The rules: pure functions from facts to findings, one per code."""
 
-from lossguard.rules import callbacks, contracts, domains, labels, loss_head, metrics, runtime, training
+from lossguard.rules import (
+    callbacks,
+    contracts,
+    domains,
+    labels,
+    loss_head,
+    metrics,
+    runtime,
+    sequences,
+    training,
+)
 from lossguard.rules.gate import Gate, gate_for, makes_setups
 from lossguard.rules.registry import (
     RULES,
@@ -29,5 +39,6 @@ __all__ = [
     "metrics",
     "run_rules",
     "runtime",
+    "sequences",
     "training",
 ]

@@ -101,6 +101,23 @@ _CLASSIFICATION_SCORES = re.compile(
 )
 
 
+def _masks_padding(chain: list[Value]) -> bool | None:
+    """Whether the layers before an output mask padded steps: True (an Embedding with
+    mask_zero=True, a Masking layer), False (an Embedding without a mask and nothing unknown
+    on the way), None (no Embedding seen, or something unknown)."""
+    embedded = False
+    for position, item in enumerate(chain):
+        if isinstance(item, LayerVal) and (item.kind == "Masking" or item.mask_zero is True):
+            return True
+        if isinstance(item, LayerVal) and item.kind == "Embedding":
+            if item.mask_zero is None:
+                return None
+            embedded = True
+        elif item is UNKNOWN and position > 0:
+            return None  # an op we do not follow (a merge, a custom layer) may mask
+    return False if embedded else None
+
+
 def _columns(shape: tuple[int | None, ...] | None) -> int | None:
     """The labels' last axis as far as the shape is known: 1 for a vector, None if unknown."""
     if shape is None or not shape:
@@ -199,6 +216,7 @@ class _SetupBuilder:
                     fit=fit,
                     output_count=output_count,
                     compile_location=compile_location,
+                    masks_padding=_masks_padding(chains[index]) if chains is not None else None,
                     regression_score="KerasRegressor"
                     if model.regressor
                     else self.it.record.scored[0]
@@ -333,6 +351,11 @@ class _SetupBuilder:
         source: Value | None = event.y
         if isinstance(event.x, DataVal):
             source = event.x.labels
+        if isinstance(source, ArrayVal) and source.padding is not None:
+            # padded sequences of ids: (n, steps), not columns of one label
+            origin = source.origin or "padded sequences"
+            encoding = LabelEncoding.INTEGER if source.padding.is_integer() else LabelEncoding.UNKNOWN
+            return LabelSpec(encoding, origin, self.loc(source.ref), padding=source.padding)
         if isinstance(source, LabelVal):
             return LabelSpec(
                 source.encoding,
@@ -405,6 +428,7 @@ class _SetupBuilder:
             tuple(callbacks),
             targets_are_inputs=event.targets_are_inputs,
             class_weight=self.loc(event.class_weight_ref) if event.class_weight_ref is not None else None,
+            sample_weight=event.sample_weight,
         )
 
 

@@ -44,6 +44,7 @@ class FitEvent:
     callbacks: list[CallbackVal]
     targets_are_inputs: bool = False
     class_weight_ref: int | None = None  # a mapping given as class_weight= (not a string)
+    sample_weight: bool = False  # sample_weight= given (or arguments unpacked: it may be)
 
 
 @dataclass
@@ -171,6 +172,7 @@ class Recorder:
                 callbacks,
                 method == "fit" and same_data(x_node, y_node),
                 self.ref(weights_node) if mapping and weights_node is not None else None,
+                args.has_star or get("sample_weight") is not None,
             )
         )
 

@@ -65,6 +65,7 @@ class LayerVal:
     opaque: bool = False  # Lambda, custom layers: what it does is unknown
     activation_name: str | None = None  # as written: "relu", "tanh", …
     last_axis: int | None = None  # Reshape: the last axis of its target shape
+    mask_zero: bool | None = None  # Embedding: mask_zero as written (False when not given)
 
 
 @dataclass(eq=False)
@@ -167,6 +168,7 @@ class ArrayVal:
     low: float | None = None  # the values' known bounds (None: unknown; ±inf: unbounded)
     high: float | None = None
     distribution: bool = False  # rows of non-negative values divided by their own sum
+    padding: float | None = None  # pad_sequences: the value short sequences were padded with
 
 
 @dataclass(eq=False)

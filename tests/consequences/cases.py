@@ -728,3 +728,39 @@ pair(
     ),
     fits(dense(CLASSES, "softmax"), "sparse_categorical_crossentropy", ["accuracy"], X, Y),
 )
+
+
+def _tagged_sequences(samples: int = 400, steps: int = 40, vocab: int = 50, tags: int = 6):
+    """Token sequences of 4–9 tokens padded with 0 to ``steps``; each token's tag follows from
+    its id, tag 0 is the padding."""
+    rng = np.random.default_rng(0)
+    x = np.zeros((samples, steps), "int32")
+    y = np.zeros((samples, steps), "int32")
+    for row, length in enumerate(rng.integers(4, 10, samples)):
+        tokens = rng.integers(1, vocab, length)
+        x[row, :length] = tokens
+        y[row, :length] = 1 + tokens % (tags - 1)
+    return x, y
+
+
+XS, YS = _tagged_sequences()
+
+
+def _tagger(mask_zero: bool) -> Callable[[str], Run]:
+    def run(flavour: str) -> Run:
+        def build(keras: ModuleType) -> Any:
+            inputs = keras.Input((XS.shape[1],))
+            h = keras.layers.Embedding(50, 16, mask_zero=mask_zero)(inputs)
+            h = keras.layers.LSTM(16, return_sequences=True)(h)
+            outputs = keras.layers.TimeDistributed(keras.layers.Dense(6, activation="softmax"))(h)
+            model = keras.Model(inputs, outputs)
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+            return model
+
+        return train(flavour, build, XS, YS, truth="tokens", epochs=3)
+
+    return run
+
+
+# LG015: padded tag sequences, nothing masks the padding: the padding is what the model learns.
+pair("LG015", _tagger(mask_zero=False), _tagger(mask_zero=True))

@@ -148,7 +148,8 @@ def train(
 ) -> Run:
     """Train the model ``build`` makes and measure. ``truth``: how to score predictions by hand —
     "argmax" (single-label classes), "threshold" (0.5 per unit: binary and multi-label),
-    "logit-threshold" (0.0 per unit), or "none"."""
+    "logit-threshold" (0.0 per unit), "tokens" (per-step arg-max on the real tokens of padded
+    sequences), or "none"."""
     keras = load(flavour)
     run = Run(flavour, f"{flavour} {keras.__version__}")
     keras.utils.set_random_seed(SEED)
@@ -182,8 +183,17 @@ def train(
     run.output_range = (float(flat.min()), float(flat.max()))
     sums = flat.sum(axis=1)
     run.row_sums = (float(sums.min()), float(sums.max()))
-    run.true_accuracy = _true_accuracy(flat, y, truth)
+    run.true_accuracy = (
+        _token_accuracy(predictions, y) if truth == "tokens" else _true_accuracy(flat, y, truth)
+    )
     return run
+
+
+def _token_accuracy(predictions: np.ndarray, y: np.ndarray) -> float:
+    """Sequence labelling: the share of real tokens (label > 0; 0 pads) whose arg-max is right."""
+    labels = np.asarray(y)
+    real = labels > 0
+    return float(np.mean(predictions.argmax(axis=-1)[real] == labels[real]))
 
 
 def _true_accuracy(predictions: np.ndarray, y: np.ndarray, truth: str) -> float | None:

@@ -61,4 +61,5 @@ NAMES = [
     "LG030/mape-zeros",
     "LG025/signed-labels",
     "LG030/ids-scaled",
+    "LG015",
 ]

@@ -424,3 +424,11 @@ def test_lg030_class_ids_divided_by_255_all_become_class_0(flavour) -> None:
     bad, good = bad_good("LG030/ids-scaled", flavour)
     assert bad.error is None and bad.true_accuracy is not None and bad.true_accuracy < 0.3
     assert good.true_accuracy is not None and good.true_accuracy > 0.95
+
+
+@flavours
+def test_lg015_unmasked_padding_is_what_the_model_learns(flavour) -> None:
+    bad, good = bad_good("LG015", flavour)
+    assert bad.error is None and bad.true_accuracy is not None and good.true_accuracy is not None
+    assert bad.reported("accuracy") > 0.75 and bad.true_accuracy < 0.1  # the padding, not the tokens
+    assert good.true_accuracy > bad.true_accuracy + 0.2

@@ -250,6 +250,11 @@ def layer(ev: Interpreter, call: Call) -> Value:
         return LayerVal(sym, ref, name=lname)
     if sym in _MERGE_LAYERS:
         return TensorVal(None, opaque=True)
+    if sym == "Embedding":
+        mask = args.get(None, "mask_zero")
+        written = mask.value if isinstance(mask, Const) and isinstance(mask.value, bool) else None
+        mask_zero = (False if not args.has_star else None) if mask is None else written
+        return LayerVal(sym, ref, name=lname, opaque=True, mask_zero=mask_zero)
     return LayerVal(sym, ref, name=lname, opaque=True)
 
 
@@ -426,6 +431,15 @@ def to_categorical(ev: Interpreter, call: Call) -> Value:
     n = classes.value if isinstance(classes, Const) and isinstance(classes.value, int) else None
     origin = f"to_categorical(…, {n})" if n is not None else "to_categorical(…)"
     return LabelVal(LabelEncoding.ONE_HOT, origin, ev.ref(call.node), n, n)
+
+
+@function("keras:*.pad_sequences")
+def pad_sequences(ev: Interpreter, call: Call) -> Value:
+    """Sequences padded to one length: with ``value`` (0 unless written) at the padded steps."""
+    value = call.args.get(5, "value")
+    padding = 0.0 if value is None and not call.args.has_star else float_value(value)
+    length = int_value(call.args.get(1, "maxlen"))
+    return ArrayVal(ev.ref(call.node), (None, length), origin="pad_sequences(…)", padding=padding)
 
 
 @function(
