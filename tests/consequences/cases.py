@@ -764,3 +764,44 @@ def _tagger(mask_zero: bool) -> Callable[[str], Run]:
 
 # LG015: padded tag sequences, nothing masks the padding: the padding is what the model learns.
 pair("LG015", _tagger(mask_zero=False), _tagger(mask_zero=True))
+
+
+def _best_auc_checkpoints(mode: str) -> Callable[[str], Run]:
+    """ModelCheckpoint(save_best_only=True) on a slowly rising val_auc, one file per saved epoch;
+    mode as given ('auto': the Keras version decides which way is better)."""
+
+    def run(flavour: str) -> Run:
+        def build(keras: ModuleType) -> Any:
+            model = mlp(keras, dense(1, "sigmoid")(keras))
+            model.compile(
+                optimizer=keras.optimizers.SGD(0.002),
+                loss="binary_crossentropy",
+                metrics=[keras.metrics.AUC(name="auc")],
+            )
+            return model
+
+        def callbacks(keras: ModuleType, scratch: Path) -> list[Any]:
+            path = str(scratch / "best-{epoch:02d}.weights.h5")
+            return [
+                keras.callbacks.ModelCheckpoint(
+                    path, monitor="val_auc", mode=mode, save_best_only=True, save_weights_only=True
+                )
+            ]
+
+        return train(
+            flavour,
+            build,
+            XH2,
+            YH2,
+            truth="threshold",
+            epochs=8,
+            callbacks=callbacks,
+            fit={"validation_split": 0.25},
+        )
+
+    return run
+
+
+# LG023 for mode='auto' before Keras 3: only names with 'acc' are maximised by ModelCheckpoint
+# (and ReduceLROnPlateau); AUC, precision, recall, F1 and IoU are minimised.
+pair("LG023/auto", _best_auc_checkpoints("auto"), _best_auc_checkpoints("max"))

@@ -62,4 +62,5 @@ NAMES = [
     "LG025/signed-labels",
     "LG030/ids-scaled",
     "LG015",
+    "LG023/auto",
 ]

@@ -432,3 +432,15 @@ def test_lg015_unmasked_padding_is_what_the_model_learns(flavour) -> None:
     assert bad.error is None and bad.true_accuracy is not None and good.true_accuracy is not None
     assert bad.reported("accuracy") > 0.75 and bad.true_accuracy < 0.1  # the padding, not the tokens
     assert good.true_accuracy > bad.true_accuracy + 0.2
+
+
+@flavours
+def test_lg023_auto_mode_minimises_auc_before_keras_3(flavour) -> None:
+    """tf_keras keeps the first (worst) checkpoint of a rising val_auc; Keras 3 asks the metric."""
+    bad, good = bad_good("LG023/auto", flavour)
+    auc = bad.history["val_auc"]
+    assert bad.error is None and auc[-1] > auc[0] + 0.2 and good.checkpoints >= 5
+    if flavour == "tf_keras":
+        assert bad.checkpoints == 1
+    else:
+        assert bad.checkpoints == good.checkpoints
