@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import io
 import os
 import shlex
@@ -119,6 +120,7 @@ def run_check(
     show_fixes: bool = False,
 ) -> None:
     """``lossguard check``: each keyword is the option of the same name (commands.check)."""
+    started()
     arguments = paths or ["."]
     try:
         settings = _load_settings(arguments, config)
@@ -410,7 +412,14 @@ def quick_arguments(argv: list[str]) -> dict[str, Any] | None:
 
 
 def main() -> None:
-    """The console script and ``python -m lossguard``."""
+    """The process's entry point (the console script, ``python -m lossguard``): it leaves the
+    garbage collector as a process about to exit wants it, so call it only to end with it."""
+    # Start-up makes a few hundred thousand objects (the modules, libcst's node classes) that
+    # live until exit; the collector would scan them again and again and find nothing. It is
+    # off until a command starts its work (started()), and at exit what is left is frozen: the
+    # interpreter's last full collection skips it and the OS takes the memory back. Together
+    # about 50 ms of a one-file check's 0.5 s (benchmarks/bench_startup.py).
+    gc.disable()
     try:
         quick = quick_arguments(sys.argv[1:])
         if quick is None:
@@ -421,6 +430,8 @@ def main() -> None:
             _run_quick(quick)
     except KeyboardInterrupt:
         sys.exit(130)
+    finally:
+        gc.freeze()
 
 
 def _run_quick(keywords: dict[str, Any]) -> None:
@@ -438,6 +449,12 @@ def _run_quick(keywords: dict[str, Any]) -> None:
             with contextlib.suppress(OSError, ValueError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
         sys.exit(1)
+
+
+def started() -> None:
+    """Start-up is over: what it made is frozen (never scanned again), the collector runs again."""
+    gc.freeze()
+    gc.enable()
 
 
 if __name__ == "__main__":

@@ -199,6 +199,7 @@ def explain(code: Annotated[str, typer.Argument(help="A rule code, e.g. LG001.")
 @app.command()
 def server() -> None:
     """Run the language server on stdin/stdout (install lossguard[lsp])."""
+    cli.started()
     try:
         from lossguard.face.server import serve
     except ImportError as exc:
