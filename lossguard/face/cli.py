@@ -5,7 +5,7 @@ Exit status (ruff's convention): 0 no findings, 1 findings, 2 usage or internal 
 The commands, their options and their help are declared for typer in ``face/commands.py``;
 this module runs them. A plain check (``check``, paths, and only the options in ``QUICK_FLAGS``
 and ``QUICK_OPTIONS``) is parsed here without importing typer and click, which cost about a
-sixth of a one-file check's start-up; every other command line goes to typer, which gives the
+tenth of a one-file check's start-up; every other command line goes to typer, which gives the
 help, the usage errors and the other commands. tests/cli/test_quick_path.py holds the two
 parsers to the same meaning.
 """
