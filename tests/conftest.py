@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import importlib.util
 import os
 import subprocess
@@ -19,6 +20,14 @@ from lossguard.pipeline.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 RULE_DOCS = ROOT / "rules"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The CLI tests start lossguard in a few hundred subprocesses. Where PYTHONDONTWRITEBYTECODE
+    is set, none of them would keep its compiled modules and each would compile lossguard again
+    (+0.17 s a start): byte-compile it once here, as installing the wheel does."""
+    if sys.dont_write_bytecode:
+        compileall.compile_dir(ROOT / "lossguard", quiet=1)
 
 
 def check(

@@ -1,12 +1,21 @@
-"""Command line: ``lossguard check``, ``lossguard rules``, ``lossguard explain``.
+"""Command line: ``lossguard check``, ``lossguard rules``, ``lossguard explain``, ``lossguard server``.
 
 Exit status (ruff's convention): 0 no findings, 1 findings, 2 usage or internal error.
+
+The commands, their options and their help are declared for typer in ``face/commands.py``;
+this module runs them. A plain check (``check``, paths, and only the options in ``QUICK_FLAGS``
+and ``QUICK_OPTIONS``) is parsed here without importing typer and click, which cost about a
+tenth of a one-file check's start-up; every other command line goes to typer, which gives the
+help, the usage errors and the other commands. tests/cli/test_quick_path.py holds the two
+parsers to the same meaning.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import gc
 import io
-import json
 import os
 import shlex
 import sys
@@ -14,11 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, Any
 
-import typer
-
-from lossguard import __version__
 from lossguard.face.config import (
     ConfigError,
     load_settings,
@@ -40,17 +46,6 @@ from lossguard.pipeline.engine import (
 from lossguard.pipeline.settings import Settings
 from lossguard.rules import RULES
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    help="Catch the silent mistakes in Keras training code: output layer, loss, metrics, labels "
-    "and callbacks that do not fit together.",
-    context_settings={"help_option_names": ["-h", "--help"]},
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,  # click's plain help: wrapped to the terminal, option names never cut
-)
-
-
 MAX_PROBE_TIMEOUT = 86_400.0  # a day: longer is a mistake (inf, 1e300), not a wish
 
 
@@ -67,35 +62,21 @@ class ProbeDevice(StrEnum):
     gpu = "gpu"
 
 
-def _error(message: str) -> typer.Exit:
+def error(message: str) -> SystemExit:
+    """A usage error: the message on stderr; raise what it returns (exit status 2)."""
     from rich.console import Console
     from rich.markup import escape
 
     Console(stderr=True, highlight=False).print(
         f"[bold red]lossguard: error:[/] {escape(message)}", soft_wrap=True
     )
-    return typer.Exit(2)
+    return SystemExit(2)
 
 
-def _nothing_to_check(message: str, quiet: bool) -> typer.Exit:
+def _nothing_to_check(message: str, quiet: bool) -> SystemExit:
     if not quiet:
         sys.stderr.write(f"lossguard: {message}\n")
-    return typer.Exit(0)
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"lossguard {__version__}")
-        raise typer.Exit(0)
-
-
-@app.callback()
-def main_callback(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
-    ] = False,
-) -> None:
-    """lossguard."""
+    return SystemExit(0)
 
 
 def _codes(values: list[str] | None, flag: str) -> list[str] | None:
@@ -109,106 +90,37 @@ def _load_settings(paths: list[str], config: Path | None) -> Settings:
     return load_settings(paths, config, set(RULES))
 
 
-@app.command()
-def check(
-    paths: Annotated[
-        list[str] | None, typer.Argument(help="Files or folders to check; '-' reads stdin.")
-    ] = None,
-    output_format: Annotated[
-        OutputFormat | None,
-        typer.Option(
-            "--output-format",
-            "--format",
-            "-f",
-            help="Output format (default: text; github on GitHub Actions).",
-        ),
-    ] = None,
-    select: Annotated[
-        list[str] | None, typer.Option(help="Only these codes or prefixes (comma-separated).")
-    ] = None,
-    ignore: Annotated[
-        list[str] | None, typer.Option(help="Skip these codes or prefixes (comma-separated).")
-    ] = None,
-    keras_version: Annotated[
-        str | None,
-        typer.Option(help="Check against this Keras, e.g. 3, 2.15, 2.3 (default: installed, else 3)."),
-    ] = None,
-    probe: Annotated[
-        bool | None,
-        typer.Option("--probe/--no-probe", help="Also run the script up to fit() with the real Keras."),
-    ] = None,
-    probe_timeout: Annotated[
-        float | None, typer.Option(help="Seconds before the probe is killed (default 120).")
-    ] = None,
-    probe_device: Annotated[
-        ProbeDevice, typer.Option(help="Where the probe's training step runs.")
-    ] = ProbeDevice.auto,
-    probe_args: Annotated[
-        str | None, typer.Option(help="Arguments for the probed script, as on its command line.")
-    ] = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Neither read nor write .lossguard_cache/.")
-    ] = False,
-    exit_zero: Annotated[
-        bool, typer.Option("--exit-zero", help="Exit 0 even when problems are found.")
-    ] = False,
-    show_source: Annotated[
-        bool, typer.Option("--show-source", help="Show the code lines of each finding.")
-    ] = False,
-    statistics: Annotated[
-        bool, typer.Option("--statistics", help="Print only a count of the findings per code.")
-    ] = False,
-    output_file: Annotated[
-        Path | None, typer.Option("--output-file", "-o", help="Write the report to this file.")
-    ] = None,
-    report_unused_ignores: Annotated[
-        bool,
-        typer.Option(
-            "--report-unused-ignores", help="Report '# lossguard: ignore' comments that silence nothing."
-        ),
-    ] = False,
-    config: Annotated[Path | None, typer.Option(help="Use this pyproject.toml / lossguard.toml.")] = None,
-    stdin_filename: Annotated[str | None, typer.Option(help="The name to report for '-' (stdin).")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
-    jobs: Annotated[int | None, typer.Option(help="Worker processes (default: CPU count).")] = None,
-    follow_imports: Annotated[
-        bool | None,
-        typer.Option(
-            "--follow-imports/--no-follow-imports",
-            help="Read the project modules a file imports (a model built in model.py). Default: on.",
-            show_default=False,
-        ),
-    ] = None,
-    respect_gitignore: Annotated[
-        bool | None,
-        typer.Option(
-            "--respect-gitignore/--no-respect-gitignore",
-            help="Skip what .gitignore and .ignore files ignore. Default: on.",
-            show_default=False,
-        ),
-    ] = None,
-    force_exclude: Annotated[
-        bool, typer.Option("--force-exclude", help="Apply 'exclude' to files named on the command line too.")
-    ] = False,
-    fix: Annotated[
-        bool | None,
-        typer.Option("--fix/--no-fix", help="Apply the safe fixes and write the files.", show_default=False),
-    ] = None,
-    unsafe_fixes: Annotated[
-        bool | None,
-        typer.Option(
-            "--unsafe-fixes/--no-unsafe-fixes",
-            help="Also apply fixes that change a modelling choice (see each rule's Fix line).",
-            show_default=False,
-        ),
-    ] = None,
-    diff: Annotated[
-        bool,
-        typer.Option("--diff", help="Print what --fix would change as a unified diff; write nothing."),
-    ] = False,
-    show_fixes: Annotated[bool, typer.Option("--show-fixes", help="List what --fix fixed.")] = False,
+def run_check(
+    *,
+    paths: list[str] | None = None,
+    output_format: OutputFormat | None = None,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    keras_version: str | None = None,
+    probe: bool | None = None,
+    probe_timeout: float | None = None,
+    probe_device: ProbeDevice = ProbeDevice.auto,
+    probe_args: str | None = None,
+    no_cache: bool = False,
+    exit_zero: bool = False,
+    show_source: bool = False,
+    statistics: bool = False,
+    output_file: Path | None = None,
+    report_unused_ignores: bool = False,
+    config: Path | None = None,
+    stdin_filename: str | None = None,
+    quiet: bool = False,
+    jobs: int | None = None,
+    follow_imports: bool | None = None,
+    respect_gitignore: bool | None = None,
+    force_exclude: bool = False,
+    fix: bool | None = None,
+    unsafe_fixes: bool | None = None,
+    diff: bool = False,
+    show_fixes: bool = False,
 ) -> None:
-    """Check Keras training scripts and notebooks."""
+    """``lossguard check``: each keyword is the option of the same name (commands.check)."""
+    started()
     arguments = paths or ["."]
     try:
         settings = _load_settings(arguments, config)
@@ -222,23 +134,23 @@ def check(
         if respect_gitignore is not None:
             settings.respect_gitignore = respect_gitignore
     except (ConfigError, VersionError) as exc:
-        raise _error(str(exc)) from None
+        raise error(str(exc)) from None
     use_probe = settings.probe if probe is None else probe
     probe_options = None
     if use_probe:
         try:
             ensure_probe_available()
         except UsageError as exc:
-            raise _error(str(exc)) from None
+            raise error(str(exc)) from None
         timeout = settings.probe_timeout if probe_timeout is None else probe_timeout
         if not (0 < timeout <= MAX_PROBE_TIMEOUT):  # also false for nan
-            raise _error(
+            raise error(
                 f"--probe-timeout must be a number of seconds in (0, {MAX_PROBE_TIMEOUT:g}], not {timeout:g}"
             )
         try:
             script_args = tuple(shlex.split(probe_args or ""))
         except ValueError as exc:
-            raise _error(f"--probe-args: {exc}") from None
+            raise error(f"--probe-args: {exc}") from None
         probe_options = ProbeOptions(timeout, probe_device.value, script_args)
     options = CheckOptions(
         settings,
@@ -259,7 +171,7 @@ def check(
         except NothingToCheck as exc:
             raise _nothing_to_check(str(exc), quiet) from None
         except UsageError as exc:
-            raise _error(str(exc)) from None
+            raise error(str(exc)) from None
         text = (output_format or OutputFormat.text) is OutputFormat.text and output_file is None
         listing = stream or (sys.stdout if text else sys.stderr)
         try:
@@ -295,7 +207,7 @@ def check(
     except NothingToCheck as exc:
         raise _nothing_to_check(str(exc), quiet) from None
     except UsageError as exc:
-        raise _error(str(exc)) from None
+        raise error(str(exc)) from None
     report.unsafe_fixes = unsafe
     _finish_report(report, options, output_format, output_file, show_source, statistics, quiet, exit_zero)
 
@@ -324,9 +236,9 @@ def _finish_report(
         for note in result.notes:
             sys.stderr.write(f"lossguard: {result.path}: {note}\n")
     if report.internal_errors:
-        raise typer.Exit(2)  # lossguard failed on a file: never a pass, whatever --exit-zero says
+        raise SystemExit(2)  # lossguard failed on a file: never a pass, whatever --exit-zero says
     if report.findings and not exit_zero:
-        raise typer.Exit(1)
+        raise SystemExit(1)
 
 
 def _cache_key(options: CheckOptions) -> str:
@@ -420,73 +332,129 @@ def _write(path: Path, content: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content, encoding="utf-8")
     except OSError as exc:
-        raise _error(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise error(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-@app.command("rules")
-def list_rules(
-    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
-) -> None:
-    """List every rule: code, name, severity, what --fix can do, summary."""
-    from lossguard.rules.docs import load_docs
+# ----- the quick path: a plain check without typer ------------------------------------------
 
-    docs = load_docs()
-    rows = []
-    for code, info in sorted(RULES.items()):
-        doc = docs.get(code)
-        rows.append(
-            {
-                "code": code,
-                "name": info.name,
-                "severity": "/".join(docs[code].severities) if code in docs else info.severity.value,
-                "summary": doc.summary if doc else "",
-                "fix": doc.fix if doc else "never",
-            }
-        )
-    if output_format == "json":
-        typer.echo(json.dumps(rows, indent=2))
-        return
-    if output_format != "text":
-        raise _error(f"unknown format {output_format!r} (text or json)")
-    from rich.console import Console
-    from rich.markup import escape
-
-    console = Console(highlight=False, soft_wrap=True)
-    for row in rows:
-        console.print(
-            f"[bold]{row['code']}[/]  {row['name']:<36} {row['severity']:<14} "
-            f"{'fix: ' + row['fix']:<23} {escape(row['summary'])}"
-        )
-
-
-@app.command()
-def explain(code: Annotated[str, typer.Argument(help="A rule code, e.g. LG001.")]) -> None:
-    """Print the documentation of one rule."""
-    from lossguard.face.explaining import explain_text
-
-    text = explain_text(code)
-    if text is None:
-        raise _error(f"unknown rule {code!r}; `lossguard rules` lists them")
-    typer.echo(text)
+# Flags of `check` the quick parser understands: the keyword each sets, and to what.
+QUICK_FLAGS: dict[str, tuple[str, bool]] = {
+    "-q": ("quiet", True),
+    "--quiet": ("quiet", True),
+    "--no-cache": ("no_cache", True),
+    "--exit-zero": ("exit_zero", True),
+    "--show-source": ("show_source", True),
+    "--statistics": ("statistics", True),
+    "--report-unused-ignores": ("report_unused_ignores", True),
+    "--force-exclude": ("force_exclude", True),
+    "--diff": ("diff", True),
+    "--show-fixes": ("show_fixes", True),
+    **{
+        f"--{prefix}{name}": (name.replace("-", "_"), not prefix)
+        for name in ("fix", "unsafe-fixes", "follow-imports", "respect-gitignore", "probe")
+        for prefix in ("", "no-")
+    },
+}
+# Options of `check` with a value: the keyword, and the value as typer converts it (a ValueError
+# leaves the command line to typer, which reports it). select and ignore collect a list.
+QUICK_OPTIONS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "--select": ("select", str),
+    "--ignore": ("ignore", str),
+    "--keras-version": ("keras_version", str),
+    "--output-format": ("output_format", OutputFormat),
+    "--format": ("output_format", OutputFormat),
+    "-f": ("output_format", OutputFormat),
+    "--output-file": ("output_file", Path),
+    "-o": ("output_file", Path),
+    "--config": ("config", Path),
+    "--stdin-filename": ("stdin_filename", str),
+    "--jobs": ("jobs", int),
+}
+_REPEATED = {"select", "ignore"}
 
 
-@app.command()
-def server() -> None:
-    """Run the language server on stdin/stdout (install lossguard[lsp])."""
-    try:
-        from lossguard.face.server import serve
-    except ImportError as exc:
-        raise _error(
-            f"the language server needs the 'lsp' extra: pip install 'lossguard[lsp]' ({exc.name} is missing)"
-        ) from None
-    serve()
+def quick_arguments(argv: list[str]) -> dict[str, Any] | None:
+    """``run_check``'s keywords for a plain check, as typer would give them; None for any other
+    command line (another command, help, ``--``, an option or a value this parser leaves to
+    typer, Windows, where click expands wildcards, or a shell-completion request)."""
+    if not argv or argv[0] != "check" or os.name == "nt" or "_LOSSGUARD_COMPLETE" in os.environ:
+        return None
+    keywords: dict[str, Any] = {}
+    paths: list[str] = []
+    tokens = iter(argv[1:])
+    for token in tokens:
+        if token == "-" or not token.startswith("-"):
+            paths.append(token)
+            continue
+        if token in QUICK_FLAGS:
+            name, setting = QUICK_FLAGS[token]
+            keywords[name] = setting
+            continue
+        option, equals, value = token.partition("=") if token.startswith("--") else (token, "", "")
+        if option not in QUICK_OPTIONS:
+            return None
+        if not equals:
+            value = next(tokens, "")
+            if value.startswith("-"):  # a missing value, or one click may read otherwise
+                return None
+        if not value:
+            return None
+        name, convert = QUICK_OPTIONS[option]
+        try:
+            converted = convert(value)
+        except ValueError:
+            return None
+        if name in _REPEATED:
+            keywords.setdefault(name, []).append(converted)
+        else:
+            keywords[name] = converted
+    return {"paths": paths or None, **keywords}
 
 
 def main() -> None:
+    """The process's entry point (the console script, ``python -m lossguard``): it leaves the
+    garbage collector as a process about to exit wants it, so call it only to end with it."""
+    # Start-up makes a few hundred thousand objects (the modules, libcst's node classes) that
+    # live until exit; the collector would scan them again and again and find nothing. It is
+    # off until a command starts its work (started()), and at exit what is left is frozen: the
+    # interpreter's last full collection skips it and the OS takes the memory back. Together
+    # about 50 ms of a one-file check's 0.5 s (benchmarks/bench_startup.py).
+    gc.disable()
     try:
-        app()
+        quick = quick_arguments(sys.argv[1:])
+        if quick is None:
+            from lossguard.face.commands import app
+
+            app()
+        else:
+            _run_quick(quick)
     except KeyboardInterrupt:
         sys.exit(130)
+    finally:
+        gc.freeze()
+
+
+def _run_quick(keywords: dict[str, Any]) -> None:
+    """``run_check`` ended as typer ends a command (its ``_main``): Ctrl-D is 'Aborted!' (1),
+    a closed pipe ends quietly with 1; SystemExit and other errors go up unchanged."""
+    try:
+        run_check(**keywords)
+    except EOFError:
+        sys.stderr.write("\nAborted!\n")
+        sys.exit(1)
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        for stream in (sys.stdout, sys.stderr):  # nothing more can reach the reader: drop it
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+        sys.exit(1)
+
+
+def started() -> None:
+    """Start-up is over: what it made is frozen (never scanned again), the collector runs again."""
+    gc.freeze()
+    gc.enable()
 
 
 if __name__ == "__main__":

@@ -17,8 +17,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
-import typer
-
 from lossguard.findings import Finding, Report
 from lossguard.pipeline.engine import CheckOptions, UsageError, check_paths, collect_paths
 from lossguard.pipeline.fixer import FixOutcome, fix_source, fixable_now
@@ -110,7 +108,7 @@ def _exit_with_diffs(outcomes: list[FixOutcome]) -> None:
         sys.stderr.write(f"Would fix {count} problem{'s' if count != 1 else ''}.\n")
     else:
         sys.stderr.write("No fixes to apply.\n")
-    raise typer.Exit(1 if changed else 0)
+    raise SystemExit(1 if changed else 0)
 
 
 def _diff(outcome: FixOutcome) -> str:

@@ -23,8 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lossguard.reading.ipython_input import TransformError, transform_lines
-
 MAX_SCRIPT_BYTES = 2_000_000  # a .py file: far beyond any hand-written training script
 MAX_NOTEBOOK_BYTES = 100_000_000  # a notebook file, outputs (plots, images) included
 MAX_CODE_BYTES = 2_000_000  # a notebook's code cells together
@@ -283,6 +281,8 @@ def python_of_cell(cell: str, bound: set[str] | None = None) -> tuple[list[str],
     """One output line per cell line, and the syntax error (cell-relative) if it has one.
     ``bound``: the global names of the cells before (shadowing a magic's name); this cell's are
     added to it."""
+    from lossguard.reading.ipython_input import TransformError, transform_lines  # only cells pay
+
     count = len(cell.split("\n"))
     bound = bound if bound is not None else set()
     try:

@@ -8,8 +8,8 @@ rule) is for the doc's readers and is not parsed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, cached_property
 from pathlib import Path
 
 _FENCE = re.compile(r"```python\n(.*?)```", re.DOTALL)
@@ -26,7 +26,19 @@ class RuleDoc:
     severity_also: str | None  # the other severity some findings of this code carry (when: in the doc)
     body: str  # Markdown after the front matter
     path: Path
-    sections: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def sections(self) -> dict[str, str]:
+        """The body's ``## `` sections by heading, split when read (a check reads none)."""
+        sections: dict[str, str] = {}
+        current = None
+        for line in self.body.splitlines(keepends=True):
+            if line.startswith("## "):
+                current = line[3:].strip()
+                sections[current] = ""
+            elif current is not None:
+                sections[current] += line
+        return sections
 
     @property
     def severities(self) -> tuple[str, ...]:
@@ -63,15 +75,6 @@ def _parse(path: Path) -> RuleDoc:
         if ":" in line:
             key, value = line.split(":", 1)
             meta[key.strip()] = _unquoted(value.strip())
-    body = text[match.end() :]
-    sections: dict[str, str] = {}
-    current = None
-    for line in body.splitlines(keepends=True):
-        if line.startswith("## "):
-            current = line[3:].strip()
-            sections[current] = ""
-        elif current is not None:
-            sections[current] += line
     return RuleDoc(
         code=meta["code"],
         name=meta["name"],
@@ -80,9 +83,8 @@ def _parse(path: Path) -> RuleDoc:
         fix=meta.get("fix", "never"),
         kind=meta.get("kind", "rule"),
         severity_also=meta.get("severity-also"),
-        body=body.strip(),
+        body=text[match.end() :].strip(),
         path=path,
-        sections=sections,
     )
 
 

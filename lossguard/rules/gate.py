@@ -100,7 +100,9 @@ def gate_for(enabled_codes: frozenset[str]) -> Gate:
     literals: dict[int, tuple[bytes, ...] | None] = {}
 
     def index(pattern: str, parts: tuple[str, ...] | None = None) -> int:
-        number = patterns.setdefault(pattern, len(patterns))
+        if pattern in patterns:  # many rules share an anchor: its literals are derived once
+            return patterns[pattern]
+        number = patterns[pattern] = len(patterns)
         needed = [required_literals(_lower(p)) for p in (parts or (pattern,))]
         literals[number] = None if None in needed else tuple(b for n in needed for b in n or ())
         return number
