@@ -16,6 +16,7 @@ from lossguard.keras.loss_contracts import contract_for
 from lossguard.rules import fixes
 from lossguard.rules import words as w
 from lossguard.rules.label_values import label_values
+from lossguard.rules.domains import label_domain_problem
 from lossguard.rules.metric_labels import metric_label_problem
 from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule, safe_fix, unsafe_fix
 
@@ -193,6 +194,8 @@ def metric_input_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
 
 
 def _metric_labels(setup: TrainingSetup, metric: MetricSpec) -> Iterator[Finding]:
+    if label_domain_problem(setup) is not None:
+        return  # the labels already break the loss's contract: LG030 names the one cause
     problem = metric_label_problem(setup, metric)
     if problem is None:
         return

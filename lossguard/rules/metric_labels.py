@@ -4,7 +4,7 @@ class-id metric, an arg-max over a single unit. Silent on anything unknown."""
 
 from __future__ import annotations
 
-from lossguard.facts import MetricSpec, TrainingSetup
+from lossguard.facts import MetricKind, MetricSpec, TrainingSetup
 from lossguard.keras.metric_contracts import METRIC_CONTRACTS, MetricContract, metric_key
 from lossguard.rules.label_values import LabelValues, label_values
 
@@ -18,14 +18,22 @@ _MEASURED = {
 }
 
 
-def contract_of(metric: MetricSpec) -> MetricContract | None:
+def contract_of(metric: MetricSpec, units: int | None = None) -> MetricContract | None:
     key = metric_key(metric.cls or metric.written)
+    if metric.kind is MetricKind.ACCURACY and units == 1:
+        key = "binaryaccuracy"  # a bare 'accuracy' on one unit is binary accuracy in every Keras
     contract = METRIC_CONTRACTS.get(key)
     if contract is None:
         return None
     if key in ("meaniou", "iou") and metric.option("sparse_y_true", True) is not True:
         return None  # one-hot labels declared (or not as a literal)
     return contract
+
+
+def _named(metric: MetricSpec, units: int | None) -> str:
+    if metric.kind is MetricKind.ACCURACY and units == 1:
+        return f"{metric.written} (binary accuracy on one output unit)"
+    return metric.written
 
 
 def _misread_as_zero_one(contract: MetricContract, key: str, values: LabelValues) -> bool:
@@ -48,10 +56,13 @@ def _misread_as_zero_one(contract: MetricContract, key: str, values: LabelValues
 
 def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str, str] | None:
     """What of the metric's contract the labels (or the output's width) break, and the fix."""
-    contract, head, labels = contract_of(metric), setup.head, setup.labels
-    if contract is None or head is None or setup.reconstructs_inputs:
+    head, labels = setup.head, setup.labels
+    if head is None or setup.reconstructs_inputs:
         return None
     units = head.output_units
+    contract = contract_of(metric, units)
+    if contract is None:
+        return None
     values = label_values(labels) if labels is not None else None
     key = metric_key(metric.cls or metric.written)
     reads_class_ids = key in ("meaniou", "iou") and metric.option("sparse_y_pred", True) is not False
@@ -67,7 +78,7 @@ def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str,
         return None
     if contract.labels == "zero_one" and _misread_as_zero_one(contract, key, values):
         return (
-            f"{metric.written} reads the labels as 0/1 (thresholded or cast to booleans), but they "
+            f"{_named(metric, units)} reads the labels as 0/1 (thresholded or cast to booleans), but they "
             f"are {values.described}: it counts the wrong samples as positive and reports a "
             f"number that says nothing about the model ({_MEASURED['zero_one']})",
             "compute the metric on 0/1 labels (y > 0 for ±1 labels, masks / 255 for 0/255 masks)",

@@ -34,7 +34,8 @@ MODE = r"\bmode\b"
 LABELS = (
     r"to_categorical|eye|identity|argmax|randint|one_hot|get_dummies|tensorflow_datasets"
     r"|dataset_from_directory|load_data|flow_from_|encoder|binarizer|load_iris|load_digits|load_wine"
-    r"|load_breast_cancer|make_blobs|make_classification|make_multilabel_classification"
+    r"|load_breast_cancer|make_blobs|make_classification|make_multilabel_classification|make_circles"
+    r"|make_moons"
     + "".join(rf"|{name}\s*\(\s*[(\[]" for name in ("zeros", "ones", "empty", "random", "rand", "randn"))
 )
 ONE_HOT_LABELS = r"categorical|eye|identity|one_?hot|get_dummies|flow_from_|binarizer"

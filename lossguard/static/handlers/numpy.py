@@ -26,6 +26,7 @@ from lossguard.static.values import (
     array_shape,
     float_value,
     int_value,
+    label_bounds,
     shape_of,
 )
 
@@ -247,7 +248,10 @@ def rows(ev: Interpreter, base: LabelVal | ArrayVal, index: Value, node: Any) ->
             return SeqVal([UNKNOWN] * width[0])  # one row: len(y[0]) is the number of columns
         return UNKNOWN
     if isinstance(base, ArrayVal):
-        return ArrayVal(base.ref, None)
+        # a subset of the values (rows, a column): their range stays, the shape is not followed
+        return ArrayVal(
+            base.ref, None, continuous=base.continuous, origin=base.origin, low=base.low, high=base.high
+        )
     if all(isinstance(element.slice, cst.Slice) for element in node.slice):
         return base  # y[:1000]: the same labels, fewer rows
     # y[mask], y[idx]: the rows kept may not hold every class; the columns stay what they were
@@ -271,7 +275,21 @@ def stored_into(ev: Interpreter, base: LabelVal | ArrayVal, value: Value, target
         return LabelVal(
             LabelEncoding.ONE_HOT, "a one-hot array built by indexing", ev.ref(target), width, width
         )
-    return UNKNOWN
+    return _values_set(ev, base, value, target)
+
+
+def _values_set(ev: Interpreter, base: LabelVal | ArrayVal, value: Value, target: Any) -> Value:
+    """``y[y == 0] = -1``: some values replaced by a number; the range widens to take it in."""
+    number = float_value(value)
+    bounds = label_bounds(base) if isinstance(base, LabelVal) else (base.low, base.high)
+    if number is None or bounds is None or bounds[0] is None or bounds[1] is None:
+        return UNKNOWN
+    origin = f"{base.origin or 'an array'} with some values set to {number:g}"
+    continuous = isinstance(base, ArrayVal) and base.continuous
+    low, high = min(bounds[0], number), max(bounds[1], number)
+    return ArrayVal(
+        ev.ref(target), array_shape(base) or None, continuous=continuous, origin=origin, low=low, high=high
+    )
 
 
 @methods(LabelVal)

@@ -101,6 +101,12 @@ def make_blobs(ev: Interpreter, call: Call) -> Value:
     return _classes(ev, call, call.args.get(2, "centers"), 3, "make_blobs(centers={})")
 
 
+@function("sklearn.datasets.make_circles", "sklearn.datasets.make_moons")
+def make_two_classes(ev: Interpreter, call: Call) -> Value:
+    name = call.path.rsplit(".", 1)[-1]
+    return _dataset(ev, call, LabelVal(LabelEncoding.BINARY, f"{name}(…)", ev.ref(call.node), 2))
+
+
 @function("sklearn.datasets.make_multilabel_classification")
 def make_multilabel(ev: Interpreter, call: Call) -> Value:
     given = call.args.get(None, "n_classes")
