@@ -15,8 +15,8 @@ from lossguard.findings import Edit, EditKind, Finding, Severity
 from lossguard.keras.loss_contracts import contract_for
 from lossguard.rules import fixes
 from lossguard.rules import words as w
-from lossguard.rules.label_values import label_values
 from lossguard.rules.domains import label_domain_problem
+from lossguard.rules.label_values import label_values
 from lossguard.rules.metric_labels import metric_label_problem
 from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule, safe_fix, unsafe_fix
 
