@@ -354,8 +354,8 @@ class _SetupBuilder:
         if isinstance(source, ArrayVal) and source.padding is not None:
             # padded sequences of ids: (n, steps), not columns of one label
             origin = source.origin or "padded sequences"
-            encoding = LabelEncoding.INTEGER if source.padding.is_integer() else LabelEncoding.UNKNOWN
-            return LabelSpec(encoding, origin, self.loc(source.ref), padding=source.padding)
+            # what each step holds is not known (an id, or a one-hot row padded with zeros)
+            return LabelSpec(LabelEncoding.UNKNOWN, origin, self.loc(source.ref), padding=source.padding)
         if isinstance(source, LabelVal):
             return LabelSpec(
                 source.encoding,

@@ -193,3 +193,26 @@ model.fit(noisy, x)
         and "real-valued targets" in found.message
         and "multi-label" not in found.message
     )
+
+
+def test_padded_sequences_of_one_hot_rows_are_not_called_class_ids() -> None:
+    """Found on public code (a POS tagger): pad_sequences over one-hot rows per token, trained
+    with categorical cross-entropy. What a padded step holds is unknown: no LG011."""
+    from tests.conftest import codes
+
+    source = """
+import numpy as np
+from keras.preprocessing import sequence
+from keras.models import Sequential
+from keras.layers import Embedding, LSTM, TimeDistributed, Dense
+from keras.utils import to_categorical
+
+tags = [to_categorical(np.random.randint(0, 12, 9), num_classes=12) for _ in range(50)]
+words = [np.random.randint(1, 300, 9) for _ in range(50)]
+x = sequence.pad_sequences(words, maxlen=20)
+y = sequence.pad_sequences(tags, maxlen=20)
+model = Sequential([Embedding(300, 16, mask_zero=True), LSTM(16, return_sequences=True), TimeDistributed(Dense(12, activation="softmax"))])
+model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+model.fit(x, y)
+"""
+    assert codes(source) == []
