@@ -44,7 +44,9 @@ def _misread_as_zero_one(contract: MetricContract, key: str, values: LabelValues
         return False
     negative = values.low is not None and values.low < 0
     above = values.high is not None and values.high > 1
-    soft = values.kind in ("real", "distribution") and not (negative or above)
+    # soft rows (probabilities per class); real values in [0, 1] are as often random dummy
+    # labels of a test or a timing script, which nobody reads a metric of
+    soft = values.kind == "distribution"
     if contract.reads == "bool":
         # 255 is a positive as it should be; −1 is one too, which precision (TP / predicted
         # positives) does not see on a model that predicts the negatives right
