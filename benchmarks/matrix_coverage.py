@@ -23,6 +23,14 @@ Recorded (the rules of main at 7b12b6c, table of b08e803):
     metric misreports flagged 13/291 (4 %), metric right flagged 5/236 (LG021 on binary_accuracy);
   tf_keras 2.21.0 / --keras-version tf_keras-2.21: 74/736 (10 %), right flagged 2/114 (the same LG007
     pair), metric misreports 16/209 (8 %), metric right flagged 5/227.
+At d00da30 (start of the loss-contract work): Keras 3 269/849 (32 %), right 2; tf_keras 249/736 (34 %).
+At the loss contracts (keras/loss_contracts.py, LG014, LG030/LG013/LG010 from the table, LG025's
+label half):
+  keras: silent-wrong flagged 793/849 (93 %), right flagged 0/127, metric misreports 172/291 (59 %),
+    metric right flagged 20/236 (constant arg-max metrics on one unit and binary accuracy on
+    multi-class, which the sweep's near-perfect models hide; LG021 on top-k with k = all classes);
+  tf_keras: 684/736 (93 %), right flagged 0/114, metric misreports 134/209 (64 %), metric right
+    flagged 24/227.
 
 Usage: python benchmarks/matrix_coverage.py [--flavour keras|tf_keras] [--keras-version 3] [--json]
        [--keep DIR] [--families]
