@@ -207,10 +207,17 @@ def _metric_labels(setup: TrainingSetup, metric: MetricSpec) -> Iterator[Finding
 
 
 def _exact_accuracy(setup: TrainingSetup, metric: MetricSpec) -> Iterator[Finding]:
-    if metric.cls != "Accuracy" or not _classifier(setup):
+    if metric.cls != "Accuracy" or setup.head is None or setup.reconstructs_inputs:
         return
-    assert setup.head is not None
-    wanted = _accuracy_class(setup)
+    classifier = _classifier(setup)
+    if not classifier and (setup.head.activation is Activation.UNKNOWN or setup.head.after):
+        return  # an output we cannot read may round its values
+    gives = (
+        "gives probabilities, which are never exactly 0 or 1"
+        if setup.head.activation.is_probability
+        else "gives real values, which are never exactly equal to the labels"
+    )
+    wanted = _accuracy_class(setup) if classifier else None
     fix = (
         f"use keras.metrics.{wanted}()" if wanted else "use 'accuracy' (or the accuracy class of your labels)"
     )
@@ -221,8 +228,7 @@ def _exact_accuracy(setup: TrainingSetup, metric: MetricSpec) -> Iterator[Findin
             f"{metric.written} counts predictions exactly equal to their labels, but the "
             f"{setup.head.describe()} output (",
             at(setup.head.location),
-            ") gives probabilities, which are never exactly 0 or 1: it reports 0.000 whatever the "
-            "model learns (measured in Keras 3 and tf_keras)",
+            f") {gives}: it reports 0.000 whatever the model learns (measured in Keras 3 and tf_keras)",
         ),
         metric.location,
         fix=fix,
@@ -262,11 +268,30 @@ def _iou_on_probabilities(setup: TrainingSetup, metric: MetricSpec) -> Iterator[
 
 
 def _f1_without_threshold(setup: TrainingSetup, metric: MetricSpec) -> Iterator[Finding]:
-    if metric.cls not in ("F1Score", "FBetaScore") or not _multi_label(setup):
+    if metric.cls not in ("F1Score", "FBetaScore") or setup.head is None:
         return
     if "threshold" in metric.given and metric.option("threshold", "?") is not None:
         return  # a threshold given (or not as a literal)
-    assert setup.head is not None
+    if setup.head.output_units == 1 and not setup.reconstructs_inputs:
+        yield finding(
+            "LG025",
+            (
+                f"{metric.written} has no threshold, so it marks the largest output of each row as "
+                f"predicted, but the {setup.head.describe()} output (",
+                at(setup.head.location),
+                ") has one unit: every sample is predicted positive and the score is the F-score of "
+                "that constant guess (measured: F1 0.88 reported for a model that is always right)",
+            ),
+            metric.location,
+            fix="give a threshold: F1Score(threshold=0.5) (0.0 on logits)",
+            related=[(setup.head.location, "output layer")],
+            autofix=safe_fix("threshold=0.5", fixes.keyword(metric.location, "threshold", "0.5"))
+            if "threshold" not in metric.given and setup.head.activation is Activation.SIGMOID
+            else None,
+        )
+        return
+    if not _multi_label(setup):
+        return
     yield finding(
         "LG025",
         (
