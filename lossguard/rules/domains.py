@@ -121,7 +121,7 @@ def label_domain_problem(setup: TrainingSetup) -> tuple[str, str] | None:
             "scale the labels into [0, 1] (masks / 255, (y + 1) / 2), or use a regression loss "
             "for real targets",
         )
-    if contract.labels == "distribution" and name != "sparse_categorical_crossentropy":
+    if contract.labels == "distribution" and not contract.sparse:
         produced = output_range(head) if head is not None else None
         return _not_distribution(name, values, produced)
     if contract.labels == "signs" and _not_signs(values):

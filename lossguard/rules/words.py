@@ -28,7 +28,6 @@ RESCALING_LAYER = r"normalization|rescaling"
 ACCURACY = r"accuracy|['\"]acc['\"]"
 THRESHOLD_METRIC = ACCURACY + r"|precision|recall|auc"
 CALLBACK = r"EarlyStopping|ModelCheckpoint|ReduceLROnPlateau"
-MODE = r"\bmode\b"
 # Every way the extractor learns labels; a bare array's width counts only when its shape is
 # written at the call (np.zeros((n, 5))), so the word is that call with a literal shape.
 LABELS = (
