@@ -272,40 +272,31 @@ def _f1_without_threshold(setup: TrainingSetup, metric: MetricSpec) -> Iterator[
         return
     if "threshold" in metric.given and metric.option("threshold", "?") is not None:
         return  # a threshold given (or not as a literal)
-    if setup.head.output_units == 1 and not setup.reconstructs_inputs:
-        yield finding(
-            "LG025",
-            (
-                f"{metric.written} has no threshold, so it marks the largest output of each row as "
-                f"predicted, but the {setup.head.describe()} output (",
-                at(setup.head.location),
-                ") has one unit: every sample is predicted positive and the score is the F-score of "
-                "that constant guess (measured: F1 0.88 reported for a model that is always right)",
-            ),
-            metric.location,
-            fix="give a threshold: F1Score(threshold=0.5) (0.0 on logits)",
-            related=[(setup.head.location, "output layer")],
-            autofix=safe_fix("threshold=0.5", fixes.keyword(metric.location, "threshold", "0.5"))
-            if "threshold" not in metric.given and setup.head.activation is Activation.SIGMOID
-            else None,
+    one_unit = setup.head.output_units == 1 and not setup.reconstructs_inputs
+    if one_unit:
+        problem = (
+            f"marks the largest output of each row as predicted, but the {setup.head.describe()} output (",
+            ") has one unit: every sample is predicted positive and the score is the F-score of "
+            "that constant guess (measured: F1 0.88 reported for a model that is always right)",
         )
-        return
-    if not _multi_label(setup):
-        return
-    yield finding(
-        "LG025",
-        (
-            f"{metric.written} has no threshold, so it counts only the largest output of each "
-            f"row as predicted, but the multi-label {setup.head.describe()} output (",
-            at(setup.head.location),
+    elif _multi_label(setup):
+        problem = (
+            f"counts only the largest output of each row as predicted, but the multi-label "
+            f"{setup.head.describe()} output (",
             ") can have several labels true at once: it reports a lower F1 than the model's "
             "(measured: 0.67 where thresholding at 0.5 gives 0.90)",
-        ),
+        )
+    else:
+        return
+    fixable = "threshold" not in metric.given and setup.head.activation is Activation.SIGMOID
+    yield finding(
+        "LG025",
+        (f"{metric.written} has no threshold, so it {problem[0]}", at(setup.head.location), problem[1]),
         metric.location,
-        fix="give a threshold: F1Score(threshold=0.5)",
-        related=[(setup.head.location, "multi-label output layer")],
+        fix="give a threshold: F1Score(threshold=0.5)" + (" (0.0 on logits)" if one_unit else ""),
+        related=[(setup.head.location, "output layer")],
         autofix=safe_fix("threshold=0.5", fixes.keyword(metric.location, "threshold", "0.5"))
-        if "threshold" not in metric.given
+        if fixable
         else None,
     )
 
