@@ -105,18 +105,39 @@ def real_function(ev: Interpreter, call: Call) -> Value:
 
 @function("numpy.power")
 def power(ev: Interpreter, call: Call) -> Value:
-    base = call.args.get(0, "x1")
+    base, power_of = call.args.get(0, "x1"), float_value(call.args.get(1, "x2"))
+    exponent = int(power_of) if power_of is not None and power_of.is_integer() else None
     if isinstance(base, ArrayVal) and base.continuous:
-        return ArrayVal(ev.ref(call.node), base.shape, continuous=True, origin=base.origin or "np.power(…)")
+        low, high = _powered(base.low, base.high, exponent)
+        origin = base.origin or "np.power(…)"
+        return ArrayVal(ev.ref(call.node), base.shape, continuous=True, origin=origin, low=low, high=high)
     return UNKNOWN
+
+
+def _powered(
+    low: float | None, high: float | None, exponent: int | None
+) -> tuple[float | None, float | None]:
+    """The range of x ** n for x in [low, high] and a small whole n ≥ 1 (None: unknown)."""
+    if low is None or high is None or exponent is None or not 1 <= exponent <= 8:
+        return None, None
+    try:
+        ends = (low**exponent, high**exponent)
+    except OverflowError:
+        return None, None
+    if exponent % 2 == 0 and low < 0 < high:
+        return 0.0, max(ends)
+    return min(ends), max(ends)
 
 
 @function("numpy.linspace")
 def linspace(ev: Interpreter, call: Call) -> Value:
     count = int_value(call.args.get(2, "num"))
-    return ArrayVal(
-        ev.ref(call.node), (count if count is not None else 50,), continuous=True, origin="np.linspace(…)"
+    start, stop = float_value(call.args.get(0, "start")), float_value(call.args.get(1, "stop"))
+    low, high = (
+        (min(start, stop), max(start, stop)) if start is not None and stop is not None else (None, None)
     )
+    shape = (count if count is not None else 50,)
+    return ArrayVal(ev.ref(call.node), shape, continuous=True, origin="np.linspace(…)", low=low, high=high)
 
 
 @function("numpy.expand_dims")
