@@ -32,9 +32,11 @@ def padding_not_masked(setup: TrainingSetup) -> Iterator[Finding]:
         ),
         labels.location,
         fix=(
-            f"pass mask_zero=True to the Embedding (with token id {value} kept for padding), or "
-            f"use {loss.name.split('(')[0].strip(chr(39) + chr(34))} with ignore_class={value} "
+            f"pass mask_zero=True to the Embedding (the inputs padded with 0 too), or use "
+            f"loss=keras.losses.SparseCategoricalCrossentropy(ignore_class={int(labels.padding)}) "
             "(Keras 3, tf_keras)"
+            if labels.padding.is_integer()
+            else "pass mask_zero=True to the Embedding (the inputs padded with 0 too), or a sample_weight"
         ),
         related=[(loss.location, loss.name)],
     )
