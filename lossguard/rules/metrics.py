@@ -256,6 +256,13 @@ def metric_task_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
             fix = "use a regression metric: metrics=['mae'] or keras.metrics.RootMeanSquaredError()"
             autofix = _regression_metric(metric, setup)
         if message:
+            name = setup.head.output_name if setup.head is not None else None
+            if (setup.output_count or 1) > 1:
+                where = f"the output '{name}'" if name else "one of the outputs"
+                message += f" (on {where}: before Keras 3 a flat metric list is computed on every output)"
+                fix = "give each output its own metrics: a dict by output name" + (
+                    f", e.g. {{'{name}': ['mae'], …}}" if name else ""
+                )
             yield finding(
                 "LG021",
                 message,

@@ -10,7 +10,7 @@ pattern kept somewhere else.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lossguard.facts import Location, ModuleFacts, Source
@@ -136,9 +136,23 @@ def run_rules(facts: ModuleFacts, enabled: Callable[[str], bool]) -> Iterator[Fi
             continue
         if info.subject == "setup":
             for setup in facts.setups:
-                yield from info.func(setup)
+                if setup.output_count is not None and setup.output_count > 1 and setup.metrics:
+                    yield from _shared_metrics_kept(info.func(setup), setup)
+                else:
+                    yield from info.func(setup)
         else:
             yield from info.func(facts)
+
+
+def _shared_metrics_kept(found: Iterable[Finding], setup: Any) -> Iterator[Finding]:
+    """One metric list serves every output of the model (before Keras 3): a fix that edits a
+    metric for one output would change it for the others too, so such a fix is dropped."""
+    at_metrics = {(m.location.path, m.location.ref) for m in setup.metrics}
+    for item in found:
+        edits = item.autofix.edits if item.autofix is not None else ()
+        if any((e.location.path, e.location.ref) in at_metrics for e in edits if e.location is not None):
+            item = replace(item, autofix=None)
+        yield item
 
 
 def sentence(text: str) -> str:

@@ -33,7 +33,7 @@ from lossguard.facts import (
 from lossguard.keras import vocabulary as api
 from lossguard.keras.heads import LayerInfo, head_from_chain
 from lossguard.keras.names import keras_name
-from lossguard.keras.semantics import for_script, for_snippet, history_key
+from lossguard.keras.semantics import for_script, for_snippet, history_key, may_be_keras3
 from lossguard.static.evaluator import Evaluator
 from lossguard.static.modules import Loader
 from lossguard.static.outputs import nested_models, output_chains
@@ -197,8 +197,10 @@ class _SetupBuilder:
         else:
             compile_location = self.loc(compile_val.ref)
             losses = self.losses_for(compile_val, len(heads), names)
-            metrics = self.metrics_for(compile_val) if len(heads) == 1 else None
+            metrics = self.metrics_for(compile_val) if len(heads) == 1 else self.shared_metrics(compile_val)
         labels = self.labels_for(event) if event is not None and len(heads) == 1 else None
+        several = event is not None and len(heads) > 1
+        per_output = self.labels_per_output(event, len(heads)) if several and event is not None else None
         setups = []
         for index, head in enumerate(heads):
             if head is not None and names[index] is not None:
@@ -212,7 +214,7 @@ class _SetupBuilder:
                     head=head,
                     loss=losses[index] if index < len(losses) else None,
                     metrics=metrics,
-                    labels=labels,
+                    labels=per_output[index] if per_output is not None else labels,
                     fit=fit,
                     output_count=output_count,
                     compile_location=compile_location,
@@ -347,10 +349,27 @@ class _SetupBuilder:
             return MetricSpec(MetricKind.OTHER, fname, location, fname)
         return MetricSpec(MetricKind.UNKNOWN, "?", location)
 
+    def shared_metrics(self, compile_val: CompileVal) -> tuple[MetricSpec, ...] | None:
+        """A flat metric list on a model of several outputs: before Keras 3 every metric is computed
+        on every output (Keras 3 raises on it). Unknown when Keras 3 is possible."""
+        if may_be_keras3(self.target) or not isinstance(compile_val.metrics, SeqVal):
+            return None
+        return self.metrics_for(compile_val)
+
+    def labels_per_output(self, event: FitEvent, outputs: int) -> list[LabelSpec | None] | None:
+        """fit(x, [y1, y2]): the targets of each output, in the outputs' order."""
+        targets = event.y
+        if not isinstance(targets, SeqVal) or not targets.exact or len(targets.items) != outputs:
+            return None
+        return [self.labels_of(item) for item in targets.items]
+
     def labels_for(self, event: FitEvent) -> LabelSpec | None:
         source: Value | None = event.y
         if isinstance(event.x, DataVal):
             source = event.x.labels
+        return self.labels_of(source)
+
+    def labels_of(self, source: Value | None) -> LabelSpec | None:
         if isinstance(source, ArrayVal) and source.padding is not None:
             # padded sequences of ids: (n, steps), not columns of one label
             origin = source.origin or "padded sequences"
