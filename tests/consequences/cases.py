@@ -801,3 +801,34 @@ def _best_auc_checkpoints(mode: str) -> Callable[[str], Run]:
 # LG023 for mode='auto' before Keras 3: only names with 'acc' are maximised by ModelCheckpoint
 # (and ReduceLROnPlateau); AUC, precision, recall, F1 and IoU are minimised.
 pair("LG023/auto", _best_auc_checkpoints("auto"), _best_auc_checkpoints("max"))
+
+
+def _two_outputs(metrics: Callable[[ModuleType], Any]) -> Callable[[str], Run]:
+    """A class and a price predicted from the same features; ``metrics`` as compiled."""
+
+    def run(flavour: str) -> Run:
+        def build(keras: ModuleType) -> Any:
+            inputs = keras.Input((FEATURES,))
+            hidden = keras.layers.Dense(32, activation="relu")(inputs)
+            kind = keras.layers.Dense(CLASSES, activation="softmax", name="kind")(hidden)
+            price = keras.layers.Dense(1, name="price")(hidden)
+            model = keras.Model(inputs, [kind, price])
+            model.compile(
+                optimizer=keras.optimizers.Adam(0.01),
+                loss=["categorical_crossentropy", "mse"],
+                metrics=metrics(keras),
+            )
+            return model
+
+        return train(flavour, build, X, [one_hot(Y), YR], truth="argmax")
+
+    return run
+
+
+# LG021 for one metric list over outputs of different kinds: before Keras 3 'accuracy' is also
+# computed on the regression output (Keras 3 raises on a flat list for several outputs).
+pair(
+    "LG021/shared-metrics",
+    _two_outputs(lambda k: ["accuracy"]),
+    _two_outputs(lambda k: {"kind": ["accuracy"], "price": ["mae"]}),
+)

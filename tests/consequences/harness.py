@@ -178,13 +178,17 @@ def train(
         run.weights_changed = any(
             not np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True)
         )
-        predictions = np.asarray(model.predict(x if predict is None else predict, verbose=0), dtype="float64")
+        raw = model.predict(x if predict is None else predict, verbose=0)
+        if isinstance(raw, list | tuple | dict):  # several outputs: the first one is scored
+            raw = next(iter(raw.values())) if isinstance(raw, dict) else raw[0]
+        predictions = np.asarray(raw, dtype="float64")
     flat = predictions.reshape(predictions.shape[0], -1)
     run.output_range = (float(flat.min()), float(flat.max()))
     sums = flat.sum(axis=1)
     run.row_sums = (float(sums.min()), float(sums.max()))
+    first = y[0] if isinstance(y, list) else y  # several outputs: the first one is scored
     run.true_accuracy = (
-        _token_accuracy(predictions, y) if truth == "tokens" else _true_accuracy(flat, y, truth)
+        _token_accuracy(predictions, first) if truth == "tokens" else _true_accuracy(flat, first, truth)
     )
     return run
 

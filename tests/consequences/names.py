@@ -63,4 +63,5 @@ NAMES = [
     "LG030/ids-scaled",
     "LG015",
     "LG023/auto",
+    "LG021/shared-metrics",
 ]

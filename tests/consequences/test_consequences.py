@@ -444,3 +444,15 @@ def test_lg023_auto_mode_minimises_auc_before_keras_3(flavour) -> None:
         assert bad.checkpoints == 1
     else:
         assert bad.checkpoints == good.checkpoints
+
+
+@flavours
+def test_lg021_a_flat_metric_list_scores_accuracy_on_the_regression_output(flavour) -> None:
+    """Before Keras 3 'accuracy' is also computed on the price output (0.0, silently); Keras 3
+    raises on a flat list for several outputs."""
+    bad, good = bad_good("LG021/shared-metrics", flavour)
+    if flavour == "tf_keras":
+        assert bad.error is None and bad.reported("price_accuracy") == 0.0
+    else:
+        assert bad.error is not None
+    assert "price_accuracy" not in good.history and good.reported("kind_accuracy") > 0.9
