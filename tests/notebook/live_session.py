@@ -53,9 +53,9 @@ def main(flavour: str, folder: str) -> None:
         "unchanged = all((a == b).all() for a, b in zip(weights, model.get_weights(), strict=True))",
         "history = model.fit(x, y, epochs=1, verbose=0)",
         "tagger = keras.models.model_from_json(open('tagger.json').read())\n"
-        "tagger.compile(optimizer='adam', loss='binary_crossentropy')",
+        "tagger.compile(optimizer='adam', loss='binary_crossentropy', metrics=[keras.metrics.CategoricalAccuracy()])",
         "history = tagger.fit(x, y, epochs=1, verbose=0)",
-        "import tensorflow as tf\ntagger.compile(optimizer='adam', loss='binary_crossentropy')\n"
+        "import tensorflow as tf\ntagger.compile(optimizer='adam', loss='binary_crossentropy', metrics=[keras.metrics.CategoricalAccuracy()])\n"
         "history = tagger.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(8), epochs=1, verbose=0)",
         counting + "taken_on = sum(taken)",
         "%lossguard live off",
