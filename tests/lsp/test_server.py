@@ -18,6 +18,10 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities  
 
 from tests.conftest import ROOT  # noqa: E402
 
+# Each test starts a server subprocess (1–2 s): the full suite runs them; the fast part keeps what
+# the server computes, in process (tests/lsp/test_editor_checks.py, tests/api).
+pytestmark = pytest.mark.slow
+
 MODE_MIN = (ROOT / "tests" / "data" / "fixes" / "lg023_mode_min_accuracy.py").read_text()
 BAD_LINE = 8  # 0-based: stop = keras.callbacks.EarlyStopping(monitor='val_accuracy', mode='min', …)
 CLEAN = MODE_MIN.replace("mode='min'", "mode='max'")
