@@ -16,7 +16,7 @@ from lossguard.keras.loss_contracts import contract_for
 from lossguard.rules import fixes
 from lossguard.rules import words as w
 from lossguard.rules.domains import label_domain_problem
-from lossguard.rules.label_values import label_values
+from lossguard.rules.label_values import label_values, number_text
 from lossguard.rules.metric_labels import metric_label_problem
 from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule, safe_fix, unsafe_fix
 
@@ -26,18 +26,10 @@ def _head(setup: TrainingSetup) -> str:
     return setup.head.describe()
 
 
-def _number(value: float | None) -> str:
-    if value is None:
-        return "?"
-    if math.isinf(value):
-        return "-∞" if value < 0 else "+∞"
-    return f"{value:g}"
-
-
 def _described(low: float | None, high: float | None) -> str:
     if low is not None and high is not None and math.isinf(low) and math.isinf(high):
         return "targets of any sign"
-    return f"targets in [{_number(low)}, {_number(high)}]"
+    return f"targets in [{number_text(low)}, {number_text(high)}]"
 
 
 # ----- LG009 ---------------------------------------------------------------------------------
@@ -116,14 +108,14 @@ def head_range_misses_targets(setup: TrainingSetup) -> Iterator[Finding]:
     if not above and not below:
         return
     if above:
-        miss = f"never exceeds {high:g}, but the targets reach {_number(values.high)}"
+        miss = f"never exceeds {high:g}, but the targets reach {number_text(values.high)}"
         effect = (
             "every target above it is predicted at the ceiling: the error cannot fall below the "
             "distance to it (measured: a sigmoid on targets around 50 keeps an MAE of 56, a "
             "linear output reaches 8)"
         )
     else:
-        reach = "take negative values" if math.isinf(values.low) else f"go down to {_number(values.low)}"
+        reach = "take negative values" if math.isinf(values.low) else f"go down to {number_text(values.low)}"
         miss = f"never goes below {low:g}, but the targets {reach}"
         effect = (
             "every target below it is predicted at that floor, and a relu unit that falls there "

@@ -19,9 +19,12 @@ class LabelValues:
     columns: int | None  # the last axis (1: one column or a vector)
 
 
-def _number(value: float) -> str:
+def number_text(value: float | None) -> str:
+    """A bound as messages write it: 3, 0.5, -∞, +∞ (? when unknown)."""
+    if value is None:
+        return "?"
     if math.isinf(value):
-        return "−∞" if value < 0 else "+∞"
+        return "-∞" if value < 0 else "+∞"
     return f"{value:g}"
 
 
@@ -38,7 +41,7 @@ def label_values(labels: LabelSpec) -> LabelValues | None:
         return LabelValues("bits", 0.0, 1.0, True, "0/1 labels", columns or 1)
     if encoding is LabelEncoding.INTEGER:
         top = None if labels.num_classes is None else float(labels.num_classes - 1)
-        named = f"class ids 0…{_number(top)}" if top is not None else "class ids"
+        named = f"class ids 0…{number_text(top)}" if top is not None else "class ids"
         return LabelValues("class_ids", 0.0, top, True, named, columns or 1)
     if low is None or high is None:
         return None
@@ -48,12 +51,12 @@ def label_values(labels: LabelSpec) -> LabelValues | None:
         span = (
             "of both signs"
             if math.isinf(low) and math.isinf(high)
-            else f"in [{_number(low)}, {_number(high)}]"
+            else f"in [{number_text(low)}, {number_text(high)}]"
         )
         return LabelValues("real", low, high, False, f"real values {span}", columns)
     if encoding is LabelEncoding.UNKNOWN and math.isfinite(low) and math.isfinite(high):
         # discrete values whose ends are written (np.where(…, -1, 1), masks * 255): both occur
-        named = f"values from {_number(low)} to {_number(round(high, 4))}"
+        named = f"values from {number_text(low)} to {number_text(round(high, 4))}"
         return LabelValues("discrete", low, high, 0.0 in (low, high), named, columns)
     return None
 

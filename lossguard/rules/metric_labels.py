@@ -18,8 +18,7 @@ _MEASURED = {
 }
 
 
-def contract_of(metric: MetricSpec, units: int | None = None) -> MetricContract | None:
-    key = metric_key(metric.cls or metric.written)
+def contract_of(metric: MetricSpec, key: str, units: int | None = None) -> MetricContract | None:
     if metric.kind is MetricKind.ACCURACY and units == 1:
         key = "binaryaccuracy"  # a bare 'accuracy' on one unit is binary accuracy in every Keras
     contract = METRIC_CONTRACTS.get(key)
@@ -62,11 +61,11 @@ def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str,
     if head is None or setup.reconstructs_inputs:
         return None
     units = head.output_units
-    contract = contract_of(metric, units)
+    key = metric_key(metric.cls or metric.written)
+    contract = contract_of(metric, key, units)
     if contract is None:
         return None
     values = label_values(labels) if labels is not None else None
-    key = metric_key(metric.cls or metric.written)
     reads_class_ids = key in ("meaniou", "iou") and metric.option("sparse_y_pred", True) is not False
     if contract.per_class and units == 1 and not reads_class_ids:
         return (
