@@ -98,7 +98,12 @@ task accuracy for every accuracy, the top-k accuracy, regression errors where ou
 shapes agree; ``None`` where no meaning fits), with the generous threshold above.
 A metric **misreports** when the reported value differs from the true
 one by more than ``METRIC_TOLERANCE`` (absolute, relative for the unbounded regression
-metrics); a vector-valued metric is compared through its mean and marked ``vector``.
+metrics); a vector-valued metric is compared through its mean and marked ``vector``. Each
+metric is measured at two points: the trained model and the same model before training (its
+fixed initial weights). It is right only where it is right at both: on a model that fits its
+labels, a metric stuck at a constant (categorical accuracy over one unit is 1.0 whatever the
+model does) reads the true value by chance. Rows wrong only before training say so
+(``misreports_only_untrained``).
 
 ``python -m tests.consequences.matrix --write`` runs both flavours (each in its own process,
 one CPU thread, one after the other) and writes ``matrix.json``; ``--flavour keras --out
@@ -990,6 +995,41 @@ def true_metric(family: str, p: np.ndarray, d: Data, encoding: Encoding, cut: fl
     raise KeyError(family)
 
 
+def _report(
+    keras: ModuleType, model: Any, loss: Loss, metric: Metric, d: Data
+) -> tuple[float | None, bool, list[str], str | None]:
+    """The metric as Keras reports it on ``model`` over all samples: (mean value, vector-valued,
+    warnings heard, the first line of an error)."""
+    import io
+
+    from tests.consequences.harness import _captured
+
+    caught: list[str] = []
+    with _captured(caught, io.StringIO()):
+        try:
+            model.compile(
+                optimizer=keras.optimizers.Adam(LEARNING_RATE),
+                loss=eval(loss.expr, {"keras": keras}),
+                metrics=[eval(metric.expr, {"keras": keras})],
+                run_eagerly=True,
+            )
+            got = model.test_on_batch(d.x, d.y, return_dict=True)
+        except Exception as exc:
+            return None, False, [], _first_line(exc)
+    values = [v for k, v in got.items() if k != "loss"]
+    if not values:
+        return None, False, [], "no value reported"
+    value = np.asarray(values[-1], dtype="float64")
+    return float(np.mean(value)), bool(value.size > 1), _relevant(caught), None
+
+
+def _off(family: str, reported: float, truth: float) -> bool:
+    diff = reported - truth
+    if family in UNBOUNDED:
+        return not math.isfinite(reported) or abs(diff) > METRIC_TOLERANCE * max(abs(truth), 1e-9)
+    return not math.isfinite(reported) or abs(diff) > METRIC_TOLERANCE
+
+
 def measure_metrics(
     keras: ModuleType,
     flavour: str,
@@ -999,11 +1039,11 @@ def measure_metrics(
     runs: dict[str, dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """Each metric alone, compiled on the head trained with the labels' reference loss (MSE
-    where that fails, untrained where both do), evaluated on the training data."""
-    import io
-
-    from tests.consequences.harness import _captured
-
+    where that fails, untrained where both do), evaluated on the training data — and again on
+    the same model before training (its initial weights): a metric is right only where it
+    reports the true value at both points. One point is not enough: on a model that fits its
+    labels, a metric stuck at a constant (the arg-max of one unit, 1.0) reads the true value
+    by chance."""
     d = data(encoding.name)
     used = LOSS[REFERENCES[encoding.name][1]]
     trained = used.name
@@ -1016,8 +1056,10 @@ def measure_metrics(
         trained = "untrained"
     else:
         model.set_weights(run["weights"])
-    outputs = np.asarray(model(d.x, training=False), dtype="float64")
+    before = _build(keras, head) if trained != "untrained" else None
     cut = threshold(head, used, encoding)
+    outputs = np.asarray(model(d.x, training=False), dtype="float64")
+    outputs_before = np.asarray(before(d.x, training=False), dtype="float64") if before is not None else None
     rows = []
     for metric in metrics:
         truth = true_metric(metric.family, outputs, d, encoding, cut)
@@ -1029,44 +1071,34 @@ def measure_metrics(
             "trained_with": trained,
             "true": _rounded(truth),
         }
-        caught: list[str] = []
-        with _captured(caught, io.StringIO()):
-            try:
-                model.compile(
-                    optimizer=keras.optimizers.Adam(LEARNING_RATE),
-                    loss=eval(used.expr, {"keras": keras}),
-                    metrics=[eval(metric.expr, {"keras": keras})],
-                    run_eagerly=True,
-                )
-                got = model.test_on_batch(d.x, d.y, return_dict=True)
-            except Exception as exc:
-                row.update(outcome="error", verdict="fails loudly", message=_first_line(exc))
-                rows.append(row)
-                continue
-        values = [v for k, v in got.items() if k != "loss"]
-        if not values:
-            row.update(outcome="error", verdict="fails loudly", message="no value reported")
+        reported, vector, heard, error = _report(keras, model, used, metric, d)
+        if error is not None or reported is None:
+            row.update(outcome="error", verdict="fails loudly", message=error)
             rows.append(row)
             continue
-        value = np.asarray(values[-1], dtype="float64")
-        reported = float(np.mean(value))
         row["reported"] = _rounded(reported)
-        row["vector"] = bool(value.size > 1)
-        heard = _relevant(caught)
+        row["vector"] = vector
         if heard:
             row.update(outcome="warning", verdict="warns", message=heard[0])
         else:
             row["outcome"] = "silent"
         if truth is None:
             row.setdefault("verdict", "no true value")
-        else:
-            diff = reported - truth
-            if metric.family in UNBOUNDED:
-                off = not math.isfinite(reported) or abs(diff) > METRIC_TOLERANCE * max(abs(truth), 1e-9)
-            else:
-                off = not math.isfinite(reported) or abs(diff) > METRIC_TOLERANCE
-            row["difference"] = _rounded(diff)
-            row.setdefault("verdict", "misreports" if off else "right")
+            rows.append(row)
+            continue
+        off = _off(metric.family, reported, truth)
+        row["difference"] = _rounded(reported - truth)
+        if before is not None and outputs_before is not None:
+            truth_before = true_metric(metric.family, outputs_before, d, encoding, cut)
+            reported_before, _, _, error_before = _report(keras, before, used, metric, d)
+            if truth_before is not None and reported_before is not None and error_before is None:
+                row["true_untrained"] = _rounded(truth_before)
+                row["reported_untrained"] = _rounded(reported_before)
+                off_before = _off(metric.family, reported_before, truth_before)
+                if off_before and not off:
+                    row["misreports_only_untrained"] = True
+                off = off or off_before
+        row.setdefault("verdict", "misreports" if off else "right")
         rows.append(row)
     return rows
 
