@@ -186,12 +186,12 @@ def metric_input_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
 
 
 def _metric_labels(setup: TrainingSetup, metric: MetricSpec) -> Iterator[Finding]:
-    if label_domain_problem(setup) is not None:
-        return  # the labels already break the loss's contract: LG030 names the one cause
     problem = metric_label_problem(setup, metric)
     if problem is None:
         return
-    text, fix = problem
+    text, fix, by_values = problem
+    if by_values and label_domain_problem(setup) is not None:
+        return  # the label values break the loss's contract too: LG030 names the one cause
     related = [(setup.head.location if setup.head else None, "output layer")]
     if setup.labels is not None:
         related.append((setup.labels.location, "labels"))
@@ -236,10 +236,30 @@ def _iou_on_probabilities(setup: TrainingSetup, metric: MetricSpec) -> Iterator[
         return
     if "sparse_y_pred" in metric.given and "sparse_y_pred" not in dict(metric.options):
         return  # given, but not as a literal
-    probabilities = head.activation is Activation.SOFTMAX or (
+    if head.after or head.reshaped or setup.reconstructs_inputs:
+        return  # a layer after the output may round or arg-max the values
+    per_class = head.activation is Activation.SOFTMAX or (
         head.activation is Activation.SIGMOID and (head.units or 0) > 1
     )
-    if not probabilities:
+    one_unit = head.output_units == 1 and head.activation in (Activation.SIGMOID, Activation.LINEAR)
+    if per_class:
+        gives = (
+            ") gives a probability per class: the IoU is computed on the wrong numbers — a constant "
+            "1/C with one-hot masks, an error with integer masks (measured, Keras 3.15)"
+        )
+        fix = (
+            "use keras.metrics.OneHotMeanIoU(num_classes) for one-hot masks, or "
+            "MeanIoU(num_classes, sparse_y_pred=False) for integer masks"
+        )
+    elif one_unit:
+        values = "a probability" if head.activation is Activation.SIGMOID else "a real value"
+        gives = (
+            f") gives {values}, which the metric truncates to an integer: every prediction "
+            "below 1 becomes class 0 (measured: MeanIoU 0.24 for a model right on every sample, "
+            "where BinaryIoU reports 1.00, in Keras 3 and tf_keras)"
+        )
+        fix = "use keras.metrics.BinaryIoU(target_class_ids=[0, 1], threshold=0.5) for one unit"
+    else:
         return
     yield finding(
         "LG025",
@@ -247,14 +267,10 @@ def _iou_on_probabilities(setup: TrainingSetup, metric: MetricSpec) -> Iterator[
             f"{metric.written} reads the predictions as class ids (sparse_y_pred=True by default), "
             f"but the {head.describe()} output (",
             at(head.location),
-            ") gives a probability per class: the IoU is computed on the wrong numbers — a constant "
-            "1/C with one-hot masks, an error with integer masks (measured, Keras 3.15)",
+            gives,
         ),
         metric.location,
-        fix=(
-            "use keras.metrics.OneHotMeanIoU(num_classes) for one-hot masks, or "
-            "MeanIoU(num_classes, sparse_y_pred=False) for integer masks"
-        ),
+        fix=fix,
         related=[(head.location, "output layer")],
     )
 
@@ -265,32 +281,72 @@ def _f1_without_threshold(setup: TrainingSetup, metric: MetricSpec) -> Iterator[
     if "threshold" in metric.given and metric.option("threshold", "?") is not None:
         return  # a threshold given (or not as a literal)
     one_unit = setup.head.output_units == 1 and not setup.reconstructs_inputs
+    broadcast = False
     if one_unit:
         problem = (
             f"marks the largest output of each row as predicted, but the {setup.head.describe()} output (",
             ") has one unit: every sample is predicted positive and the score is the F-score of "
             "that constant guess (measured: F1 0.88 reported for a model that is always right)",
         )
-    elif _multi_label(setup):
+    elif _multi_label(setup) or (
+        setup.labels is not None
+        and setup.labels.encoding is LabelEncoding.MULTI_HOT
+        and setup.head.activation in (Activation.SIGMOID, Activation.LINEAR)
+        and not setup.reconstructs_inputs
+    ):
         problem = (
             f"counts only the largest output of each row as predicted, but the multi-label "
             f"{setup.head.describe()} output (",
             ") can have several labels true at once: it reports a lower F1 than the model's "
             "(measured: 0.67 where thresholding at 0.5 gives 0.90)",
         )
+    elif (column := _one_label_column(setup)) is not None:
+        broadcast = True
+        problem = (
+            f"marks the largest of the {setup.head.output_units} outputs of each row as predicted, but the "
+            f"{setup.head.describe()} output (",
+            f") is given one label column ({column}): Keras 3 broadcasts it over the units (tf_keras "
+            "raises a shape error), so "
+            "every row has the same label on every unit and the score compares the wrong numbers "
+            "(measured: macro F1 0.33 reported for a model right on every unit, Keras 3)",
+        )
     else:
         return
-    fixable = "threshold" not in metric.given and setup.head.activation is Activation.SIGMOID
+    fixable = (
+        not broadcast and "threshold" not in metric.given and setup.head.activation is Activation.SIGMOID
+    )
+    fix = "give a threshold: F1Score(threshold=0.5)" + (" (0.0 on logits)" if one_unit else "")
+    if broadcast:
+        fix = (
+            "give the output one unit (Dense(1, activation='sigmoid')) and F1Score(threshold=0.5), "
+            "or one-hot encode the labels"
+        )
     yield finding(
         "LG025",
         (f"{metric.written} has no threshold, so it {problem[0]}", at(setup.head.location), problem[1]),
         metric.location,
-        fix="give a threshold: F1Score(threshold=0.5)" + (" (0.0 on logits)" if one_unit else ""),
+        fix=fix,
         related=[(setup.head.location, "output layer")],
         autofix=safe_fix("threshold=0.5", fixes.keyword(metric.location, "threshold", "0.5"))
         if fixable
         else None,
     )
+
+
+def _one_label_column(setup: TrainingSetup) -> str | None:
+    """The labels' origin when they are one column of 0/1 values (or ids) for an output of
+    several units: a per-unit metric then reads the column broadcast over the units."""
+    head, labels = setup.head, setup.labels
+    if head is None or labels is None or (head.output_units or 0) < 2 or setup.reconstructs_inputs:
+        return None
+    values = label_values(labels)
+    if values is None or values.columns != 1:
+        return None
+    if values.kind != "bits" and not (
+        values.kind == "class_ids" and values.high is not None and values.high <= 1
+    ):
+        return None  # other ids are read wrong before any broadcast (metric_labels)
+    return labels.origin
 
 
 # ----- LG043 ---------------------------------------------------------------------------------

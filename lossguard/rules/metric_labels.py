@@ -4,13 +4,14 @@ class-id metric, an arg-max over a single unit. Silent on anything unknown."""
 
 from __future__ import annotations
 
-from lossguard.facts import MetricKind, MetricSpec, TrainingSetup
+from lossguard.facts import Activation, MetricKind, MetricSpec, TrainingSetup
 from lossguard.keras.metric_contracts import METRIC_CONTRACTS, MetricContract, metric_key
 from lossguard.rules.label_values import LabelValues, label_values
 
 # What the sweep measured for each kind of mistake (Keras 3.15, 256 samples, five epochs).
 _MEASURED = {
     "zero_one": "measured: binary accuracy 0.52 and AUC 0.00 on ±1 labels a model fits perfectly",
+    "class_ids": "measured: binary accuracy 0.32 where the rounded predictions are 0.79 right",
     "one_unit": "measured: categorical accuracy 1.00 on one unit whatever the model does",
     "one_column": "measured: one-hot MeanIoU 0.07 on a 0/1 column the model fits perfectly",
     "multi_hot": "measured: categorical accuracy 0.41 where the per-label accuracy is 0.69",
@@ -39,10 +40,12 @@ def _misread_as_zero_one(contract: MetricContract, key: str, values: LabelValues
     """Labels a 0/1 metric reads wrong, by how it reads them: soft labels (never equal to a 0/1
     prediction, true whenever non-zero), −1 labels (true when cast to a boolean, negative in a
     product), values above 1 (never equal to 1, inflating a product)."""
-    if contract.reads == "threshold" or values.kind not in ("real", "distribution", "discrete"):
+    if contract.reads == "threshold" or values.kind not in ("real", "distribution", "discrete", "class_ids"):
         return False
     negative = values.low is not None and values.low < 0
     above = values.high is not None and values.high > 1
+    if values.kind == "class_ids":
+        return above  # ids 2…C-1: never equal to a 0/1 prediction, true when cast, counted as 2…
     # soft rows (probabilities per class); real values in [0, 1] are as often random dummy
     # labels of a test or a timing script, which nobody reads a metric of
     soft = values.kind == "distribution"
@@ -51,12 +54,14 @@ def _misread_as_zero_one(contract: MetricContract, key: str, values: LabelValues
         # positives) does not see on a model that predicts the negatives right
         return soft or (negative and key != "precision")
     if contract.reads == "equal":
-        return soft or negative
+        # a 255 never equals a 0/1 prediction (real targets above 1 are LG021's regression case)
+        return soft or negative or (above and values.kind != "real")
     return soft or negative or above  # arithmetic: every value counts as itself
 
 
-def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str, str] | None:
-    """What of the metric's contract the labels (or the output's width) break, and the fix."""
+def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str, str, bool] | None:
+    """What of the metric's contract the labels (or the output's width) break, the fix, and
+    whether it is the label values (not the shapes) that break it."""
     head, labels = setup.head, setup.labels
     if head is None or setup.reconstructs_inputs:
         return None
@@ -74,23 +79,45 @@ def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str,
             f"reports a constant whatever the model learns ({_MEASURED['one_unit']})",
             "use binary_accuracy (BinaryAccuracy) for one sigmoid unit, or give the output one "
             "unit per class",
+            False,
         )
     if values is None:
         return None
     if contract.labels == "zero_one" and _misread_as_zero_one(contract, key, values):
+        if values.kind == "class_ids":
+            if metric.kind is MetricKind.BINARY_ACCURACY and (units or 0) > 1:
+                return None  # binary accuracy on a multi-class head: LG021's finding
+            if head.activation is Activation.SIGMOID:
+                return None  # a sigmoid cannot reach the ids either (LG013); 0.5 is its rounding
+            return (
+                f"{_named(metric, units)} reads the labels as 0/1 (thresholded or cast to booleans), but "
+                f"they are {values.described}: every id above 1 is counted as the positive class (or "
+                f"never matches a 0/1 prediction), so it reports a number that says nothing about "
+                f"the classes ({_MEASURED['class_ids']})",
+                "give the output one unit per class (softmax) and use 'sparse_categorical_accuracy', "
+                "or a per-class metric on one-hot labels",
+                True,
+            )
         return (
             f"{_named(metric, units)} reads the labels as 0/1 (thresholded or cast to booleans), but they "
             f"are {values.described}: it counts the wrong samples as positive and reports a "
             f"number that says nothing about the model ({_MEASURED['zero_one']})",
             "compute the metric on 0/1 labels (y > 0 for ±1 labels, masks / 255 for 0/255 masks)",
+            True,
         )
     if contract.labels == "one_hot" and units is not None and units > 1:
-        if values.kind in ("bits", "discrete", "real") and values.columns == 1:
+        # class ids into categorical or top-k accuracy: LG021's finding
+        ids = values.kind == "class_ids" and metric.kind not in (
+            MetricKind.CATEGORICAL_ACCURACY,
+            MetricKind.TOP_K,
+        )
+        if (ids or values.kind in ("bits", "discrete", "real")) and values.columns == 1:
             return (
                 f"{metric.written} compares the arg-max of each label row with the arg-max of the "
                 f"{units} outputs, but the labels are one column of {values.described}: its arg-max "
                 f"is always 0 ({_MEASURED['one_column']})",
                 "one-hot encode the labels, or use the sparse form of the metric on class ids",
+                False,
             )
         if values.kind == "multi_hot":
             return (
@@ -98,6 +125,7 @@ def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str,
                 "arg-max of a row with several 1s is only its first true label "
                 f"({_MEASURED['multi_hot']})",
                 "use keras.metrics.BinaryAccuracy() or AUC(multi_label=True) for multi-label rows",
+                False,
             )
     if contract.labels == "class_ids":
         several = values.columns is not None and values.columns > 1
@@ -107,6 +135,7 @@ def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str,
                 f"{values.columns} columns ({values.described}): it compares the wrong numbers "
                 f"({_MEASURED['rows']})",
                 "pass class ids (np.argmax(y, axis=-1)), or use the one-hot form of the metric",
+                False,
             )
         outside = values.kind in ("discrete", "real") and (
             (values.low is not None and values.low < 0) or values.kind == "real"
@@ -116,5 +145,6 @@ def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str,
                 f"{metric.written} reads class ids 0…C-1, but the labels are {values.described}: "
                 f"they are not class ids, so it counts the wrong classes ({_MEASURED['rows']})",
                 "pass class ids 0…C-1 (or map the labels to them)",
+                True,
             )
     return None

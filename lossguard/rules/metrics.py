@@ -219,6 +219,7 @@ def metric_task_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
             and integer_labels
             and not _sparse(metric)
             and (head_units or 2) > 1
+            and not _every_class_in_top_k(metric, head_units)
         ):
             message = (
                 f"{metric.written} expects one-hot labels, but the labels are integer class "
@@ -374,6 +375,18 @@ def _renamed_metric(metric: MetricSpec, name: str, cls: str, safe: bool = True) 
         edit = Edit(metric.location, cls, EditKind.RENAME, old=old.group(1)) if old else None
     make = safe_fix if safe else unsafe_fix
     return make(f"use {name}", edit)
+
+
+def _every_class_in_top_k(metric: MetricSpec, units: int | None) -> bool:
+    """Top-k with k at least the number of outputs counts every sample as a hit, whatever the
+    labels: the label encoding changes nothing then (k is 5 unless written as a literal)."""
+    if units is None:
+        return False
+    if _is_string(metric) or metric.written.rstrip().endswith("()"):
+        k: object = 5
+    else:
+        k = metric.option("k")
+    return isinstance(k, int) and k >= units
 
 
 def _sparse(metric: MetricSpec) -> bool:

@@ -721,6 +721,48 @@ pair(
     ),
 )
 
+# LG025 for MeanIoU on one sigmoid unit: sparse_y_pred=True truncates every probability to 0.
+pair(
+    "LG025/iou-one-unit",
+    fits(
+        dense(1, "sigmoid"),
+        "binary_crossentropy",
+        lambda k: [k.metrics.MeanIoU(num_classes=2)],
+        XB,
+        YB.astype("float32"),
+        truth="threshold",
+    ),
+    fits(
+        dense(1, "sigmoid"),
+        "binary_crossentropy",
+        lambda k: [k.metrics.BinaryIoU(target_class_ids=[0, 1], threshold=0.5)],
+        XB,
+        YB.astype("float32"),
+        truth="threshold",
+    ),
+)
+
+# LG025 for F1Score (no threshold) on one 0/1 label column broadcast over three units.
+pair(
+    "LG025/f1-column",
+    fits(
+        dense(3, "sigmoid"),
+        "mse",
+        lambda k: [k.metrics.F1Score(average="macro")],
+        XB,
+        YB.reshape(-1, 1).astype("float32"),
+        truth="threshold",
+    ),
+    fits(
+        dense(1, "sigmoid"),
+        "binary_crossentropy",
+        lambda k: [k.metrics.F1Score(average="macro", threshold=0.5)],
+        XB,
+        YB.reshape(-1, 1).astype("float32"),
+        truth="threshold",
+    ),
+)
+
 # LG030 for class ids divided by 255 like the images: the sparse loss truncates them to class 0.
 pair(
     "LG030/ids-scaled",

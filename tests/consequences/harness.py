@@ -209,7 +209,12 @@ def _true_accuracy(predictions: np.ndarray, y: np.ndarray, truth: str) -> float 
         return float(np.mean(predictions.argmax(axis=1) == wanted))
     if truth in ("threshold", "logit-threshold"):
         cut = 0.5 if truth == "threshold" else 0.0
-        return float(np.mean((predictions > cut).astype("float32") == labels.reshape(predictions.shape)))
+        wanted = (
+            labels.reshape(predictions.shape)
+            if labels.size == predictions.size
+            else labels.reshape(len(labels), -1)  # one column for several units: every unit
+        )
+        return float(np.mean((predictions > cut).astype("float32") == wanted))
     return None
 
 

@@ -60,6 +60,8 @@ NAMES = [
     "LG014/kl-sigmoid",
     "LG030/mape-zeros",
     "LG025/signed-labels",
+    "LG025/iou-one-unit",
+    "LG025/f1-column",
     "LG030/ids-scaled",
     "LG015",
     "LG023/auto",

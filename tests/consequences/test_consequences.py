@@ -419,6 +419,33 @@ def test_lg025_binary_accuracy_on_signed_labels_misses_every_negative(flavour) -
     assert bad.reported("binary_accuracy") < 0.6 < 0.99 <= good.reported("binary_accuracy")
 
 
+def _logged(run, part: str) -> float:
+    """The last value of the one metric whose history key contains ``part`` (Keras 3 and
+    tf_keras spell the IoU keys alike, F1 ``f1_score``)."""
+    keys = [k for k in run.history if part in k and not k.startswith("val_")]
+    assert len(keys) == 1, run.history.keys()
+    return run.history[keys[0]][-1]
+
+
+@flavours
+def test_lg025_mean_iou_truncates_one_sigmoid_unit(flavour) -> None:
+    bad, good = bad_good("LG025/iou-one-unit", flavour)
+    assert bad.error is None and bad.true_accuracy is not None and bad.true_accuracy > 0.95
+    assert _logged(bad, "io_u") < 0.8 < 0.9 < _logged(good, "io_u")
+
+
+@flavours
+def test_lg025_f1_without_threshold_on_a_broadcast_label_column(flavour) -> None:
+    """Keras 3 broadcasts the column silently; tf_keras refuses the shapes."""
+    bad, good = bad_good("LG025/f1-column", flavour)
+    assert 0.9 < _logged(good, "f1")
+    if flavour == "tf_keras":
+        assert bad.error is not None and "ValueError" in bad.error
+        return
+    assert bad.error is None and bad.true_accuracy is not None and bad.true_accuracy > 0.95
+    assert _logged(bad, "f1") < 0.8
+
+
 @flavours
 def test_lg030_class_ids_divided_by_255_all_become_class_0(flavour) -> None:
     bad, good = bad_good("LG030/ids-scaled", flavour)
