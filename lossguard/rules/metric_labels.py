@@ -4,14 +4,17 @@ class-id metric, an arg-max over a single unit. Silent on anything unknown."""
 
 from __future__ import annotations
 
-from lossguard.facts import Activation, MetricKind, MetricSpec, TrainingSetup
+from lossguard.facts import Activation, LossKind, MetricKind, MetricSpec, TrainingSetup
 from lossguard.keras.metric_contracts import METRIC_CONTRACTS, MetricContract, metric_key
+from lossguard.keras.semantics import resolve_bare_accuracy
 from lossguard.rules.label_values import LabelValues, label_values
 
 # What the sweep measured for each kind of mistake (Keras 3.15, 256 samples, five epochs).
 _MEASURED = {
     "zero_one": "measured: binary accuracy 0.52 and AUC 0.00 on ±1 labels a model fits perfectly",
     "class_ids": "measured: binary accuracy 0.32 where the rounded predictions are 0.79 right",
+    "wide": "measured: binary accuracy 0.80 on one unit and five one-hot columns, where 0.20 of "
+    "the samples are right",
     "one_unit": "measured: categorical accuracy 1.00 on one unit whatever the model does",
     "one_column": "measured: one-hot MeanIoU 0.07 on a 0/1 column the model fits perfectly",
     "multi_hot": "measured: categorical accuracy 0.41 where the per-label accuracy is 0.69",
@@ -19,15 +22,36 @@ _MEASURED = {
 }
 
 
-def contract_of(metric: MetricSpec, key: str, units: int | None = None) -> MetricContract | None:
+def contract_of(
+    metric: MetricSpec, key: str, units: int | None = None, setup: TrainingSetup | None = None
+) -> MetricContract | None:
     if metric.kind is MetricKind.ACCURACY and units == 1:
         key = "binaryaccuracy"  # a bare 'accuracy' on one unit is binary accuracy in every Keras
+    elif metric.kind is MetricKind.ACCURACY and setup is not None and _categorical_accuracy(setup):
+        key = "categoricalaccuracy"
     contract = METRIC_CONTRACTS.get(key)
     if contract is None:
         return None
     if key in ("meaniou", "iou") and metric.option("sparse_y_true", True) is not True:
         return None  # one-hot labels declared (or not as a literal)
     return contract
+
+
+def _categorical_accuracy(setup: TrainingSetup) -> bool:
+    """A bare 'accuracy' that every Keras the file may run on builds as categorical accuracy, on
+    a head that is not a sigmoid (LG020 speaks for those): the labels decide what it reads."""
+    head, loss, labels = setup.head, setup.loss, setup.labels
+    if head is None or head.activation is Activation.SIGMOID or (head.output_units or 0) < 2:
+        return False
+    if labels is None or labels.width != head.output_units:
+        return False  # Keras 3 picks it from the shapes: rows as wide as the output only
+    kind = resolve_bare_accuracy(
+        setup.keras,
+        (LossKind.OTHER if loss.wrapper is not None else loss.kind) if loss is not None else None,
+        head.output_units,
+        labels.encoding if labels is not None else None,
+    )
+    return kind is MetricKind.CATEGORICAL_ACCURACY
 
 
 def _named(metric: MetricSpec, units: int | None) -> str:
@@ -67,12 +91,14 @@ def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str,
         return None
     units = head.output_units
     key = metric_key(metric.cls or metric.written)
-    contract = contract_of(metric, key, units)
+    contract = contract_of(metric, key, units, setup)
     if contract is None:
         return None
     values = label_values(labels) if labels is not None else None
     reads_class_ids = key in ("meaniou", "iou") and metric.option("sparse_y_pred", True) is not False
-    if contract.per_class and units == 1 and not reads_class_ids:
+    wide_labels = values is not None and values.kind == "one_hot" and (values.columns or 0) > 1
+    if contract.per_class and units == 1 and not reads_class_ids and not wide_labels:
+        # (one-hot rows on one unit: LG010 names that shape, the metric only follows it)
         return (
             f"{metric.written} takes the arg-max (or top k) over one output unit per class, but the "
             "output has one unit: the arg-max of one number is always class 0, so the metric "
@@ -83,6 +109,21 @@ def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str,
         )
     if values is None:
         return None
+    if (
+        contract.labels == "zero_one"
+        and contract.reads == "equal"
+        and units == 1
+        and values.kind == "one_hot"  # (on multi-hot rows it is their per-label accuracy)
+        and (values.columns or 0) > 1
+    ):
+        return (
+            f"{_named(metric, units)} compares the one output unit with each of the "
+            f"{values.columns} label columns ({values.described}; Keras broadcasts it): the 0s of "
+            "every row count as right, so it reports a high number whatever the model does "
+            f"({_MEASURED['wide']})",
+            "give the output one unit per label column, or pass one 0/1 label per sample",
+            False,
+        )
     if contract.labels == "zero_one" and _misread_as_zero_one(contract, key, values):
         if values.kind == "class_ids":
             if metric.kind is MetricKind.BINARY_ACCURACY and (units or 0) > 1:

@@ -27,6 +27,11 @@ def _single_label_multiclass(setup: TrainingSetup) -> bool:
     head, labels, loss = setup.head, setup.labels, setup.loss
     if head is not None and head.units is not None and head.units <= 2:
         return False
+    if labels is not None and (
+        labels.encoding is LabelEncoding.MULTI_HOT
+        or (labels.encoding is LabelEncoding.BINARY and labels.width in (None, 1))
+    ):
+        return False  # several labels per row, or one 0/1 column: binary accuracy is their metric
     if head is not None and head.activation is Activation.SOFTMAX and (head.units or 0) > 2:
         return True
     if labels is not None and labels.encoding is LabelEncoding.ONE_HOT:
