@@ -64,4 +64,5 @@ NAMES = [
     "LG015",
     "LG023/auto",
     "LG021/shared-metrics",
+    "LG016",
 ]
