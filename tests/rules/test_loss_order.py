@@ -128,3 +128,10 @@ def test_only_the_outputs_whose_loss_moves_lose_their_findings() -> None:
     )
     assert sorted(codes(source)) == ["LG007", "LG016"]
     assert sorted(codes(source, ignore=["LG016"])) == ["LG005", "LG007", "LG030"]
+
+
+def test_one_compile_trained_twice_is_one_finding_and_no_fit_is_enough() -> None:
+    source = two_heads('["categorical_crossentropy", "mse"]')
+    assert codes(source + "model.fit(x, [price, kind], epochs=5)\n") == ["LG016"]
+    # without fit() the labels are unknown: the heads alone decide
+    assert codes(source.replace("model.fit(x, [price, kind], epochs=5)\n", "")) == ["LG016"]
