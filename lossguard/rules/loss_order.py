@@ -9,7 +9,7 @@ custom loss, a head or labels whose values are not known) keeps it silent.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby, permutations
 
 from lossguard.facts import Location, ModuleFacts, OutputHead, TrainingSetup
@@ -45,6 +45,8 @@ def order_mistakes(facts: ModuleFacts) -> Iterator[OrderMistake]:
         as_written = _verdicts(contracts, outputs, written)
         if None in as_written or all(as_written):
             continue  # not known, or nothing breaks: the order is not in question
+        if all(v is True for v in _verdicts(_as_logits(contracts, outputs), outputs, written)):
+            continue  # from_logits=True on a linear output fits it as written: LG005 says so
         names = [s.loss.name if s.loss is not None else "" for s in group]
         fitting: dict[tuple[str, ...], tuple[int, ...]] = {}  # by the losses it gives, in order
         for order in permutations(written):
@@ -66,6 +68,16 @@ def _verdicts(
 ) -> list[bool | None]:
     """Whether each output fits the loss ``order`` gives it (``order[i]``: the index of its loss)."""
     return [_fits(contracts[j], head, values) for j, (head, values) in zip(order, outputs, strict=True)]
+
+
+def _as_logits(
+    contracts: Sequence[LossContract], outputs: Sequence[tuple[OutputHead, LabelValues | None]]
+) -> list[LossContract]:
+    """The contracts with from_logits=True where a cross-entropy lands on a linear output."""
+    return [
+        replace(c, output="logits") if c.has_from_logits and output_range(head) == "real" else c
+        for c, (head, _) in zip(contracts, outputs, strict=True)
+    ]
 
 
 def _contracts(group: Sequence[TrainingSetup]) -> list[LossContract] | None:
@@ -125,8 +137,8 @@ def _output_fits(contract: LossContract, produced: str, units: int | None) -> bo
         return produced == wanted
     if wanted == "overlap":
         return produced in ("probabilities", "distribution")
-    if wanted == "logits":
-        return produced == "real"
+    if wanted == "logits":  # logits of one unit: a categorical loss still has one class
+        return produced == "real" and not (units == 1 and contract.labels in ("distribution", "class_ids"))
     if wanted in ("real", "positive"):
         return True  # the labels decide (LG013: a bounded output on targets beyond it)
     if wanted == "rate":

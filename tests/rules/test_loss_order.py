@@ -135,3 +135,20 @@ def test_one_compile_trained_twice_is_one_finding_and_no_fit_is_enough() -> None
     assert codes(source + "model.fit(x, [price, kind], epochs=5)\n") == ["LG016"]
     # without fit() the labels are unknown: the heads alone decide
     assert codes(source.replace("model.fit(x, [price, kind], epochs=5)\n", "")) == ["LG016"]
+
+
+def test_a_missing_from_logits_that_explains_it_as_written_is_left_to_lg005() -> None:
+    # binary cross-entropy on a linear unit and mse on a sigmoid: swapping fits, but so does
+    # from_logits=True as written (the sigmoid may regress a share in [0, 1]); LG005 says what is.
+    source = (
+        two_heads('["binary_crossentropy", "mse"]')
+        .replace('Dense(3, activation="softmax", name="kind")', 'Dense(1, activation="sigmoid", name="kind")')
+        .replace("price = np.random.rand(512, 1) * 100", "price = np.random.randint(0, 2, (512, 1))")
+        .replace("keras.utils.to_categorical(np.random.randint(0, 3, 512), 3)", "np.random.rand(512, 1)")
+    )
+    assert codes(source) == ["LG005"]
+    # with prices of 0–100 as its labels, binary cross-entropy fits no order but the swap
+    priced = source.replace(
+        "price = np.random.randint(0, 2, (512, 1))", "price = np.random.rand(512, 1) * 100"
+    )
+    assert codes(priced) == ["LG016"]
