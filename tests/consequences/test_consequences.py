@@ -442,6 +442,7 @@ def test_lg016_a_loss_list_in_the_wrong_order_trains_and_the_price_learns_nothin
     bad, good = bad_good("LG016", flavour)
     assert bad.error is None and bad.history["price_loss"][0] < 1e-3
     assert bad.reported("price_mae") > 40 and good.reported("price_mae") < 20
+    assert bad.warned("categorical_crossentropy", "num_classes")  # its only word: one class
     # the classifier, trained with mean squared error, still separates the clusters
     assert bad.true_accuracy is not None and bad.true_accuracy > 0.9
 
