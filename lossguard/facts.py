@@ -150,6 +150,7 @@ class LossSpec:
     from_logits: bool | None = False
     source: Source = Source.STATIC
     wrapper: str | None = None  # a function of the script that only wraps this built-in loss
+    position: int | None = None  # its index in a loss list (Keras pairs it with that output)
 
 
 @dataclass(frozen=True)

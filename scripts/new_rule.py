@@ -184,8 +184,8 @@ from lossguard.facts import {fact}
 from lossguard.findings import Finding
 from lossguard.rules.registry import Needs, rule
 '''
+        _register_module(root, module)  # first: when it cannot be, nothing is written
         path.write_text(header + stub, encoding="utf-8")
-        _register_module(root, module)
         _tidy(root, root / "lossguard" / "rules" / "__init__.py")
     _tidy(root, path)
     return path
@@ -213,11 +213,17 @@ def _ensure_import(text: str, source: str, name: str) -> str:
 def _register_module(root: Path, module: str) -> None:
     init = root / "lossguard" / "rules" / "__init__.py"
     text = init.read_text(encoding="utf-8")
-    line = re.search(r"^from lossguard\.rules import (?P<names>[a-z_, ]+)$", text, re.M)
+    # one line, or the parenthesised list ruff format makes of a long one (rewritten as one
+    # line here; _tidy formats it again)
+    line = re.search(
+        r"^from lossguard\.rules import (?:\((?P<listed>[a-z_,\s]+)\)|(?P<names>[a-z_, ]+))$", text, re.M
+    )
     if line is None:
         raise ScaffoldError(f"{init}: no 'from lossguard.rules import <modules>' line to extend")
-    names = sorted({*(n.strip() for n in line["names"].split(",")), module})
-    text = text[: line.start("names")] + ", ".join(names) + text[line.end("names") :]
+    group = "listed" if line["listed"] is not None else "names"
+    written = (n.strip() for n in line[group].split(","))
+    names = sorted({*(n for n in written if n), module})
+    text = text[: line.start()] + "from lossguard.rules import " + ", ".join(names) + text[line.end() :]
     text = re.sub(r'(__all__ = \[\n)((?:    "[^"]+",\n)+)', lambda m: _add_to_all(m, module), text)
     init.write_text(text, encoding="utf-8")
 

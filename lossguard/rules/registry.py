@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from lossguard.facts import Location, ModuleFacts, Source
+from lossguard.facts import Location, ModuleFacts, Source, TrainingSetup
 from lossguard.findings import Applicability, Autofix, Edit, Finding, Message, Related, Severity, parts
 from lossguard.rules.docs import RuleDoc, load_docs
 
@@ -45,6 +45,16 @@ class Needs:
 
 
 @dataclass(frozen=True)
+class Explains:
+    """The per-output findings a module rule names the one cause of: while the rule is enabled,
+    the findings of ``codes`` on each setup ``setups`` returns are not reported (one finding for
+    one mistake: a loss list in the wrong order, not a loss-output mismatch on every output)."""
+
+    codes: frozenset[str]
+    setups: Callable[[ModuleFacts], Iterable[TrainingSetup]]
+
+
+@dataclass(frozen=True)
 class RuleInfo:
     code: str
     name: str
@@ -53,24 +63,27 @@ class RuleInfo:
     subject: str  # "setup" (one TrainingSetup), "module" (ModuleFacts) or "tool"
     func: Callable[[Any], Iterable[Finding]] | None
     needs: Needs | None
+    explains: Explains | None = None
 
 
-_FUNCTIONS: dict[str, tuple[str, Callable[[Any], Iterable[Finding]], Needs]] = {}
+_FUNCTIONS: dict[str, tuple[str, Callable[[Any], Iterable[Finding]], Needs, Explains | None]] = {}
 
 
-def rule(code: str, needs: Needs, subject: str = "setup") -> Callable[[Any], Any]:
+def rule(
+    code: str, needs: Needs, subject: str = "setup", explains: Explains | None = None
+) -> Callable[[Any], Any]:
     def register(func: Callable[[Any], Iterable[Finding]]) -> Callable[[Any], Iterable[Finding]]:
-        _FUNCTIONS[code] = (subject, func, needs)
+        _FUNCTIONS[code] = (subject, func, needs, explains)
         return func
 
     return register
 
 
 def _info(doc: RuleDoc) -> RuleInfo:
-    subject, func, needs = _FUNCTIONS.get(doc.code, ("tool", None, None))
+    subject, func, needs, explains = _FUNCTIONS.get(doc.code, ("tool", None, None, None))
     if doc.kind != "tool" and func is None:
         raise LookupError(f"{doc.path.name}: no rule function is registered for {doc.code}")
-    return RuleInfo(doc.code, doc.name, Severity(doc.severity), doc.summary, subject, func, needs)
+    return RuleInfo(doc.code, doc.name, Severity(doc.severity), doc.summary, subject, func, needs, explains)
 
 
 RULES: dict[str, RuleInfo] = {}
@@ -131,17 +144,34 @@ def unsafe_fix(message: str, *edits: Edit | None) -> Autofix | None:
 
 
 def run_rules(facts: ModuleFacts, enabled: Callable[[str], bool]) -> Iterator[Finding]:
+    explained = _explained(facts, enabled)
     for info in RULES.values():
         if info.func is None or not enabled(info.code):
             continue
         if info.subject == "setup":
-            for setup in facts.setups:
+            for index, setup in enumerate(facts.setups):
+                if info.code in explained.get(index, ()):
+                    continue  # an enabled module rule names the cause of this finding
                 if setup.output_count is not None and setup.output_count > 1 and setup.metrics:
                     yield from _shared_metrics_kept(info.func(setup), setup)
                 else:
                     yield from info.func(setup)
         else:
             yield from info.func(facts)
+
+
+def _explained(facts: ModuleFacts, enabled: Callable[[str], bool]) -> dict[int, frozenset[str]]:
+    """Per setup (its index in ``facts.setups``): the codes whose findings on it an enabled
+    module rule explains (``Explains``)."""
+    explained: dict[int, frozenset[str]] = {}
+    for info in RULES.values():
+        if info.explains is None or not enabled(info.code):
+            continue
+        named = {id(setup) for setup in info.explains.setups(facts)}
+        for index, setup in enumerate(facts.setups):
+            if id(setup) in named:
+                explained[index] = explained.get(index, frozenset()) | info.explains.codes
+    return explained
 
 
 def _shared_metrics_kept(found: Iterable[Finding], setup: Any) -> Iterator[Finding]:

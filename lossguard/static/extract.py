@@ -252,7 +252,8 @@ class _SetupBuilder:
         location = self.loc(compile_val.loss_ref)
         if isinstance(value, SeqVal):
             if count > 1 and value.exact and len(value.items) == count:
-                return [self.loss_spec(v, location, "") for v in value.items]
+                specs = [self.loss_spec(v, location, "") for v in value.items]
+                return [replace(s, position=i) if s is not None else None for i, s in enumerate(specs)]
             return [None] * count
         if isinstance(value, DictVal):
             if count > 1 and all(n is not None for n in names):

@@ -66,4 +66,5 @@ NAMES = [
     "LG015",
     "LG023/auto",
     "LG021/shared-metrics",
+    "LG016",
 ]

@@ -462,6 +462,19 @@ def test_lg015_unmasked_padding_is_what_the_model_learns(flavour) -> None:
 
 
 @flavours
+def test_lg016_a_loss_list_in_the_wrong_order_trains_and_the_price_learns_nothing(flavour) -> None:
+    """Keras pairs the loss list with the outputs by position without an error: the linear price
+    given categorical cross-entropy has a loss of 0 (one unit normalised to 1) and never learns;
+    in the right order its MAE falls far below."""
+    bad, good = bad_good("LG016", flavour)
+    assert bad.error is None and bad.history["price_loss"][0] < 1e-3
+    assert bad.reported("price_mae") > 40 and good.reported("price_mae") < 20
+    assert bad.warned("categorical_crossentropy", "num_classes")  # its only word: one class
+    # the classifier, trained with mean squared error, still separates the clusters
+    assert bad.true_accuracy is not None and bad.true_accuracy > 0.9
+
+
+@flavours
 def test_lg023_auto_mode_minimises_auc_before_keras_3(flavour) -> None:
     """tf_keras keeps the first (worst) checkpoint of a rising val_auc; Keras 3 asks the metric."""
     bad, good = bad_good("LG023/auto", flavour)

@@ -135,3 +135,14 @@ def test_a_scaffolded_rule_passes_its_tests_once_its_examples_are_written(tmp_pa
     )
     left = pytest_in(root, "tests/rules/test_rule_docs.py", "-k", "placeholder")
     assert left.returncode == 1 and f"rules/{CODE}-{NAME}.md:" in left.stdout  # summary, Why, …
+
+
+def test_a_new_module_is_imported_with_the_other_rule_modules(tmp_path: Path) -> None:
+    # The modules are imported as a parenthesised list once ruff format has wrapped the line.
+    root = copy_of_the_repository(tmp_path)
+    made = new_rule(root, CODE, NAME, "--module", "fresh_rules")
+    assert made.returncode == 0, made.stderr
+    init = (root / "lossguard" / "rules" / "__init__.py").read_text(encoding="utf-8")
+    assert re.search(r"^from lossguard\.rules import \(?[a-z_,\s]*\bfresh_rules\b", init, re.M)
+    assert '"fresh_rules"' in init
+    assert (root / "lossguard" / "rules" / "fresh_rules.py").exists()
