@@ -239,12 +239,13 @@ def _iou_on_probabilities(setup: TrainingSetup, metric: MetricSpec) -> Iterator[
     if head.after or head.reshaped or setup.reconstructs_inputs:
         return  # a layer after the output may round or arg-max the values
     per_class = head.activation is Activation.SOFTMAX or (
-        head.activation is Activation.SIGMOID and (head.units or 0) > 1
+        head.activation in (Activation.SIGMOID, Activation.LINEAR) and (head.units or 0) > 1
     )
     one_unit = head.output_units == 1 and head.activation in (Activation.SIGMOID, Activation.LINEAR)
     if per_class:
         gives = (
-            ") gives a probability per class: the IoU is computed on the wrong numbers — a constant "
+            f") gives {'a score' if head.activation is Activation.LINEAR else 'a probability'} per class: "
+            "the IoU is computed on the wrong numbers — a constant "
             "1/C with one-hot masks, an error with integer masks (measured, Keras 3.15)"
         )
         fix = (
@@ -291,7 +292,6 @@ def _f1_without_threshold(setup: TrainingSetup, metric: MetricSpec) -> Iterator[
     elif _multi_label(setup) or (
         setup.labels is not None
         and setup.labels.encoding is LabelEncoding.MULTI_HOT
-        and setup.head.activation in (Activation.SIGMOID, Activation.LINEAR)
         and not setup.reconstructs_inputs
     ):
         problem = (

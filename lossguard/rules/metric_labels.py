@@ -4,7 +4,8 @@ class-id metric, an arg-max over a single unit. Silent on anything unknown."""
 
 from __future__ import annotations
 
-from lossguard.facts import Activation, LossKind, MetricKind, MetricSpec, TrainingSetup
+from lossguard.facts import Activation, LabelEncoding, LossKind, MetricKind, MetricSpec, TrainingSetup
+from lossguard.keras.loss_contracts import contract_for
 from lossguard.keras.metric_contracts import METRIC_CONTRACTS, MetricContract, metric_key
 from lossguard.keras.semantics import resolve_bare_accuracy
 from lossguard.rules.label_values import LabelValues, label_values
@@ -15,6 +16,8 @@ _MEASURED = {
     "class_ids": "measured: binary accuracy 0.32 where the rounded predictions are 0.79 right",
     "wide": "measured: binary accuracy 0.80 on one unit and five one-hot columns, where 0.20 of "
     "the samples are right",
+    "shared_column": "measured: accuracy 0.00–0.31 where thresholding the units gives 0.54–1.00, "
+    "Keras 3 and tf_keras",
     "one_unit": "measured: categorical accuracy 1.00 on one unit whatever the model does",
     "one_column": "measured: one-hot MeanIoU 0.07 on a 0/1 column the model fits perfectly",
     "multi_hot": "measured: categorical accuracy 0.41 where the per-label accuracy is 0.69",
@@ -27,8 +30,11 @@ def contract_of(
 ) -> MetricContract | None:
     if metric.kind is MetricKind.ACCURACY and units == 1:
         key = "binaryaccuracy"  # a bare 'accuracy' on one unit is binary accuracy in every Keras
-    elif metric.kind is MetricKind.ACCURACY and setup is not None and _categorical_accuracy(setup):
-        key = "categoricalaccuracy"
+    elif metric.kind is MetricKind.ACCURACY and setup is not None:
+        built = _built_accuracy(setup)
+        if built is None:
+            return None
+        key = built
     contract = METRIC_CONTRACTS.get(key)
     if contract is None:
         return None
@@ -37,21 +43,40 @@ def contract_of(
     return contract
 
 
-def _categorical_accuracy(setup: TrainingSetup) -> bool:
-    """A bare 'accuracy' that every Keras the file may run on builds as categorical accuracy, on
-    a head that is not a sigmoid (LG020 speaks for those): the labels decide what it reads."""
+def _built_accuracy(setup: TrainingSetup) -> str | None:
+    """The accuracy a bare 'accuracy' on several units becomes in every Keras the file may run
+    on, as a metric key, where the label shapes leave no doubt: categorical accuracy on rows as
+    wide as a non-sigmoid output (LG020 speaks for sigmoid ones), sparse categorical accuracy on
+    one label column."""
     head, loss, labels = setup.head, setup.loss, setup.labels
-    if head is None or head.activation is Activation.SIGMOID or (head.output_units or 0) < 2:
-        return False
-    if labels is None or labels.width != head.output_units:
-        return False  # Keras 3 picks it from the shapes: rows as wide as the output only
+    if head is None or labels is None or (head.output_units or 0) < 2:
+        return None
+    values = label_values(labels)
+    if values is None or values.columns is None:
+        return None
     kind = resolve_bare_accuracy(
         setup.keras,
         (LossKind.OTHER if loss.wrapper is not None else loss.kind) if loss is not None else None,
         head.output_units,
-        labels.encoding if labels is not None else None,
+        labels.encoding if values.columns > 1 else LabelEncoding.INTEGER,  # one column: by shape
     )
-    return kind is MetricKind.CATEGORICAL_ACCURACY
+    if kind is MetricKind.CATEGORICAL_ACCURACY and values.columns == head.output_units:
+        return None if head.activation is Activation.SIGMOID else "categoricalaccuracy"
+    if kind is MetricKind.SPARSE_CATEGORICAL_ACCURACY and values.columns == 1:
+        return "sparsecategoricalaccuracy"
+    return None
+
+
+def _units_share_a_column(setup: TrainingSetup, values: LabelValues) -> bool:
+    """One 0/1 label column on several units under an element-wise loss (not a sparse one,
+    which reads the column as class ids): Keras broadcasts the column onto every unit."""
+    head, loss = setup.head, setup.loss
+    if head is None or loss is None or (head.output_units or 0) < 2:
+        return False
+    if values.kind != "bits" or values.columns != 1:
+        return False
+    contract = contract_for(loss.name, loss.from_logits)
+    return contract is not None and not contract.sparse
 
 
 def _named(metric: MetricSpec, units: int | None) -> str:
@@ -74,9 +99,9 @@ def _misread_as_zero_one(contract: MetricContract, key: str, values: LabelValues
     # labels of a test or a timing script, which nobody reads a metric of
     soft = values.kind == "distribution"
     if contract.reads == "bool":
-        # 255 is a positive as it should be; −1 is one too, which precision (TP / predicted
-        # positives) does not see on a model that predicts the negatives right
-        return soft or (negative and key != "precision")
+        # 255 is a positive as it should be; −1 is one too (precision hides it only on a model
+        # that predicts every negative right: measured wrong before training)
+        return soft or negative
     if contract.reads == "equal":
         # a 255 never equals a 0/1 prediction (real targets above 1 are LG021's regression case)
         return soft or negative or (above and values.kind != "real")
@@ -96,6 +121,22 @@ def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str,
         return None
     values = label_values(labels) if labels is not None else None
     reads_class_ids = key in ("meaniou", "iou") and metric.option("sparse_y_pred", True) is not False
+    if (
+        values is not None
+        and contract.per_class
+        and not reads_class_ids
+        and _units_share_a_column(setup, values)
+    ):
+        return (
+            f"{_named(metric, units)} takes the arg-max of the {units} outputs, but the loss "
+            f"({setup.loss.name if setup.loss else '?'}) broadcasts one column of "
+            f"{values.described} over them, so every unit learns the same 0/1 target: the arg-max "
+            f"picks among equal units and the number says nothing about the model "
+            f"({_MEASURED['shared_column']})",
+            "give the output one unit (Dense(1, activation='sigmoid')) for one 0/1 label, and "
+            "binary_accuracy",
+            False,
+        )
     wide_labels = values is not None and values.kind == "one_hot" and (values.columns or 0) > 1
     if contract.per_class and units == 1 and not reads_class_ids and not wide_labels:
         # (one-hot rows on one unit: LG010 names that shape, the metric only follows it)
@@ -105,7 +146,7 @@ def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str,
             f"reports a constant whatever the model learns ({_MEASURED['one_unit']})",
             "use binary_accuracy (BinaryAccuracy) for one sigmoid unit, or give the output one "
             "unit per class",
-            False,
+            contract.labels == "class_ids",  # ids against 0/255-like labels: LG030 names it
         )
     if values is None:
         return None
@@ -128,7 +169,7 @@ def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str,
         if values.kind == "class_ids":
             if metric.kind is MetricKind.BINARY_ACCURACY and (units or 0) > 1:
                 return None  # binary accuracy on a multi-class head: LG021's finding
-            if head.activation is Activation.SIGMOID:
+            if head.activation is Activation.SIGMOID and units == 1:
                 return None  # a sigmoid cannot reach the ids either (LG013); 0.5 is its rounding
             return (
                 f"{_named(metric, units)} reads the labels as 0/1 (thresholded or cast to booleans), but "
