@@ -68,15 +68,17 @@ def _built_accuracy(setup: TrainingSetup) -> str | None:
 
 
 def _units_share_a_column(setup: TrainingSetup, values: LabelValues) -> bool:
-    """One 0/1 label column on several units under an element-wise loss (not a sparse one,
-    which reads the column as class ids): Keras broadcasts the column onto every unit."""
+    """One 0/1 label column on several units under a loss of each unit on its own (binary
+    cross-entropy, MSE…): Keras broadcasts the column onto every unit, which all learn it."""
     head, loss = setup.head, setup.loss
     if head is None or loss is None or (head.output_units or 0) < 2:
         return False
     if values.kind != "bits" or values.columns != 1:
         return False
     contract = contract_for(loss.name, loss.from_logits)
-    return contract is not None and not contract.sparse
+    # a loss of each unit on its own (not a distribution over the units, not a global overlap)
+    per_unit = ("zero_one", "real", "non_zero", "non_negative", "signs")
+    return contract is not None and contract.labels in per_unit and contract.output != "overlap"
 
 
 def _named(metric: MetricSpec, units: int | None) -> str:

@@ -750,6 +750,32 @@ pair(
     ),
 )
 
+# LG025 for Recall() on a softmax over ten overlapping classes: every unit is thresholded at
+# 0.5, so a right but unsure arg-max is not found. Read after training (validation = the data).
+XR10, YR10 = single_label(10, spread=6.0)
+_RECALL_FIT = {"validation_data": (XR10, one_hot(YR10, 10))}
+pair(
+    "LG025/recall-softmax",
+    fits(
+        dense(10, "softmax"),
+        "categorical_crossentropy",
+        lambda k: [k.metrics.Recall(name="recall")],
+        XR10,
+        one_hot(YR10, 10),
+        epochs=3,
+        fit=_RECALL_FIT,
+    ),
+    fits(
+        dense(10, "softmax"),
+        "categorical_crossentropy",
+        lambda k: [k.metrics.Recall(top_k=1, name="recall")],
+        XR10,
+        one_hot(YR10, 10),
+        epochs=3,
+        fit=_RECALL_FIT,
+    ),
+)
+
 # LG030 for class ids divided by 255 like the images: the sparse loss truncates them to class 0.
 pair(
     "LG030/ids-scaled",

@@ -62,6 +62,7 @@ NAMES = [
     "LG025/signed-labels",
     "LG025/iou-one-unit",
     "LG025/f1-column",
+    "LG025/recall-softmax",
     "LG030/ids-scaled",
     "LG015",
     "LG023/auto",

@@ -438,12 +438,21 @@ def test_lg025_mean_iou_truncates_one_sigmoid_unit(flavour) -> None:
 def test_lg025_f1_without_threshold_on_a_broadcast_label_column(flavour) -> None:
     """Keras 3 broadcasts the column silently; tf_keras refuses the shapes."""
     bad, good = bad_good("LG025/f1-column", flavour)
-    assert 0.9 < _logged(good, "f1")
+    assert _logged(good, "f1") > 0.9
     if flavour == "tf_keras":
         assert bad.error is not None and "ValueError" in bad.error
         return
     assert bad.error is None and bad.true_accuracy is not None and bad.true_accuracy > 0.95
     assert _logged(bad, "f1") < 0.8
+
+
+@flavours
+def test_lg025_recall_on_a_softmax_misses_unsure_right_answers(flavour) -> None:
+    """The same model: Recall() against Recall(top_k=1), read after training."""
+    bad, good = bad_good("LG025/recall-softmax", flavour)
+    assert bad.error is None and bad.true_accuracy is not None
+    assert bad.reported("val_recall") < bad.true_accuracy - 0.1
+    assert abs(good.reported("val_recall") - good.true_accuracy) < 0.02
 
 
 @flavours
