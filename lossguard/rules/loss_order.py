@@ -213,7 +213,9 @@ def _moved_setups(facts: ModuleFacts) -> Iterator[TrainingSetup]:
 
 @rule(
     "LG016",
-    Needs(words=(w.CONTRACT_LOSS,)),
+    # several outputs need a functional Model(…) (a Sequential has one): files without one are
+    # not parsed for this rule
+    Needs(words=(w.CONTRACT_LOSS, r"\bmodel\s*\(")),
     subject="module",
     explains=Explains(_CONSEQUENCES, _moved_setups),
 )
