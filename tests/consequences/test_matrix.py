@@ -69,3 +69,30 @@ def test_a_copy_trains_as_the_model_alone(flavour: str) -> None:
         copy = side_by_side[loss.name]
         assert copy["losses"] == pytest.approx(history.history["loss"], rel=1e-3)
         assert np.allclose(copy["outputs"], np.asarray(alone(d.x)), atol=1e-3)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_metric_rows_still_hold_at_both_points(flavour: str) -> None:
+    """Metric rows are measured on the trained model and before training: categorical accuracy
+    over one sigmoid unit is right on the fitted model by chance (a constant 1.0) and wrong
+    before training; binary accuracy is right at both points."""
+    from tests.consequences import matrix
+
+    wanted = ['"categorical_accuracy"', '"binary_accuracy"']
+    part = matrix.sweep(
+        flavour, losses=["binary_crossentropy"], heads=["sigmoid1"], encodings=["binary"], metrics=wanted
+    )
+    fresh = {row["metric"]: row for row in part["metrics"]}
+    table = json.loads(TABLE.read_text())
+    for row in table["metrics"]:
+        mine = row["flavour"] == flavour and (row["head"], row["labels"]) == ("sigmoid1", "binary")
+        if mine and row["metric"] in wanted:
+            now = fresh[row["metric"]]
+            assert (now["verdict"], now.get("reported_untrained")) == (
+                row["verdict"],
+                row.get("reported_untrained"),
+            ), row["metric"]
+    constant = fresh['"categorical_accuracy"']
+    assert constant["verdict"] == "misreports" and constant.get("misreports_only_untrained")
+    assert constant["reported"] == constant["reported_untrained"] == 1.0
+    assert fresh['"binary_accuracy"']["verdict"] == "right"
