@@ -708,25 +708,24 @@ pair(
     ),
 )
 
+
+def metric_twins(
+    name: str, head: Any, loss: Any, bad: Any, good: Any, x: Any, y: Any, **options: Any
+) -> None:
+    """A case whose two models differ only in the metric: the same training, two readings."""
+    pair(name, fits(head, loss, bad, x, y, **options), fits(head, loss, good, x, y, **options))
+
+
 # LG025 for MeanIoU on one sigmoid unit: sparse_y_pred=True truncates every probability to 0.
-pair(
+metric_twins(
     "LG025/iou-one-unit",
-    fits(
-        dense(1, "sigmoid"),
-        "binary_crossentropy",
-        lambda k: [k.metrics.MeanIoU(num_classes=2)],
-        XB,
-        YB.astype("float32"),
-        truth="threshold",
-    ),
-    fits(
-        dense(1, "sigmoid"),
-        "binary_crossentropy",
-        lambda k: [k.metrics.BinaryIoU(target_class_ids=[0, 1], threshold=0.5)],
-        XB,
-        YB.astype("float32"),
-        truth="threshold",
-    ),
+    dense(1, "sigmoid"),
+    "binary_crossentropy",
+    lambda k: [k.metrics.MeanIoU(num_classes=2)],
+    lambda k: [k.metrics.BinaryIoU(target_class_ids=[0, 1], threshold=0.5)],
+    XB,
+    YB.astype("float32"),
+    truth="threshold",
 )
 
 # LG025 for F1Score (no threshold) on one 0/1 label column broadcast over three units.
@@ -754,26 +753,16 @@ pair(
 # 0.5, so a right but unsure arg-max is not found. Read after training (validation = the data).
 XR10, YR10 = single_label(10, spread=6.0)
 _RECALL_FIT = {"validation_data": (XR10, one_hot(YR10, 10))}
-pair(
+metric_twins(
     "LG025/recall-softmax",
-    fits(
-        dense(10, "softmax"),
-        "categorical_crossentropy",
-        lambda k: [k.metrics.Recall(name="recall")],
-        XR10,
-        one_hot(YR10, 10),
-        epochs=3,
-        fit=_RECALL_FIT,
-    ),
-    fits(
-        dense(10, "softmax"),
-        "categorical_crossentropy",
-        lambda k: [k.metrics.Recall(top_k=1, name="recall")],
-        XR10,
-        one_hot(YR10, 10),
-        epochs=3,
-        fit=_RECALL_FIT,
-    ),
+    dense(10, "softmax"),
+    "categorical_crossentropy",
+    lambda k: [k.metrics.Recall(name="recall")],
+    lambda k: [k.metrics.Recall(top_k=1, name="recall")],
+    XR10,
+    one_hot(YR10, 10),
+    epochs=3,
+    fit=_RECALL_FIT,
 )
 
 # LG030 for class ids divided by 255 like the images: the sparse loss truncates them to class 0.
