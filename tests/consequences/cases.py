@@ -847,8 +847,12 @@ def _best_auc_checkpoints(mode: str) -> Callable[[str], Run]:
 pair("LG023/auto", _best_auc_checkpoints("auto"), _best_auc_checkpoints("max"))
 
 
-def _two_outputs(metrics: Callable[[ModuleType], Any]) -> Callable[[str], Run]:
-    """A class and a price predicted from the same features; ``metrics`` as compiled."""
+def _two_outputs(
+    metrics: Callable[[ModuleType], Any], losses: tuple[str, str] = ("categorical_crossentropy", "mse")
+) -> Callable[[str], Run]:
+    """A class (softmax 'kind') and a price (linear 'price') predicted from the same features,
+    compiled with ``losses`` as a list (Keras gives the first to 'kind') and ``metrics``. The
+    accuracy is computed by hand on 'kind'."""
 
     def run(flavour: str) -> Run:
         def build(keras: ModuleType) -> Any:
@@ -857,11 +861,7 @@ def _two_outputs(metrics: Callable[[ModuleType], Any]) -> Callable[[str], Run]:
             kind = keras.layers.Dense(CLASSES, activation="softmax", name="kind")(hidden)
             price = keras.layers.Dense(1, name="price")(hidden)
             model = keras.Model(inputs, [kind, price])
-            model.compile(
-                optimizer=keras.optimizers.Adam(0.01),
-                loss=["categorical_crossentropy", "mse"],
-                metrics=metrics(keras),
-            )
+            model.compile(optimizer=keras.optimizers.Adam(0.01), loss=list(losses), metrics=metrics(keras))
             return model
 
         return train(flavour, build, X, [one_hot(Y), YR], truth="argmax")
@@ -878,31 +878,11 @@ pair(
 )
 
 
-def _kind_and_price(losses: list[str]) -> Callable[[str], Run]:
-    """A class (softmax) and a price (linear) predicted from the same features, compiled with
-    ``losses`` as a list: Keras gives the first to 'kind' and the second to 'price'. The
-    accuracy is computed by hand on 'kind'; 'price_mae' is what Keras logged."""
-
-    def run(flavour: str) -> Run:
-        def build(keras: ModuleType) -> Any:
-            inputs = keras.Input((FEATURES,))
-            hidden = keras.layers.Dense(32, activation="relu")(inputs)
-            kind = keras.layers.Dense(CLASSES, activation="softmax", name="kind")(hidden)
-            price = keras.layers.Dense(1, name="price")(hidden)
-            model = keras.Model(inputs, [kind, price])
-            model.compile(optimizer=keras.optimizers.Adam(0.01), loss=losses, metrics={"price": ["mae"]})
-            return model
-
-        return train(flavour, build, X, [one_hot(Y), YR], truth="argmax")
-
-    return run
-
-
 # LG016: the loss list in the other order than the outputs (Keras pairs them by position).
 pair(
     "LG016",
-    _kind_and_price(["mse", "categorical_crossentropy"]),
-    _kind_and_price(["categorical_crossentropy", "mse"]),
+    _two_outputs(lambda k: {"price": ["mae"]}, ("mse", "categorical_crossentropy")),
+    _two_outputs(lambda k: {"price": ["mae"]}),
 )
 
 
