@@ -132,8 +132,9 @@ def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str,
         return (
             f"{_named(metric, units)} takes the arg-max of the {units} outputs, but the loss "
             f"({setup.loss.name if setup.loss else '?'}) broadcasts one column of "
-            f"{values.described} over them, so every unit learns the same 0/1 target: the arg-max "
-            f"picks among equal units and the number says nothing about the model "
+            f"{values.described} over them, so every unit is trained on the same 0/1 target and no "
+            f"unit stands for a class: the arg-max picks among units that mean the same and the "
+            f"number says nothing about the model "
             f"({_MEASURED['shared_column']})",
             "give the output one unit (Dense(1, activation='sigmoid')) for one 0/1 label, and "
             "binary_accuracy",
