@@ -1,6 +1,6 @@
 """Result cache in ``.lossguard_cache/`` (like ``.ruff_cache``).
 
-One index per (lossguard version, Keras target, effective settings): path → the file's content
+One index per (lossguard version and code, Keras target, effective settings): path → the file's content
 hash, size and mtime, when the run that checked it started, the hashes of the project modules
 it imports (``project.py``), and its findings. The content hashes are the key: a file is
 re-checked whenever its bytes, or those of a module it imports, changed.
@@ -34,10 +34,28 @@ MAX_INDEX_BYTES = 200_000_000  # far beyond the index of any tree; a larger "ind
 FORMAT = 3
 
 
+_PACKAGE = Path(__file__).resolve().parent.parent  # lossguard/
+
+
+def code_fingerprint(package: Path = _PACKAGE) -> str:
+    """lossguard's own modules as they are now (names, sizes, mtimes): an edited rule in a
+    source checkout (an editable install keeps its version) starts a new index, instead of
+    serving the findings the old code made. About a hundred stat calls."""
+    parts = []
+    for module in sorted(package.rglob("*.py")):
+        try:
+            info = module.stat()
+        except OSError:
+            continue
+        parts.append(f"{module.relative_to(package)}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
 class Cache:
     def __init__(self, root: Path, key: str) -> None:
         self.folder = root / CACHE_DIR
-        digest = hashlib.sha256(f"{__version__}|{FORMAT}|{key}".encode()).hexdigest()[:20]
+        code = code_fingerprint()
+        digest = hashlib.sha256(f"{__version__}|{code}|{FORMAT}|{key}".encode()).hexdigest()[:20]
         self.file = self.folder / f"index-{digest}.json"
         self.entries: dict[str, dict[str, Any]] = {}
         self.dirty = False

@@ -131,3 +131,23 @@ def test_an_entry_without_its_start_time_is_hashed(tmp_path: Path, clock: Clock)
     del run.entries[str(script)]["checked_at"]
     same_size_edit(script)
     assert run.lookup(str(script)) is None
+
+
+def test_an_edited_lossguard_module_starts_a_new_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editable install keeps its version while its rules change: the index follows the code
+    (here a stand-in package whose module is edited between two runs)."""
+    package = tmp_path / "package"
+    (package / "rules").mkdir(parents=True)
+    rule = package / "rules" / "loss_head.py"
+    write(rule, "def rule(): return 1\n", T0)
+    first = cache_module.code_fingerprint(package)
+    assert cache_module.code_fingerprint(package) == first  # nothing changed, the same index
+    write(rule, "def rule(): return 2\n", T0 + SECOND)
+    assert cache_module.code_fingerprint(package) != first
+
+    monkeypatch.setattr(cache_module, "code_fingerprint", lambda: "before")
+    old = Cache(tmp_path, "key").file
+    monkeypatch.setattr(cache_module, "code_fingerprint", lambda: "after")
+    assert Cache(tmp_path, "key").file != old
