@@ -24,7 +24,7 @@ import os
 import re
 from dataclasses import replace
 
-from lossguard.facts import KerasTarget, LabelEncoding, LossKind, MetricKind
+from lossguard.facts import KerasTarget, LabelEncoding, LossKind, LossSpec, MetricKind
 from lossguard.keras import eras as era
 
 KERAS3 = KerasTarget("keras3", (3,), "Keras 3")
@@ -170,6 +170,12 @@ def may_be_keras3(target: KerasTarget) -> bool:
 
 def only_keras3(target: KerasTarget) -> bool:
     return eras_of(target) == {era.KERAS3}
+
+
+def loss_identity(loss: LossSpec) -> LossKind:
+    """The loss as Keras ≤ 2.3 compares it when it picks an accuracy: by identity, so a function
+    of the script that wraps binary cross-entropy is not ``losses.binary_crossentropy`` there."""
+    return LossKind.OTHER if loss.wrapper is not None else loss.kind
 
 
 def resolve_bare_accuracy(

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 from lossguard.facts import LabelEncoding, TrainingSetup
 from lossguard.findings import Finding
-from lossguard.keras.loss_contracts import LossContract, contract_for
+from lossguard.keras.loss_contracts import LossContract
 from lossguard.rules import words as w
-from lossguard.rules.label_values import LabelValues, label_values, output_range
+from lossguard.rules.label_values import LabelValues, label_values, loss_contract, output_range, outside_01
 from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule
 from lossguard.rules.runtime import runtime_label_range
 
@@ -18,19 +18,12 @@ _CROSS_ENTROPIES = {"binary_crossentropy", "categorical_crossentropy", "sparse_c
 _PRODUCES = {"real": "any real value", "non_negative": "values ≥ 0 with no upper bound"}
 
 
-def _contract(setup: TrainingSetup) -> LossContract | None:
-    loss = setup.loss
-    if loss is None or loss.wrapper is not None:
-        return None
-    return contract_for(loss.name, loss.from_logits)
-
-
 # ----- LG014: the output ---------------------------------------------------------------------
 
 
 @rule("LG014", Needs(words=(w.CONTRACT_OUTPUT_LOSS,)))
 def loss_output_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
-    head, loss, contract = setup.head, setup.loss, _contract(setup)
+    head, loss, contract = setup.head, setup.loss, loss_contract(setup)
     if head is None or loss is None or contract is None or contract.name in _CROSS_ENTROPIES:
         return  # the cross-entropies have their own rules (LG001–LG008)
     produced = output_range(head)
@@ -101,7 +94,7 @@ def loss_output_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
 def label_domain_problem(setup: TrainingSetup) -> tuple[str, str] | None:
     """What of the loss's label contract the labels break, and the fix: None when they fit or
     anything is unknown."""
-    contract, labels = _contract(setup), setup.labels
+    contract, labels = loss_contract(setup), setup.labels
     if contract is None or labels is None or setup.reconstructs_inputs:
         return None
     values = label_values(labels)
@@ -111,7 +104,7 @@ def label_domain_problem(setup: TrainingSetup) -> tuple[str, str] | None:
     name = contract.name
     if values.kind == "discrete" and values.low == 0 and values.high is not None and 0 < values.high < 1:
         return _scaled_down(name, contract, values)
-    if contract.labels == "zero_one" and _outside_01(values):
+    if contract.labels == "zero_one" and outside_01(values):
         if values.kind == "class_ids" and name == "binary_crossentropy":
             return None  # LG010 names class ids into binary cross-entropy
         return (
@@ -190,11 +183,6 @@ def _scaled_down(name: str, contract: LossContract, values: LabelValues) -> tupl
     )
 
 
-def _outside_01(values: LabelValues) -> bool:
-    low, high = values.low, values.high
-    return low is not None and high is not None and (low < -1e-6 or high > 1 + 1e-6)
-
-
 def _not_signs(values: LabelValues) -> bool:
     if values.kind in ("real", "distribution"):
         return True
@@ -212,7 +200,7 @@ def _not_distribution(name: str, values: LabelValues, produced: str | None) -> t
         if name == "categorical_crossentropy" and produced in ("distribution", "probabilities"):
             return None  # LG009 (softmax) / LG002 (sigmoid) name it
         detail = "multi-hot rows, which do not sum to 1"
-    elif not _outside_01(values):
+    elif not outside_01(values):
         return None  # soft targets in [0, 1] (or random dummy data): the loss still trains sensibly
     else:
         detail = values.described

@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from lossguard.facts import Activation, LabelEncoding, LabelSpec, OutputHead
+from lossguard.facts import Activation, LabelEncoding, LabelSpec, OutputHead, TrainingSetup
+from lossguard.keras.loss_contracts import LossContract, contract_for
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,18 @@ def output_range(head: OutputHead) -> str | None:
 
 
 _NON_NEGATIVE = {"relu", "relu6", "softplus", "exponential"}
+
+
+def loss_contract(setup: TrainingSetup) -> LossContract | None:
+    """The contract of the setup's built-in loss; None for a custom or wrapped loss, or one whose
+    ``from_logits`` is not known."""
+    loss = setup.loss
+    if loss is None or loss.wrapper is not None:
+        return None
+    return contract_for(loss.name, loss.from_logits)
+
+
+def outside_01(values: LabelValues) -> bool:
+    """Label values that leave [0, 1] (a rounding's worth of slack)."""
+    low, high = values.low, values.high
+    return low is not None and high is not None and (low < -1e-6 or high > 1 + 1e-6)

@@ -14,9 +14,9 @@ from itertools import groupby, permutations
 
 from lossguard.facts import Location, ModuleFacts, OutputHead, TrainingSetup
 from lossguard.findings import Finding
-from lossguard.keras.loss_contracts import LossContract, contract_for
+from lossguard.keras.loss_contracts import LossContract
 from lossguard.rules import words as w
-from lossguard.rules.label_values import LabelValues, label_values, output_range
+from lossguard.rules.label_values import LabelValues, label_values, loss_contract, output_range, outside_01
 from lossguard.rules.registry import Explains, Needs, at, finding, rule
 
 _LONGEST = 4  # lists up to this long are tried in every order (4! = 24)
@@ -81,7 +81,7 @@ def _as_logits(
 
 
 def _contracts(group: Sequence[TrainingSetup]) -> list[LossContract] | None:
-    contracts = [_contract(s) for s in group]
+    contracts = [loss_contract(s) for s in group]
     return [c for c in contracts if c is not None] if None not in contracts else None
 
 
@@ -109,13 +109,6 @@ def _loss_lists(facts: ModuleFacts) -> Iterator[tuple[TrainingSetup, ...]]:
             continue
         if all(s.loss is not None and s.loss.position == i for i, s in enumerate(group)):
             yield group
-
-
-def _contract(setup: TrainingSetup) -> LossContract | None:
-    loss = setup.loss
-    if loss is None or loss.wrapper is not None:
-        return None
-    return contract_for(loss.name, loss.from_logits)
 
 
 def _fits(contract: LossContract, head: OutputHead, values: LabelValues | None) -> bool | None:
@@ -153,7 +146,7 @@ def _labels_fit(contract: LossContract, produced: str, units: int | None, values
     rows = kind in ("one_hot", "multi_hot", "distribution")
     if rows and values.columns is not None and units is not None and values.columns != units:
         return False
-    outside = _outside_01(values)
+    outside = outside_01(values)
     if wanted == "distribution":
         if kind in ("one_hot", "distribution"):
             return True
@@ -179,11 +172,6 @@ def _labels_fit(contract: LossContract, produced: str, units: int | None, values
     if wanted == "signs":
         return True if kind == "bits" or {values.low, values.high} <= {-1.0, 0.0, 1.0} else None
     return True  # any (cosine similarity)
-
-
-def _outside_01(values: LabelValues) -> bool:
-    low, high = values.low, values.high
-    return (low is not None and low < -1e-6) or (high is not None and high > 1 + 1e-6)
 
 
 # The per-output findings an order mistake causes on the outputs whose loss it swaps: those that

@@ -4,10 +4,10 @@ class-id metric, an arg-max over a single unit. Silent on anything unknown."""
 
 from __future__ import annotations
 
-from lossguard.facts import Activation, LabelEncoding, LossKind, MetricKind, MetricSpec, TrainingSetup
+from lossguard.facts import Activation, LabelEncoding, MetricKind, MetricSpec, TrainingSetup
 from lossguard.keras.loss_contracts import contract_for
 from lossguard.keras.metric_contracts import METRIC_CONTRACTS, MetricContract, metric_key
-from lossguard.keras.semantics import resolve_bare_accuracy
+from lossguard.keras.semantics import loss_identity, resolve_bare_accuracy
 from lossguard.rules.label_values import LabelValues, label_values
 
 # What the sweep measured for each kind of mistake (Keras 3.15, 256 samples, five epochs).
@@ -56,7 +56,7 @@ def _built_accuracy(setup: TrainingSetup) -> str | None:
         return None
     kind = resolve_bare_accuracy(
         setup.keras,
-        (LossKind.OTHER if loss.wrapper is not None else loss.kind) if loss is not None else None,
+        loss_identity(loss) if loss is not None else None,
         head.output_units,
         labels.encoding if values.columns > 1 else LabelEncoding.INTEGER,  # one column: by shape
     )

@@ -10,13 +10,12 @@ from lossguard.facts import (
     Activation,
     LabelEncoding,
     LossKind,
-    LossSpec,
     MetricKind,
     MetricSpec,
     TrainingSetup,
 )
 from lossguard.findings import Autofix, Edit, EditKind, Finding, Severity
-from lossguard.keras.semantics import has_loss_and_metric_classes, resolve_bare_accuracy
+from lossguard.keras.semantics import has_loss_and_metric_classes, loss_identity, resolve_bare_accuracy
 from lossguard.keras.vocabulary import loss_key, metric_kind_from_name
 from lossguard.rules import fixes
 from lossguard.rules import words as w
@@ -62,7 +61,7 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
     logits = head.activation is Activation.LINEAR
     for metric in bare:
         actual = resolved_kind(metric) or resolve_bare_accuracy(
-            setup.keras, _identity(loss), head.output_units, labels
+            setup.keras, loss_identity(loss), head.output_units, labels
         )
         if actual is MetricKind.BINARY_ACCURACY and _single_label_multiclass(setup):
             yield finding(
@@ -127,12 +126,6 @@ def ambiguous_accuracy(setup: TrainingSetup) -> Iterator[Finding]:
                 related=[(head.location, "multi-label output layer")],
                 autofix=None if logits else _bare(metric, "binary_accuracy"),
             )
-
-
-def _identity(loss: LossSpec) -> LossKind:
-    """The loss as Keras ≤ 2.3 compares it when it picks an accuracy: by identity, so a function
-    of the script that wraps binary cross-entropy is not ``losses.binary_crossentropy`` there."""
-    return LossKind.OTHER if loss.wrapper is not None else loss.kind
 
 
 def regression_evidence(setup: TrainingSetup) -> str | None:
@@ -295,7 +288,7 @@ def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
         bare_fix: Autofix | None = None
         if metric.kind is MetricKind.ACCURACY:
             resolved = resolved_kind(metric) or resolve_bare_accuracy(
-                setup.keras, _identity(loss), head.output_units, labels
+                setup.keras, loss_identity(loss), head.output_units, labels
             )
             if resolved is MetricKind.BINARY_ACCURACY:
                 fix = "metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)]"
