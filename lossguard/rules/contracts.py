@@ -15,7 +15,7 @@ from lossguard.findings import Edit, EditKind, Finding, Severity
 from lossguard.keras.loss_contracts import contract_for
 from lossguard.rules import fixes
 from lossguard.rules import words as w
-from lossguard.rules.domains import label_domain_problem
+from lossguard.rules.domains import labels_break_loss
 from lossguard.rules.label_values import label_values, number_text
 from lossguard.rules.metric_labels import metric_label_problem
 from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule, safe_fix, unsafe_fix
@@ -191,7 +191,7 @@ def _metric_labels(setup: TrainingSetup, metric: MetricSpec) -> Iterator[Finding
     if problem is None:
         return
     text, fix, by_values = problem
-    if by_values and label_domain_problem(setup) is not None:
+    if by_values and labels_break_loss(setup):
         return  # the label values break the loss's contract too: LG030 names the one cause
     related = [(setup.head.location if setup.head else None, "output layer")]
     if setup.labels is not None:
@@ -345,6 +345,10 @@ def _recall_over_classes(setup: TrainingSetup, metric: MetricSpec) -> Iterator[F
         return
     if labels is not None and labels.encoding is LabelEncoding.MULTI_HOT:
         return  # softmax on several labels per row: LG009's finding
+    values = label_values(labels) if labels is not None else None
+    sparse = setup.loss is not None and setup.loss.kind is LossKind.SPARSE_CATEGORICAL_CE
+    if sparse or (values is not None and values.columns == 1):
+        return  # class ids, not rows: Recall() stops at a shape error (the labels' finding)
     yield finding(
         "LG025",
         (

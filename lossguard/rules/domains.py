@@ -214,6 +214,11 @@ def _not_distribution(name: str, values: LabelValues, produced: str | None) -> t
     )
 
 
+def labels_break_loss(setup: TrainingSetup) -> bool:
+    """LG030 speaks on this setup: the labels' values break the loss's contract."""
+    return label_domain_problem(setup) is not None or any(True for _ in runtime_label_range(setup))
+
+
 @rule("LG030", Needs(anchors=(TRAINING_CALL,), words=(w.CONTRACT_LOSS, w.LABEL_VALUES)))
 def labels_out_of_range(setup: TrainingSetup) -> Iterator[Finding]:
     found = list(runtime_label_range(setup))

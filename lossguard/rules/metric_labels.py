@@ -22,6 +22,8 @@ _MEASURED = {
     "one_column": "measured: one-hot MeanIoU 0.07 on a 0/1 column the model fits perfectly",
     "multi_hot": "measured: categorical accuracy 0.41 where the per-label accuracy is 0.69",
     "rows": "measured: MeanIoU 0.00–0.11 against 0.99 for a model that fits the labels",
+    "ids_on_units": "measured: AUC, Precision and Recall on four softmax units and (n,) or (n, 1) "
+    "ids raise an error at the first step (InvalidArgumentError or ValueError) in Keras 3 and tf_keras",
 }
 
 
@@ -110,6 +112,32 @@ def _misread_as_zero_one(contract: MetricContract, key: str, values: LabelValues
     return soft or negative or above  # arithmetic: every value counts as itself
 
 
+def _per_class_fix(metric: MetricSpec, key: str) -> str:
+    """How to score the classes with this metric on one-hot labels (AUC and the counts have no
+    class_id)."""
+    if key == "auc":
+        return (
+            "pass one-hot labels (categorical_crossentropy): AUC() then pools the classes one-vs-rest, "
+            "AUC(multi_label=True) averages them; or use 'sparse_categorical_accuracy' on the ids"
+        )
+    if key in _CLASS_ID_METRICS:
+        return (
+            f"pass one-hot labels (categorical_crossentropy) and {metric.cls or metric.written.split('(')[0]}"
+            "(class_id=i) per class, or use 'sparse_categorical_accuracy' on the ids"
+        )
+    return "pass one-hot labels (categorical_crossentropy), or use 'sparse_categorical_accuracy' on the ids"
+
+
+_CLASS_ID_METRICS = (
+    "precision",
+    "recall",
+    "precisionatrecall",
+    "recallatprecision",
+    "sensitivityatspecificity",
+    "specificityatsensitivity",
+)
+
+
 def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str, str, bool] | None:
     """What of the metric's contract the labels (or the output's width) break, the fix, and
     whether it is the label values (not the shapes) that break it."""
@@ -174,6 +202,14 @@ def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str,
                 return None  # binary accuracy on a multi-class head: LG021's finding
             if head.activation is Activation.SIGMOID and units == 1:
                 return None  # a sigmoid cannot reach the ids either (LG013); 0.5 is its rounding
+            if contract.reads == "bool" and (units or 0) > 1 and values.columns == 1:
+                return (
+                    f"{metric.written} compares each of the {units} output units with a label of its "
+                    f"own, but the labels are one column of {values.described}: the shapes do not "
+                    f"match and training stops at the first step ({_MEASURED['ids_on_units']})",
+                    _per_class_fix(metric, key),
+                    False,
+                )
             return (
                 f"{_named(metric, units)} reads the labels as 0/1 (thresholded or cast to booleans), but "
                 f"they are {values.described}: every id above 1 is counted as the positive class (or "

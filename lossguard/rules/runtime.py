@@ -23,7 +23,8 @@ def runtime_label_range(setup: TrainingSetup) -> Iterator[Finding]:
     low, high = labels.min_value, labels.max_value
     units = head.units if head else None
     synthetic = " (on the probe's synthetic batch)" if labels.synthetic else ""
-    if loss.kind is LossKind.SPARSE_CATEGORICAL_CE and units is not None and units > 1:
+    ignored = "ignore_class" in loss.name  # ignore_class=255: the void label is skipped
+    if loss.kind is LossKind.SPARSE_CATEGORICAL_CE and units is not None and units > 1 and not ignored:
         if high >= units or low < 0:
             yield finding(
                 "LG030",
@@ -31,9 +32,7 @@ def runtime_label_range(setup: TrainingSetup) -> Iterator[Finding]:
                 f"{units} units (valid labels are 0…{units - 1}): the CPU raises an opaque "
                 "InvalidArgumentError, the GPU silently returns NaN",
                 labels.location,
-                fix=f"use Dense({int(high) + 1}, …) or re-map the labels to 0…{units - 1}"
-                if math.isfinite(high) and high.is_integer()
-                else f"map the labels to class ids 0…{units - 1}, or use a regression loss on real targets",
+                fix=_ids_fix(low, high, units),
                 related=[(head.location if head else None, "output layer")],
             )
     elif loss.kind is LossKind.BINARY_CE and (low < -_TOLERANCE or high > 1 + _TOLERANCE):
@@ -49,9 +48,28 @@ def runtime_label_range(setup: TrainingSetup) -> Iterator[Finding]:
         )
 
 
+def _ids_fix(low: float, high: float, units: int) -> str:
+    """The likeliest repair: ids counted from 1, a void value, or a head too narrow."""
+    if not (math.isfinite(low) and math.isfinite(high) and low.is_integer() and high.is_integer()):
+        return f"map the labels to class ids 0…{units - 1}, or use a regression loss on real targets"
+    if low >= 1 and high - low < units:
+        return f"the ids start at {low:g}: subtract {low:g} from the labels so that they run 0…{high - low:g}"
+    if high == _VOID and low >= 0:
+        return (
+            "255 marks void (unlabelled) pixels: pass "
+            "loss=keras.losses.SparseCategoricalCrossentropy(ignore_class=255), or map 255 to a class"
+        )
+    return f"use Dense({int(high) + 1}, …) or re-map the labels to 0…{units - 1}"
+
+
+_VOID = 255.0  # the "ignore" label of segmentation masks (Pascal VOC, Cityscapes)
+
+
 def _kind_of(labels: LabelSpec) -> str:
     if labels.encoding is LabelEncoding.CONTINUOUS:
         return f"the labels are real values, not class ids ({labels.origin}): they"
+    if labels.source is Source.STATIC:
+        return f"integer labels from {labels.origin}"
     return "integer labels"
 
 

@@ -765,6 +765,25 @@ metric_twins(
     fit=_RECALL_FIT,
 )
 
+# LG025: a confusion-matrix metric (AUC, Precision, Recall) on several units and one column of ids.
+pair(
+    "LG025/threshold-ids",
+    fits(
+        dense(CLASSES, "softmax"),
+        "sparse_categorical_crossentropy",
+        lambda k: [k.metrics.AUC(name="auc"), k.metrics.Precision(name="precision")],
+        X,
+        Y,
+    ),
+    fits(
+        dense(CLASSES, "softmax"),
+        "categorical_crossentropy",
+        lambda k: [k.metrics.AUC(name="auc"), k.metrics.Precision(class_id=0, name="precision")],
+        X,
+        one_hot(Y),
+    ),
+)
+
 # LG030 for class ids divided by 255 like the images: the sparse loss truncates them to class 0.
 pair(
     "LG030/ids-scaled",
@@ -776,6 +795,27 @@ pair(
         (Y / 255.0).astype("float32"),
     ),
     fits(dense(CLASSES, "softmax"), "sparse_categorical_crossentropy", ["accuracy"], X, Y),
+)
+
+# LG030 for ids counted from 1 (ratings 1…5) and for a void label 255 under a sparse loss.
+_VOIDED = Y.copy()
+_VOIDED[::10] = 255
+pair(
+    "LG030/ids-from-one",
+    fits(dense(CLASSES, "softmax"), "sparse_categorical_crossentropy", ["accuracy"], X, Y + 1),
+    fits(dense(CLASSES, "softmax"), "sparse_categorical_crossentropy", ["accuracy"], X, Y),
+)
+pair(
+    "LG030/void-255",
+    fits(dense(CLASSES, "softmax"), "sparse_categorical_crossentropy", ["accuracy"], X, _VOIDED),
+    fits(
+        dense(CLASSES, "softmax"),
+        lambda k: k.losses.SparseCategoricalCrossentropy(ignore_class=255),
+        None,
+        X,
+        _VOIDED,
+        truth="none",
+    ),
 )
 
 

@@ -456,10 +456,34 @@ def test_lg025_recall_on_a_softmax_misses_unsure_right_answers(flavour) -> None:
 
 
 @flavours
+def test_lg025_auc_and_precision_on_class_ids_for_several_units_stop_at_a_shape_error(flavour) -> None:
+    bad, good = bad_good("LG025/threshold-ids", flavour)
+    assert bad.error is not None and bad.error.startswith(("InvalidArgumentError", "ValueError"))
+    assert good.error is None and good.reported("auc") > 0.9
+
+
+@flavours
 def test_lg030_class_ids_divided_by_255_all_become_class_0(flavour) -> None:
     bad, good = bad_good("LG030/ids-scaled", flavour)
     assert bad.error is None and bad.true_accuracy is not None and bad.true_accuracy < 0.3
     assert good.true_accuracy is not None and good.true_accuracy > 0.95
+
+
+@flavours
+def test_lg030_class_ids_from_one_stop_training_at_the_first_step(flavour) -> None:
+    """Ratings 1…5 for five units: id 5 has no unit (CPU; TensorFlow documents NaN on a GPU)."""
+    bad, good = bad_good("LG030/ids-from-one", flavour)
+    assert bad.error is not None and bad.error.startswith("InvalidArgumentError")
+    assert good.error is None and good.true_accuracy is not None and good.true_accuracy > 0.95
+
+
+@flavours
+def test_lg030_a_void_label_255_stops_training_and_ignore_class_skips_it(flavour) -> None:
+    bad, good = bad_good("LG030/void-255", flavour)
+    assert bad.error is not None and bad.error.startswith("InvalidArgumentError")
+    assert (
+        good.error is None and all(map(math.isfinite, good.losses)) and good.losses[-1] < good.losses[0] / 2
+    )
 
 
 @flavours

@@ -239,8 +239,12 @@ def randint(ev: Interpreter, call: Call) -> Value:
         return ArrayVal(ref, size)
     if high.value is None:
         low, high = Const(0), low
-    if low.value != 0 or int_value(high) is None or size is None:
+    if int_value(low) is None or int_value(high) is None:
         return ArrayVal(ref, size)
+    if low.value != 0 or size is None or len(size) > 2:
+        # ids from 1, or a mask's (n, h, w) ids: the values drawn, not an encoding
+        origin = f"np.random.randint({low.value}, {high.value}, …)"
+        return ArrayVal(ref, size, origin=origin, low=float(low.value), high=float(high.value - 1))
     classes = high.value
     origin = f"np.random.randint(0, {classes}, …)"
     encoding = LabelEncoding.BINARY if classes == 2 else LabelEncoding.INTEGER
@@ -307,6 +311,9 @@ def _values_set(ev: Interpreter, base: LabelVal | ArrayVal, value: Value, target
         return UNKNOWN
     origin = f"{base.origin or 'an array'} with some values set to {number:g}"
     continuous = isinstance(base, ArrayVal) and base.continuous
+    if bounds[0] <= number <= bounds[1]:
+        # y[y == 255] = 0: values replaced by one already in range; what is left is not known
+        return ArrayVal(ev.ref(target), array_shape(base) or None, continuous=continuous)
     low, high = min(bounds[0], number), max(bounds[1], number)
     return ArrayVal(
         ev.ref(target), array_shape(base) or None, continuous=continuous, origin=origin, low=low, high=high
