@@ -187,6 +187,7 @@ class LabelSpec:
     constant: bool = False  # np.zeros / np.ones: every label is the same value
     distribution: bool = False  # rows of non-negative values that sum to 1 (soft labels)
     padding: float | None = None  # sequences padded (pad_sequences) with this value
+    rank: int | None = None  # the labels' number of axes, where the code writes their shape
 
     def one_hot_for(self, units: int | None) -> bool:
         """One-hot rows as far as an output of ``units`` units trained on them can tell."""

@@ -405,6 +405,19 @@ def class_weight_misuse(setup: TrainingSetup) -> Iterator[Finding]:
             "Keras rounds each target to an integer and looks it up as a class"
         )
         fix = "remove class_weight (use sample_weight= to weigh samples of a regression)"
+    elif _sparse_maps(setup):
+        problem = (
+            f"class_weight on class ids of {labels.rank} axes ({labels.origin}), one id per pixel "
+            "or step: Keras 3 raises TypeError when fit() starts; tf_keras reads the arg-max over "
+            "each mask's last axis (a position, not a class) as the class, which stops at an "
+            "InvalidArgumentError where it exceeds the classes and weighs the wrong pixels where it "
+            "does not (measured on 32×32 masks of four classes: TypeError in Keras 3, "
+            "InvalidArgumentError in tf_keras)"
+        )
+        fix = (
+            "pass the weights per pixel instead: fit(…, sample_weight=weights[labels]) with "
+            "weights = np.array([w0, w1, …]) (both Keras take a sample_weight shaped like the labels)"
+        )
     else:
         return
     yield finding(
@@ -414,3 +427,12 @@ def class_weight_misuse(setup: TrainingSetup) -> Iterator[Finding]:
         fix=fix,
         related=[(labels.location, "labels")],
     )
+
+
+def _sparse_maps(setup: TrainingSetup) -> bool:
+    """Class ids per pixel or step of three or more axes (segmentation masks under a sparse
+    loss): neither Keras turns class_weight into weights for them."""
+    labels, loss = setup.labels, setup.loss
+    if labels is None or loss is None or labels.rank is None or labels.rank < 3:
+        return False
+    return loss.kind is LossKind.SPARSE_CATEGORICAL_CE

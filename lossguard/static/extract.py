@@ -127,6 +127,10 @@ def _columns(shape: tuple[int | None, ...] | None) -> int | None:
     return shape[-1] if len(shape) == 2 else None
 
 
+def _rank(shape: tuple[int | None, ...] | None) -> int | None:
+    return len(shape) if shape else None
+
+
 class _SetupBuilder:
     def __init__(self, evaluator: Evaluator, path: str, target: KerasTarget) -> None:
         self.it = evaluator
@@ -396,6 +400,7 @@ class _SetupBuilder:
                 min_value=source.low,
                 max_value=source.high,
                 distribution=source.distribution,
+                rank=_rank(source.shape),
             )
         if isinstance(source, ArrayVal) and source.low is not None and source.high is not None:
             origin = source.origin or "an array"
@@ -406,6 +411,7 @@ class _SetupBuilder:
                 width=_columns(source.shape),
                 min_value=source.low,
                 max_value=source.high,
+                rank=_rank(source.shape),
             )
         if isinstance(source, QuotientVal) and source.real:
             return LabelSpec(LabelEncoding.CONTINUOUS, "values divided by a number", self.loc(source.ref))

@@ -593,6 +593,36 @@ pair(
 )
 
 
+# LG043 on segmentation masks: class ids per pixel, weighted with class_weight.
+_SCANS = np.random.default_rng(3).random((16, 32, 32, 1)).astype("float32")
+_MASKS = (_SCANS[..., 0] * 4).astype("int64").clip(0, 3)  # four classes, one id per pixel
+_PIXEL_WEIGHTS = np.array([0.5, 1.0, 2.0, 4.0], "float32")
+
+
+def _segmenter(keras: ModuleType) -> Any:
+    inputs = keras.Input((32, 32, 1))
+    hidden = keras.layers.Conv2D(8, 3, padding="same", activation="relu")(inputs)
+    outputs = keras.layers.Conv2D(4, 1, activation="softmax")(hidden)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    return model
+
+
+pair(
+    "LG043/masks",
+    lambda flavour: train(
+        flavour,
+        _segmenter,
+        _SCANS,
+        _MASKS,
+        truth="none",
+        fit={"class_weight": {i: float(w) for i, w in enumerate(_PIXEL_WEIGHTS)}},
+    ),
+    lambda flavour: train(
+        flavour, _segmenter, _SCANS, _MASKS, truth="none", fit={"sample_weight": _PIXEL_WEIGHTS[_MASKS]}
+    ),
+)
+
 # LG011 for losses that read one-hot rows: KL divergence fed one column of class ids.
 pair(
     "LG011/one-hot-loss",

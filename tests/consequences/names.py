@@ -52,6 +52,7 @@ NAMES = [
     "LG013",
     "LG025",
     "LG043",
+    "LG043/masks",
     "LG011/one-hot-loss",
     "LG022/numbered",
     "LG021/top-k",

@@ -348,6 +348,14 @@ def test_lg043_class_weight_on_multi_hot_rows_trains_silently_and_worse(flavour)
 
 
 @flavours
+def test_lg043_class_weight_on_masks_stops_and_per_pixel_sample_weight_trains(flavour) -> None:
+    bad, good = bad_good("LG043/masks", flavour)
+    error = "TypeError" if flavour == "keras" else "InvalidArgumentError"
+    assert bad.error is not None and bad.error.startswith(error)
+    assert good.error is None and good.losses[-1] < good.losses[0]
+
+
+@flavours
 def test_lg022_an_unlogged_key_in_a_checkpoint_file_name_stops_fit_after_one_epoch(flavour) -> None:
     """The file-name half of the LG022 fix: with {val_accuracy} the script trains past epoch 1
     and writes its checkpoints."""
