@@ -213,6 +213,17 @@ class CallbackSpec:
 
 
 @dataclass(frozen=True)
+class KeyedArgument:
+    """A compile argument written as a literal dict keyed by output name (``loss={…}``,
+    ``metrics={…}``): Keras looks each key up among the model's output names."""
+
+    param: str  # "loss", "metrics", "weighted_metrics"
+    keys: tuple[str, ...]  # as written, in order
+    location: Location  # the dict
+    key_locations: tuple[Location, ...]  # each key (the dict's place where a key has none of its own)
+
+
+@dataclass(frozen=True)
 class StepsArgument:
     param: str  # "steps_per_epoch" or "validation_steps"
     unit: StepsUnit
@@ -293,6 +304,10 @@ class TrainingSetup:
     keras_alias: str | None = None  # how the script names the keras module ("keras", "tf.keras")
     regression_score: str | None = None  # the script scores predictions with r2_score() & co.
     masks_padding: bool | None = None  # the layers mask padded steps (Embedding(mask_zero=True))
+    # The names Keras keys per-output dicts by (a functional model's output layers, in order),
+    # when every one is written; None when any is not, or the outputs are a dict of their own.
+    output_names: tuple[str, ...] | None = None
+    keyed: tuple[KeyedArgument, ...] = ()  # the compile arguments written as dicts keyed by output
 
     @property
     def reconstructs_inputs(self) -> bool:

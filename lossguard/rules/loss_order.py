@@ -1,18 +1,23 @@
-"""LG016: a loss list written in another order than the model's outputs.
+"""LG016: losses that Keras pairs with other outputs than the ones they were written for.
 
 Keras pairs ``loss=[…]`` with the outputs by position. The rule reads each loss's contract
 (``keras/loss_contracts.py``) against each output and its labels: the written order breaks a
 contract, and exactly one other order of the same list fits every output. Anything unknown (a
 custom loss, a head or labels whose values are not known) keeps it silent.
+
+A dict (``loss={…}``, ``metrics={…}``) is paired by output name, the name of each output's
+layer: a key that names no output stops the first ``fit()``. Only read when every output's name
+is written and each key is a known string.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from difflib import get_close_matches
 from itertools import groupby, permutations
 
-from lossguard.facts import Location, ModuleFacts, OutputHead, TrainingSetup
+from lossguard.facts import KeyedArgument, Location, ModuleFacts, OutputHead, TrainingSetup
 from lossguard.findings import Finding
 from lossguard.keras.loss_contracts import LossContract
 from lossguard.rules import words as w
@@ -95,8 +100,8 @@ def _outputs(group: Sequence[TrainingSetup]) -> list[tuple[OutputHead, LabelValu
     return outputs
 
 
-def _loss_lists(facts: ModuleFacts) -> Iterator[tuple[TrainingSetup, ...]]:
-    """The setups of each model compiled with a loss list, one per output in their order."""
+def _models(facts: ModuleFacts) -> Iterator[tuple[TrainingSetup, ...]]:
+    """The setups of each compiled model of several outputs, one per output in their order."""
 
     def model(setup: TrainingSetup) -> tuple[object, ...]:
         fit = setup.fit.location if setup.fit is not None else None
@@ -104,11 +109,38 @@ def _loss_lists(facts: ModuleFacts) -> Iterator[tuple[TrainingSetup, ...]]:
 
     for _, made in groupby(facts.setups, key=model):
         group = tuple(made)
-        count = len(group)
-        if not 2 <= count <= _LONGEST or group[0].output_count != count:
-            continue
-        if all(s.loss is not None and s.loss.position == i for i, s in enumerate(group)):
+        if len(group) >= 2 and group[0].output_count == len(group):
             yield group
+
+
+def _loss_lists(facts: ModuleFacts) -> Iterator[tuple[TrainingSetup, ...]]:
+    """The setups of each model compiled with a loss list, one per output in their order."""
+    for group in _models(facts):
+        if len(group) <= _LONGEST and all(
+            s.loss is not None and s.loss.position == i for i, s in enumerate(group)
+        ):
+            yield group
+
+
+@dataclass(frozen=True)
+class KeyMistake:
+    """A dict keyed by output name (``loss={…}``) with keys that name no output of the model."""
+
+    setups: tuple[TrainingSetup, ...]  # one per output, in the outputs' order
+    argument: KeyedArgument
+    names: tuple[str, ...]  # the model's output names
+    unknown: tuple[int, ...]  # the indices in ``argument.keys`` of the keys that name no output
+
+
+def key_mistakes(facts: ModuleFacts) -> Iterator[KeyMistake]:
+    for group in _models(facts):
+        names = group[0].output_names
+        if names is None or len(names) != len(group) or len(set(names)) != len(names):
+            continue  # a name not written, or twice (tf_keras renames the second): not known
+        for argument in group[0].keyed:
+            unknown = tuple(i for i, key in enumerate(argument.keys) if key not in names)
+            if unknown:
+                yield KeyMistake(group, argument, names, unknown)
 
 
 def _fits(contract: LossContract, head: OutputHead, values: LabelValues | None) -> bool | None:
@@ -202,14 +234,17 @@ def _moved_setups(facts: ModuleFacts) -> Iterator[TrainingSetup]:
 @rule(
     "LG016",
     # several outputs need a functional Model(…) (a Sequential has one): files without one are
-    # not parsed for this rule
-    Needs(words=(w.CONTRACT_LOSS, r"\bmodel\s*\(")),
+    # not parsed for this rule; a list is read for its losses' contracts, a dict for the output
+    # layers' names
+    Needs(words=(rf"{w.CONTRACT_LOSS}|\bname\s*=", r"\bmodel\s*\(")),
     subject="module",
     explains=Explains(_CONSEQUENCES, _moved_setups),
 )
 def loss_order_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     for mistake in order_mistakes(facts):
         yield _finding(mistake)
+    for keyed in key_mistakes(facts):
+        yield _key_finding(keyed)
 
 
 def _finding(mistake: OrderMistake) -> Finding:
@@ -257,3 +292,53 @@ def _code(name: str) -> str:
 
 def _listed(names: Sequence[str]) -> str:
     return "[" + ", ".join(_code(n) for n in names) + "]"
+
+
+def _key_finding(mistake: KeyMistake) -> Finding:
+    argument, names = mistake.argument, mistake.names
+    keys = argument.keys
+    unknown = [keys[i] for i in mistake.unknown]
+    unused = [n for n in names if n not in keys]
+    heads = [s.head for s in mistake.setups]
+    written = "{" + ", ".join(f"'{k}': …" for k in keys) + "}"
+    outputs = _joined([f"'{n}'" for n in names])
+    quoted = _joined([f"'{k}'" for k in unknown])
+    which = f"the key {quoted} in" if len(unknown) == 1 else f"the keys {quoted} in"
+    verb = "names" if len(unknown) == 1 else "name"
+    if argument.param == "loss":  # measured in tests/consequences ("LG016/dict-keys")
+        keras3 = f'Keras 3 "Expected keys {list(names)} in loss dict, but found loss.keys()={list(keys)}"'
+    else:
+        keras3 = (
+            f'Keras 3 "Invalid `{argument.param}`. `{argument.param}` should contain metrics objects and '
+            f'either be a dict or a list matching the output names of the functional model {list(names)} …"'
+        )
+    tf_keras = (
+        'tf_keras "Found unexpected losses or metrics that do not correspond to any Model output: '
+        f'dict_keys({unknown})"'
+    )
+    message = (
+        f"{which} {argument.param}={written} {verb} no output of the model: Keras pairs the dict "
+        f"with the outputs by the names of their layers, {outputs}, and the first fit() raises a "
+        f"ValueError before any training (measured: {keras3}; {tf_keras})"
+    )
+    suggestions, chosen = [], set()
+    for key in unknown:
+        close = get_close_matches(key, unused, n=2, cutoff=0.6)
+        if len(close) == 1:  # one output name is close: a near miss
+            suggestions.append(f"'{close[0]}' instead of '{key}'")
+            chosen.add(close[0])
+    if len(suggestions) == len(unknown) == len(chosen):
+        fix = f"use {_joined(suggestions)}"
+    else:
+        fix = f"key {argument.param}= by the names of the output layers: {outputs}"
+    return finding(
+        "LG016",
+        message,
+        argument.key_locations[mistake.unknown[0]],
+        fix=fix,
+        related=[(h.location, f"output '{n}'") for h, n in zip(heads, names, strict=True) if h is not None],
+    )
+
+
+def _joined(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -339,6 +339,8 @@ class Evaluator(ImportRunner, FunctionCaller):
             owner = self.eval(target.value)
             if isinstance(owner, InstanceVal):
                 owner.attrs[target.attr.value] = value
+            elif isinstance(owner, ModelVal) and target.attr.value == "output_names":
+                owner.output_names = None  # renamed by hand: Keras keys its dicts by the new names
         elif isinstance(target, cst.StarredElement):
             self.bind(target.value, UNKNOWN)
         elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):

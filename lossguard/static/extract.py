@@ -18,6 +18,7 @@ from lossguard.facts import (
     CallbackSpec,
     FitSpec,
     KerasTarget,
+    KeyedArgument,
     LabelEncoding,
     LabelSpec,
     Location,
@@ -202,6 +203,21 @@ class _SetupBuilder:
             compile_location = self.loc(compile_val.ref)
             losses = self.losses_for(compile_val, len(heads), names)
             metrics = self.metrics_for(compile_val) if len(heads) == 1 else self.shared_metrics(compile_val)
+        named: tuple[str, ...] | None = None
+        if model.kind == "functional" and not model.outputs_dict and len(names) == len(heads):
+            written = [n for n in names if n is not None]
+            named = tuple(written) if len(written) == len(names) else None
+        keyed: tuple[KeyedArgument, ...] = ()
+        if compile_val is not None and not compile_val.uncertain:
+            keyed = tuple(
+                KeyedArgument(
+                    param,
+                    keys,
+                    self.loc(ref),
+                    tuple(self.loc(r) if r is not None else self.loc(ref) for r in key_refs),
+                )
+                for param, keys, ref, key_refs in compile_val.keyed
+            )
         labels = self.labels_for(event) if event is not None and len(heads) == 1 else None
         several = event is not None and len(heads) > 1
         per_output = self.labels_per_output(event, len(heads)) if several and event is not None else None
@@ -223,6 +239,8 @@ class _SetupBuilder:
                     output_count=output_count,
                     compile_location=compile_location,
                     masks_padding=_masks_padding(chains[index]) if chains is not None else None,
+                    output_names=named,
+                    keyed=keyed,
                     regression_score="KerasRegressor"
                     if model.regressor
                     else self.it.record.scored[0]

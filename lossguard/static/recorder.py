@@ -22,6 +22,7 @@ from lossguard.static.values import (
     CompileVal,
     Const,
     CountVal,
+    DictVal,
     ModelVal,
     QuotientVal,
     SeqVal,
@@ -110,6 +111,28 @@ class Recorder:
         loss_ref = self.ref(loss_node) if loss_node is not None else None
         loss_text = self.text(loss_node) if loss_node is not None else ""
         model.compile = CompileVal(self.ref(node), loss, loss_ref, metrics, metric_refs, loss_text)
+        for param, index in (("loss", 1), ("metrics", None), ("weighted_metrics", None)):
+            keyed = self.keyed(args.get(index, param), args.node(index, param))
+            if keyed is not None:
+                model.compile.keyed.append((param, *keyed))
+
+    def keyed(
+        self, value: Value | None, node: cst.CSTNode | None
+    ) -> tuple[tuple[str, ...], int, tuple[int | None, ...]] | None:
+        """A dict written in the call itself, every key a known string: its keys and their refs.
+        A dict held in a variable may have been changed since (``d["a"] = …``): not read."""
+        if not isinstance(value, DictVal) or not isinstance(node, cst.Dict):
+            return None
+        if not all(isinstance(e, cst.DictElement) for e in node.elements):
+            return None
+        refs: dict[str, int] = {}
+        for element in node.elements:
+            assert isinstance(element, cst.DictElement)
+            key = element.key
+            if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
+                refs.setdefault(key.evaluated_value, self.ref(key))
+        keys = tuple(value.items)
+        return keys, self.ref(node), tuple(refs.get(k) for k in keys)
 
     def fit(self, model: ModelVal, method: str, args: Args, node: cst.Call) -> None:
         if self.expecting_error:

@@ -87,6 +87,9 @@ class CompileVal:
     metrics_refs: list[int | None]
     loss_text: str = ""
     uncertain: bool = False
+    # loss=/metrics=/weighted_metrics= written as a literal dict of literal keys: (param, the
+    # keys, the dict's ref, each key's ref or None)
+    keyed: list[tuple[str, tuple[str, ...], int, tuple[int | None, ...]]] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -96,6 +99,7 @@ class ModelVal:
     layers: list[Value] = field(default_factory=list)
     outputs: list[TensorVal] | None = None
     output_names: list[str | None] | None = None
+    outputs_dict: bool = False  # Model(inputs, {"a": …}): the dict's keys name the outputs
     compile: CompileVal | None = None
     var_name: str | None = None
     top_layer: LayerVal | None = None  # pretrained application with include_top=True

@@ -956,6 +956,32 @@ pair(
 )
 
 
+def _two_outputs_keyed(losses: dict[str, str]) -> Callable[[str], Run]:
+    """``_two_outputs``' model ('kind', then 'price') compiled with ``losses`` as a dict."""
+
+    def run(flavour: str) -> Run:
+        def build(keras: ModuleType) -> Any:
+            inputs = keras.Input((FEATURES,))
+            hidden = keras.layers.Dense(32, activation="relu")(inputs)
+            kind = keras.layers.Dense(CLASSES, activation="softmax", name="kind")(hidden)
+            price = keras.layers.Dense(1, name="price")(hidden)
+            model = keras.Model(inputs, [kind, price])
+            model.compile(optimizer=keras.optimizers.Adam(0.01), loss=dict(losses))
+            return model
+
+        return train(flavour, build, X, [one_hot(Y), YR], truth="argmax")
+
+    return run
+
+
+# LG016 for a loss dict: a key that names no output ('prices' for the output layer 'price').
+pair(
+    "LG016/dict-keys",
+    _two_outputs_keyed({"kind": "categorical_crossentropy", "prices": "mse"}),
+    _two_outputs_keyed({"kind": "categorical_crossentropy", "price": "mse"}),
+)
+
+
 def main(names: list[str]) -> None:
     for name, chosen in CASES.items():
         if names and not any(name == n or name.startswith(n + "/") for n in names):

@@ -72,4 +72,5 @@ NAMES = [
     "LG023/auto",
     "LG021/shared-metrics",
     "LG016",
+    "LG016/dict-keys",
 ]

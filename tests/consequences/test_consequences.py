@@ -537,3 +537,16 @@ def test_lg021_a_flat_metric_list_scores_accuracy_on_the_regression_output(flavo
     else:
         assert bad.error is not None
     assert "price_accuracy" not in good.history and good.reported("kind_accuracy") > 0.9
+
+
+@flavours
+def test_lg016_a_loss_dict_key_that_names_no_output_stops_the_first_fit(flavour) -> None:
+    """compile() accepts the dict; the first fit() raises before any training step."""
+    bad, good = bad_good("LG016/dict-keys", flavour)
+    assert bad.error is not None and bad.error.startswith("ValueError") and bad.epochs_run == 0
+    if flavour == "keras":
+        assert "Expected keys ['kind', 'price'] in loss dict" in bad.error
+        assert "loss.keys()=['kind', 'prices']" in bad.error
+    else:  # tf_keras' first line is "in user code:"; the cause follows in the traceback
+        assert bad.error == "ValueError: in user code:"
+    assert good.reported("price_loss") is not None and good.true_accuracy is not None

@@ -79,6 +79,7 @@ def functional(ev: Interpreter, call: Call) -> Value:
             o if isinstance(o, TensorVal) else TensorVal(None, opaque=True) for o in outputs.items.values()
         ]
         model.output_names = list(outputs.items.keys())
+        model.outputs_dict = True
     return ev.record.model(model)
 
 
