@@ -71,4 +71,5 @@ NAMES = [
     "LG023/auto",
     "LG021/shared-metrics",
     "LG016",
+    "LG022/vector-monitor",
 ]
