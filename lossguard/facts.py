@@ -165,7 +165,7 @@ class MetricSpec:
     source: Source = Source.STATIC
     cls: str | None = None  # the metric class written ("MeanIoU"); None for a string or function
     options: tuple[tuple[str, object], ...] = ()  # its keyword arguments given as literals
-    given: frozenset[str] = frozenset()  # every keyword given (literal or not)
+    given: frozenset[str] = frozenset()  # keywords given (literal or not), "#0" positional, "*" starred
     in_loop: bool = False  # built in a loop: Keras names the second one 'auc_1'
 
     def option(self, name: str, default: object = None) -> object:

@@ -262,6 +262,16 @@ def snake_case(name: str) -> str:
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", first).lower()
 
 
+# Metric classes whose default name is not the snake case of the class (measured, Keras 3.15
+# and tf_keras 2.21: FBetaScore().name == "fbeta_score").
+_DEFAULT_METRIC_NAMES = {"FBetaScore": "fbeta_score"}
+
+
+def metric_name(cls: str) -> str:
+    """The name Keras logs a metric of class ``cls`` under when no ``name=`` is given."""
+    return _DEFAULT_METRIC_NAMES.get(cls) or snake_case(cls)
+
+
 # Known dataset loaders: (classes, label encoding of y) from keras.datasets.<name>.load_data().
 # Datasets whose targets are real values (keras.datasets.<name>.load_data()).
 # Their targets' range, from the loaders' docs (keras/src/datasets): prices in $1000s, in $.

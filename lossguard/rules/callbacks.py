@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from lossguard.facts import CallbackSpec, TrainingSetup
+from lossguard.facts import CallbackSpec, MetricSpec, TrainingSetup
 from lossguard.findings import Autofix, Edit, Finding, Severity
 from lossguard.keras.semantics import history_keys, may_be_keras3, only_keras3, proven_history_key
 from lossguard.rules import fixes
@@ -46,7 +46,11 @@ def monitor_key_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
         return
     keys = _logged_keys(setup)
     for callback in fit.callbacks:
-        reported = list(_check_monitor(setup, callback, keys)) or list(_check_numbered(setup, callback))
+        reported = (
+            list(_check_monitor(setup, callback, keys))
+            or list(_check_numbered(setup, callback))
+            or list(_check_vector(setup, callback, keys))
+        )
         yield from reported
         if not any(f.autofix is not None and len(f.autofix.edits) > 1 for f in reported):
             yield from _check_template(setup, callback, keys)
@@ -81,6 +85,87 @@ def _check_numbered(setup: TrainingSetup, callback: CallbackSpec) -> Iterator[Fi
             related=[(metric.location, "metric built in the loop")],
         )
         return
+
+
+_PER_CLASS_METRICS = ("F1Score", "FBetaScore")  # average=None (the default): one score per class
+
+
+def _per_class_metric(setup: TrainingSetup, base: str, keys: set[str] | None) -> MetricSpec | None:
+    """The one compiled metric logged under ``base`` when it is an F-score of one value per
+    class: written with its class, ``average`` left out or a literal None, no positional or
+    starred arguments, on an output of more than one unit (one unit: a one-element array, which
+    the callbacks compare without complaint). None when unsure."""
+    head = setup.head
+    if keys is None or base in _ALWAYS_LOGGED or head is None or (head.output_units or 0) < 2:
+        return None
+    named = [m for m in setup.metrics or () if m.log_name == base]
+    strings = [
+        k
+        for m in setup.metrics or ()
+        if m.cls is None
+        for k in history_keys(setup.keras, m.written.strip("'\""))
+    ]
+    if len(named) != 1 or base in strings:
+        return None
+    metric = named[0]
+    if metric.cls not in _PER_CLASS_METRICS or any(g.startswith("#") or g == "*" for g in metric.given):
+        return None
+    if "average" in metric.given and not (
+        "average" in dict(metric.options) and metric.option("average") is None
+    ):
+        return None  # an average given (or not as a literal)
+    return metric
+
+
+def _check_vector(setup: TrainingSetup, callback: CallbackSpec, keys: set[str] | None) -> Iterator[Finding]:
+    """A callback watching an F-score of one value per class: it compares arrays, which Python
+    refuses (measured: Keras 3.15 and tf_keras 2.21)."""
+    assert setup.fit is not None
+    monitor = callback.monitor
+    validation = monitor.startswith("val_")
+    if callback.kind not in _CONSEQUENCE or (validation and setup.fit.has_validation is not True):
+        return
+    metric = _per_class_metric(setup, monitor.removeprefix("val_"), keys)
+    if metric is None:
+        return
+    yield finding(
+        "LG022",
+        f"{callback.kind}(monitor='{monitor}') watches {metric.written}, which with average=None "
+        f"(the default) logs one score per class, not one number: {_per_class_effect(setup, callback)} "
+        "(measured in Keras 3 and tf_keras)",
+        callback.location,
+        fix=f"give the metric an average: {metric.cls}(average='macro') (or 'micro', 'weighted')",
+        related=[(metric.location, "metric logged per class")],
+    )
+
+
+def _per_class_effect(setup: TrainingSetup, callback: CallbackSpec) -> str:
+    """What the callback does with an array for its key: EarlyStopping and ReduceLROnPlateau
+    compare it as a truth value, Keras 2 at the end of the first epoch (against the initial
+    best), Keras 3 at the end of the second (the first value is kept as the best); Keras 3's
+    ModelCheckpoint checks for a scalar and falls back to save_best_only=False."""
+    error = "a ValueError ('The truth value of an array with more than one element is ambiguous')"
+    if callback.kind == "ModelCheckpoint":
+        fallback = (
+            "only warns ('Can save best model only when `monitor` is a scalar value') and saves "
+            "the model after every epoch, never picking the best"
+        )
+        if only_keras3(setup.keras):
+            return f"save_best_only cannot rank them, so Keras 3 {fallback}"
+        if may_be_keras3(setup.keras):
+            return (
+                f"save_best_only cannot rank them, so Keras 2 stops fit() with {error} at the end of "
+                f"the first epoch and Keras 3 {fallback}"
+            )
+        return f"save_best_only cannot rank them, and fit() stops with {error} at the end of the first epoch"
+    if only_keras3(setup.keras):
+        return (
+            f"fit() stops with {error} at the end of the second epoch, when it first compares two "
+            "epochs' scores"
+        )
+    if may_be_keras3(setup.keras):
+        return f"fit() stops with {error} at the end of the first epoch in Keras 2, the second in Keras 3"
+    return f"fit() stops with {error} at the end of the first epoch"
 
 
 def _renamed_keys(filepath: str, old: str, new: str) -> str:

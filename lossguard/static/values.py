@@ -128,7 +128,7 @@ class MetricVal:
     from_logits: bool | None = None
     cls: str | None = None  # the metric class ("MeanIoU"), when one was built
     options: dict[str, Any] = field(default_factory=dict)  # keyword arguments given as literals
-    given: frozenset[str] = frozenset()  # every keyword given (literal or not)
+    given: frozenset[str] = frozenset()  # keywords given (literal or not), "#0" positional, "*" starred
     in_loop: bool = False  # built inside a loop (or a function called in one): auto-named auc_1, …
 
 

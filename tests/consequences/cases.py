@@ -974,12 +974,57 @@ def _two_outputs_keyed(losses: dict[str, str]) -> Callable[[str], Run]:
     return run
 
 
+def per_class_f1(average: str | None, callback: str = "EarlyStopping") -> Callable[[str], Run]:
+    """Five softmax classes scored with F1Score(average=...), a callback on 'val_f1_score'
+    (EarlyStopping, or ModelCheckpoint with save_best_only=True). When fit() raises,
+    ``epochs_run`` is the number of epochs that ended before it did (a callback ahead of the
+    rule's one counts them)."""
+
+    def build(keras: ModuleType) -> Any:
+        model = mlp(keras, dense(CLASSES, "softmax")(keras))
+        model.compile(
+            optimizer=keras.optimizers.Adam(0.01),
+            loss="categorical_crossentropy",
+            metrics=[keras.metrics.F1Score(average=average)],
+        )
+        return model
+
+    def run(flavour: str) -> Run:
+        ended: list[int] = []
+
+        def callbacks(keras: ModuleType, scratch: Path) -> list[Any]:
+            counter = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: ended.append(epoch))
+            if callback == "EarlyStopping":
+                watcher = keras.callbacks.EarlyStopping(monitor="val_f1_score", mode="max", patience=2)
+            else:
+                suffix = ".keras" if keras.__version__.startswith("3") else ".h5"
+                watcher = keras.callbacks.ModelCheckpoint(
+                    str(scratch / ("epoch{epoch:02d}" + suffix)),
+                    monitor="val_f1_score",
+                    mode="max",
+                    save_best_only=True,
+                )
+            return [counter, watcher]
+
+        measured = train(
+            flavour, build, X, one_hot(Y), epochs=4, callbacks=callbacks, fit={"validation_split": 0.25}
+        )
+        if measured.error is not None:
+            measured.epochs_run = len(ended)
+        return measured
+
+    return run
+
+
 # LG016 for a loss dict: a key that names no output ('prices' for the output layer 'price').
 pair(
     "LG016/dict-keys",
     _two_outputs_keyed({"kind": "categorical_crossentropy", "prices": "mse"}),
     _two_outputs_keyed({"kind": "categorical_crossentropy", "price": "mse"}),
 )
+# LG022 for a key of one value per class: F1Score() (average=None) logs an array, which
+# EarlyStopping cannot compare; the macro average logs one number.
+pair("LG022/vector-monitor", per_class_f1(None), per_class_f1("macro"))
 
 
 def main(names: list[str]) -> None:

@@ -171,7 +171,9 @@ def train(
             )
             return run
         run.printed = len(printed.getvalue().splitlines())
-        run.history = {k: [float(v) for v in vs] for k, vs in history.history.items()}
+        run.history = {  # a metric of one value per class (F1Score(average=None)) is left out
+            k: [float(v) for v in vs] for k, vs in history.history.items() if all(np.size(v) == 1 for v in vs)
+        }
         run.losses = run.history.get("loss", [])
         run.epochs_run = len(run.losses)
         run.checkpoints = len(list(Path(scratch).glob("*")))

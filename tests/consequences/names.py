@@ -73,4 +73,5 @@ NAMES = [
     "LG021/shared-metrics",
     "LG016",
     "LG016/dict-keys",
+    "LG022/vector-monitor",
 ]

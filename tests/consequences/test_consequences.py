@@ -23,7 +23,7 @@ pytestmark = [
 # The cases are numpy arrays: without the probe extra this module is skipped, not an error.
 pytest.importorskip("numpy", reason="the consequence cases need numpy and Keras (the probe extra)")
 
-from tests.consequences.cases import CASES, SAMPLES, YB  # noqa: E402
+from tests.consequences.cases import CASES, SAMPLES, YB, per_class_f1  # noqa: E402
 from tests.consequences.harness import FLAVOURS, Run  # noqa: E402
 
 
@@ -550,3 +550,22 @@ def test_lg016_a_loss_dict_key_that_names_no_output_stops_the_first_fit(flavour)
     else:  # tf_keras' first line is "in user code:"; the cause follows in the traceback
         assert bad.error == "ValueError: in user code:"
     assert good.reported("price_loss") is not None and good.true_accuracy is not None
+
+
+def test_lg022_a_vector_monitor_stops_fit_when_a_callback_compares_it(flavour) -> None:
+    """F1Score() logs one F1 per class: EarlyStopping compares the arrays and fit() raises at the
+    end of the first epoch (tf_keras) or the second (Keras 3, which keeps the first as the
+    best); ModelCheckpoint(save_best_only=True) raises too in tf_keras, while Keras 3 only warns
+    and saves every epoch. With average='macro' the key is one number and training goes on."""
+    bad, good = bad_good("LG022/vector-monitor", flavour)
+    assert bad.error is not None and bad.error.startswith("ValueError")
+    assert "truth value of an array with more than one element is ambiguous" in bad.error
+    assert bad.epochs_run == (2 if flavour == "keras" else 1)
+    assert good.error is None and len(good.history["val_f1_score"]) == good.epochs_run >= 2
+    checkpoint = per_class_f1(None, "ModelCheckpoint")(flavour)
+    if flavour == "keras":
+        assert checkpoint.error is None and checkpoint.warned("monitor", "scalar value")
+        assert checkpoint.epochs_run == 4 and checkpoint.checkpoints == 4  # one a epoch, not the best
+    else:
+        assert checkpoint.error is not None and checkpoint.error.startswith("ValueError")
+        assert checkpoint.epochs_run == 1

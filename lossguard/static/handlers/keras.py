@@ -333,7 +333,7 @@ def metric(ev: Interpreter, call: Call) -> Value:
     name_value = args.get(None, "name")
     log_name: str | None
     if name_value is None:
-        log_name = None if args.has_star else api.snake_case(sym)
+        log_name = None if args.has_star else api.metric_name(sym)
     elif isinstance(name_value, Const) and isinstance(name_value.value, str):
         log_name = name_value.value
     else:
@@ -361,7 +361,9 @@ def metric(ev: Interpreter, call: Call) -> Value:
         from_logits,
         cls=sym,
         options=options,
-        given=frozenset(args.keywords) | frozenset(f"#{i}" for i in range(len(args.positional))),
+        given=frozenset(args.keywords)
+        | frozenset(f"#{i}" for i in range(len(args.positional)))
+        | ({"*"} if args.has_star else set()),
         in_loop=ev.loop_depth > 0,
     )
 
