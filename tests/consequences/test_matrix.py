@@ -96,3 +96,31 @@ def test_metric_rows_still_hold_at_both_points(flavour: str) -> None:
     assert constant["verdict"] == "misreports" and constant.get("misreports_only_untrained")
     assert constant["reported"] == constant["reported_untrained"] == 1.0
     assert fresh['"binary_accuracy"']["verdict"] == "right"
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_metric_rows_hold_at_the_hard_point(flavour: str) -> None:
+    """Precision() over a softmax's units at 0.5 reads the true value on well-separated clusters,
+    where every prediction is right, and overstates it on overlapping ones (the third point);
+    the arg-max accuracy is right at all three."""
+    from tests.consequences import matrix
+
+    wanted = ["Precision()", '"accuracy"']
+    part = matrix.sweep(
+        flavour,
+        heads=["softmax5"],
+        encodings=["onehot"],
+        metrics=wanted,
+        loss_rows=False,
+    )
+    fresh = {row["metric"]: row for row in part["metrics"]}
+    table = json.loads(TABLE.read_text())
+    for row in table["metrics"]:
+        mine = row["flavour"] == flavour and (row["head"], row["labels"]) == ("softmax5", "onehot")
+        if mine and row["metric"] in wanted:
+            now = fresh[row["metric"]]
+            assert (now["verdict"], now.get("reported_hard")) == (row["verdict"], row.get("reported_hard"))
+    pooled = fresh["Precision()"]
+    assert pooled["verdict"] == "misreports" and pooled.get("misreports_only_hard")
+    assert pooled["reported_hard"] > pooled["true_hard"] + 0.05
+    assert fresh['"accuracy"']["verdict"] == "right"
