@@ -4,7 +4,7 @@ class-id metric, an arg-max over a single unit. Silent on anything unknown."""
 
 from __future__ import annotations
 
-from lossguard.facts import Activation, LabelEncoding, MetricKind, MetricSpec, TrainingSetup
+from lossguard.facts import Activation, LabelEncoding, LossKind, MetricKind, MetricSpec, TrainingSetup
 from lossguard.keras.loss_contracts import contract_for
 from lossguard.keras.metric_contracts import METRIC_CONTRACTS, MetricContract, metric_key
 from lossguard.keras.semantics import loss_identity, resolve_bare_accuracy
@@ -112,6 +112,17 @@ def _misread_as_zero_one(contract: MetricContract, key: str, values: LabelValues
     return soft or negative or above  # arithmetic: every value counts as itself
 
 
+def _ids_on_units(metric: MetricSpec, key: str, units: int | None, labels: str) -> tuple[str, str, bool]:
+    """A confusion-matrix metric given class ids for several units: a shape error."""
+    return (
+        f"{metric.written} compares each of the {units} output units with a label of its own, but "
+        f"the labels are {labels}: the shapes do not match and training stops at the first step "
+        f"({_MEASURED['ids_on_units']})",
+        _per_class_fix(metric, key),
+        False,
+    )
+
+
 def _per_class_fix(metric: MetricSpec, key: str) -> str:
     """How to score the classes with this metric on one-hot labels (AUC and the counts have no
     class_id)."""
@@ -179,6 +190,10 @@ def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str,
             "unit per class",
             contract.labels == "class_ids",  # ids against 0/255-like labels: LG030 names it
         )
+    sparse = setup.loss is not None and setup.loss.kind is LossKind.SPARSE_CATEGORICAL_CE
+    if contract.reads == "bool" and (units or 0) > 1 and sparse and values is None:
+        # the loss takes one class id per sample (per pixel, per step): no unit axis to match
+        return _ids_on_units(metric, key, units, "class ids (what sparse_categorical_crossentropy takes)")
     if values is None:
         return None
     if (
@@ -203,13 +218,7 @@ def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str,
             if head.activation is Activation.SIGMOID and units == 1:
                 return None  # a sigmoid cannot reach the ids either (LG013); 0.5 is its rounding
             if contract.reads == "bool" and (units or 0) > 1 and values.columns == 1:
-                return (
-                    f"{metric.written} compares each of the {units} output units with a label of its "
-                    f"own, but the labels are one column of {values.described}: the shapes do not "
-                    f"match and training stops at the first step ({_MEASURED['ids_on_units']})",
-                    _per_class_fix(metric, key),
-                    False,
-                )
+                return _ids_on_units(metric, key, units, f"one column of {values.described}")
             return (
                 f"{_named(metric, units)} reads the labels as 0/1 (thresholded or cast to booleans), but "
                 f"they are {values.described}: every id above 1 is counted as the positive class (or "

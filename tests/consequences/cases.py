@@ -794,6 +794,17 @@ metric_twins(
     epochs=3,
     fit=_RECALL_FIT,
 )
+metric_twins(
+    "LG025/precision-softmax",
+    dense(10, "softmax"),
+    "categorical_crossentropy",
+    lambda k: [k.metrics.Precision(name="precision")],
+    lambda k: [k.metrics.Precision(top_k=1, name="precision")],
+    XR10,
+    one_hot(YR10, 10),
+    epochs=3,
+    fit=_RECALL_FIT,
+)
 
 # LG025: a confusion-matrix metric (AUC, Precision, Recall) on several units and one column of ids.
 pair(

@@ -64,6 +64,7 @@ NAMES = [
     "LG025/iou-one-unit",
     "LG025/f1-column",
     "LG025/recall-softmax",
+    "LG025/precision-softmax",
     "LG025/threshold-ids",
     "LG030/ids-scaled",
     "LG030/ids-from-one",

@@ -464,6 +464,15 @@ def test_lg025_recall_on_a_softmax_misses_unsure_right_answers(flavour) -> None:
 
 
 @flavours
+def test_lg025_precision_on_a_softmax_counts_only_the_confident_answers(flavour) -> None:
+    """The same model: Precision() against Precision(top_k=1), read after training."""
+    bad, good = bad_good("LG025/precision-softmax", flavour)
+    assert bad.error is None and bad.true_accuracy is not None
+    assert bad.reported("val_precision") > bad.true_accuracy + 0.1
+    assert abs(good.reported("val_precision") - good.true_accuracy) < 0.02
+
+
+@flavours
 def test_lg025_auc_and_precision_on_class_ids_for_several_units_stop_at_a_shape_error(flavour) -> None:
     bad, good = bad_good("LG025/threshold-ids", flavour)
     assert bad.error is not None and bad.error.startswith(("InvalidArgumentError", "ValueError"))
