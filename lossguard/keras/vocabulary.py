@@ -264,11 +264,17 @@ def snake_case(name: str) -> str:
 
 # Metric classes whose default name is not the snake case of the class (measured, Keras 3.15
 # and tf_keras 2.21: FBetaScore().name == "fbeta_score").
-_DEFAULT_METRIC_NAMES = {"FBetaScore": "fbeta_score"}
+# Default names that are not the class name in snake case (read by instantiating every metric
+# class of Keras 3.15 and tf_keras 2.21), and the classes whose default differs between them.
+_DEFAULT_METRIC_NAMES = {"FBetaScore": "fbeta_score", "LogCoshError": "logcosh"}
+_NAMED_PER_FLAVOUR = {"KLDivergence"}  # kl_divergence (Keras 3), kullback_leibler_divergence (tf_keras)
 
 
-def metric_name(cls: str) -> str:
-    """The name Keras logs a metric of class ``cls`` under when no ``name=`` is given."""
+def metric_name(cls: str) -> str | None:
+    """The name Keras logs a metric of class ``cls`` under when no ``name=`` is given; None
+    where Keras 3 and tf_keras name it differently."""
+    if cls in _NAMED_PER_FLAVOUR:
+        return None
     return _DEFAULT_METRIC_NAMES.get(cls) or snake_case(cls)
 
 

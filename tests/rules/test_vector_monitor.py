@@ -133,3 +133,19 @@ def test_an_unknown_era_names_both_consequences() -> None:
     assert [f.code for f in result.findings] == ["LG022"]
     assert "so Keras 2 stops fit() with a ValueError" in result.findings[0].message
     assert "and Keras 3 only warns" in result.findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("metric", "monitor", "flagged"),
+    [
+        ("keras.metrics.LogCoshError()", "val_logcosh", False),  # Keras logs 'logcosh'
+        ("keras.metrics.LogCoshError()", "val_log_cosh_error", True),
+        ("keras.metrics.KLDivergence()", "val_kl_divergence", False),  # Keras 3's name
+        ("keras.metrics.KLDivergence()", "val_kullback_leibler_divergence", False),  # tf_keras's
+    ],
+)
+def test_monitor_names_follow_the_names_keras_logs(metric: str, monitor: str, flagged: bool) -> None:
+    """Not every default name is the class in snake case (tests/static/test_metric_log_names.py
+    reads them from both Keras); where the flavours differ the key is not known."""
+    source = script(metrics=metric, callback=f'EarlyStopping(monitor="{monitor}")', units=1, head="linear")
+    assert ("LG022" in codes(source, select=["LG022"])) is flagged
