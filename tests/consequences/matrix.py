@@ -1100,30 +1100,44 @@ def measure_metrics(
             continue
         off = _off(metric.family, reported, truth)
         row["difference"] = _rounded(reported - truth)
-        if before is not None and outputs_before is not None:
-            truth_before = true_metric(metric.family, outputs_before, d, encoding, cut)
-            reported_before, _, _, error_before = _report(keras, before, used, metric, d)
-            if truth_before is not None and reported_before is not None and error_before is None:
-                row["true_untrained"] = _rounded(truth_before)
-                row["reported_untrained"] = _rounded(reported_before)
-                off_before = _off(metric.family, reported_before, truth_before)
-                if off_before and not off:
-                    row["misreports_only_untrained"] = True
-                off = off or off_before
-        if hard is not None:
-            model_hard, d_hard, outputs_hard = hard
-            truth_hard = true_metric(metric.family, outputs_hard, d_hard, encoding, cut)
-            reported_hard, _, _, error_hard = _report(keras, model_hard, used, metric, d_hard)
-            if truth_hard is not None and reported_hard is not None and error_hard is None:
-                row["true_hard"] = _rounded(truth_hard)
-                row["reported_hard"] = _rounded(reported_hard)
-                off_hard = _off(metric.family, reported_hard, truth_hard)
-                if off_hard and not off:
-                    row["misreports_only_hard"] = True
-                off = off or off_hard
+        points = (
+            [] if before is None or outputs_before is None else [("untrained", before, d, outputs_before)]
+        )
+        points += [] if hard is None else [("hard", *hard)]
+        for point, other, d_point, outputs_point in points:
+            off = _at_point(
+                row, point, keras, metric, used, encoding, cut, other, d_point, outputs_point, off
+            )
         row.setdefault("verdict", "misreports" if off else "right")
         rows.append(row)
     return rows
+
+
+def _at_point(
+    row: dict[str, Any],
+    point: str,
+    keras: ModuleType,
+    metric: Metric,
+    used: Loss,
+    encoding: Encoding,
+    cut: float,
+    model: Any,
+    d: Data,
+    outputs: np.ndarray,
+    off: bool,
+) -> bool:
+    """The metric measured again at another point (``untrained``, ``hard``), its values put in
+    the row: whether it misreports at any point so far."""
+    truth = true_metric(metric.family, outputs, d, encoding, cut)
+    reported, _, _, error = _report(keras, model, used, metric, d)
+    if truth is None or reported is None or error is not None:
+        return off
+    row[f"true_{point}"] = _rounded(truth)
+    row[f"reported_{point}"] = _rounded(reported)
+    here = _off(metric.family, reported, truth)
+    if here and not off:
+        row[f"misreports_only_{point}"] = True
+    return off or here
 
 
 def _hard_point(
