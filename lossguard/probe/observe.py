@@ -220,7 +220,7 @@ def _labels_fact(y: Any, np: Any) -> LabelsFact | None:
             encoding = "one-hot"
         elif width != 1:
             width = None
-    return {"encoding": encoding, "width": width, "min": low, "max": high}
+    return {"encoding": encoding, "width": width, "min": low, "max": high, "rank": int(array.ndim)}
 
 
 def on_fit(
@@ -277,6 +277,7 @@ def on_fit(
     result["labels_classes_known"] = not synthetic or RUN.synthetic[-1].get("classes") is not None
     result["metrics_written"] = _describe_metrics(compiled.get("metrics"))
     result["has_validation"] = _has_validation(method, args, kwargs)
+    result["class_weight"] = isinstance(argument(method, "class_weight", args, kwargs), dict)
     result["callbacks"] = _describe_callbacks(argument(method, "callbacks", args, kwargs))
     with contextlib.suppress(Exception):
         model.run_eagerly = True  # one step: tracing a graph would cost 10x more than running it

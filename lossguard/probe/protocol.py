@@ -63,6 +63,7 @@ class LabelsFact(TypedDict):
     width: int | None
     min: float | None
     max: float | None
+    rank: int  # the batch's number of axes: 3 or more for masks of ids
 
 
 class CallbackFact(TypedDict):
@@ -99,6 +100,7 @@ class HarnessResult(TypedDict, total=False):
     metrics_written: list[WrittenMetric] | None
     metrics_resolved: list[ResolvedMetric]
     has_validation: bool | None
+    class_weight: bool  # fit() was given a class_weight mapping
     callbacks: list[CallbackFact]
     loss_value: float | str | None
     step_error: str

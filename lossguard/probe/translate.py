@@ -211,6 +211,7 @@ class _Builder:
             max_value=_number(labels.get("max")),
             synthetic=synthetic,
             source=Source.RUNTIME,
+            rank=labels.get("rank"),
         )
 
     def fit(self) -> FitSpec:
@@ -232,6 +233,7 @@ class _Builder:
             self.result.get("has_validation"),
             callbacks,
             Source.RUNTIME,
+            class_weight=self.fit_location if self.result.get("class_weight") else None,
         )
 
     def setup(self) -> TrainingSetup:

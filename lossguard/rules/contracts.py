@@ -445,6 +445,6 @@ def _sparse_maps(setup: TrainingSetup) -> bool:
     """Class ids per pixel or step of three or more axes (segmentation masks under a sparse
     loss): neither Keras turns class_weight into weights for them."""
     labels, loss = setup.labels, setup.loss
-    if labels is None or loss is None or labels.rank is None or labels.rank < 3:
+    if labels is None or loss is None or labels.rank is None or labels.rank < 3 or labels.synthetic:
         return False
     return loss.kind is LossKind.SPARSE_CATEGORICAL_CE

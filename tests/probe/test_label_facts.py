@@ -13,7 +13,7 @@ def test_integer_masks_have_a_spatial_last_axis() -> None:
     """(N, H, W) class ids of a U-Net: the 96 of the last axis is a width in pixels, not classes."""
     masks = np.random.randint(0, 21, (4, 96, 96))
     fact = _labels_fact(masks, np)
-    assert fact is not None and fact["width"] is None
+    assert fact is not None and fact["width"] is None and fact["rank"] == 3
 
 
 def test_one_hot_masks_keep_their_class_axis() -> None:
