@@ -22,6 +22,8 @@ _MEASURED = {
     "one_column": "measured: one-hot MeanIoU 0.07 on a 0/1 column the model fits perfectly",
     "multi_hot": "measured: categorical accuracy 0.41 where the per-label accuracy is 0.69",
     "rows": "measured: MeanIoU 0.00–0.11 against 0.99 for a model that fits the labels",
+    "soft": "measured: F1Score() 0.62 where the F1 of the arg-max classes is 0.93, a softmax trained "
+    "with KL divergence on probability rows, Keras 3 and tf_keras",
     "ids_on_units": "measured: AUC, Precision and Recall on four softmax units and (n,) or (n, 1) "
     "ids raise an error at the first step (InvalidArgumentError or ValueError) in Keras 3 and tf_keras",
 }
@@ -226,6 +228,15 @@ def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str,
                 f"the classes ({_MEASURED['class_ids']})",
                 "give the output one unit per class (softmax) and use 'sparse_categorical_accuracy', "
                 "or a per-class metric on one-hot labels",
+                True,
+            )
+        if contract.reads == "arithmetic" and values.kind == "distribution":
+            return (
+                f"{metric.written} multiplies the labels with its 0/1 predictions, but they are "
+                f"{values.described}: each hit counts only as its label's probability, so it reports a "
+                f"'soft' score, not the F-score of the classes ({_MEASURED['soft']})",
+                "score the classes on one-hot labels of the arg-max "
+                "(keras.utils.to_categorical(y.argmax(axis=-1))), e.g. in a callback",
                 True,
             )
         return (
