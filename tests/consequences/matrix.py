@@ -114,7 +114,9 @@ and overstates it here. Rows wrong only there say so (``misreports_only_hard``).
 one CPU thread, one after the other) and writes ``matrix.json``; ``--flavour keras --out
 PART.json`` measures one flavour (``--merge KERAS.json TF_KERAS.json`` writes the table from
 two such parts); ``--flavour keras --loss mean_squared_error --head linear1`` runs a part and
-prints it. ``test_matrix.py`` re-measures a deterministic sample and checks
+prints it. ``--flavour keras --metrics-only --out PART.json`` measures only the metric rows
+(about 8 minutes a flavour) and ``--merge-metrics KERAS.json TF_KERAS.json`` puts them in the
+table, its loss rows kept. ``test_matrix.py`` re-measures a deterministic sample and checks
 the table still holds.
 """
 
