@@ -561,6 +561,7 @@ def test_lg016_a_loss_dict_key_that_names_no_output_stops_the_first_fit(flavour)
     assert good.reported("price_loss") is not None and good.true_accuracy is not None
 
 
+@flavours
 def test_lg022_a_vector_monitor_stops_fit_when_a_callback_compares_it(flavour) -> None:
     """F1Score() logs one F1 per class: EarlyStopping compares the arrays and fit() raises at the
     end of the first epoch (tf_keras) or the second (Keras 3, which keeps the first as the
