@@ -779,32 +779,25 @@ pair(
     ),
 )
 
-# LG025 for Recall() on a softmax over ten overlapping classes: every unit is thresholded at
-# 0.5, so a right but unsure arg-max is not found. Read after training (validation = the data).
+# LG025 for Recall() and Precision() on a softmax over ten overlapping classes: every unit is
+# thresholded at 0.5, so a right but unsure arg-max is not found (Recall) and the unsure
+# answers, where the mistakes are, do not count (Precision). Read after training (validation =
+# the data).
 XR10, YR10 = single_label(10, spread=6.0)
 _RECALL_FIT = {"validation_data": (XR10, one_hot(YR10, 10))}
-metric_twins(
-    "LG025/recall-softmax",
-    dense(10, "softmax"),
-    "categorical_crossentropy",
-    lambda k: [k.metrics.Recall(name="recall")],
-    lambda k: [k.metrics.Recall(top_k=1, name="recall")],
-    XR10,
-    one_hot(YR10, 10),
-    epochs=3,
-    fit=_RECALL_FIT,
-)
-metric_twins(
-    "LG025/precision-softmax",
-    dense(10, "softmax"),
-    "categorical_crossentropy",
-    lambda k: [k.metrics.Precision(name="precision")],
-    lambda k: [k.metrics.Precision(top_k=1, name="precision")],
-    XR10,
-    one_hot(YR10, 10),
-    epochs=3,
-    fit=_RECALL_FIT,
-)
+for _pooled in ("Recall", "Precision"):
+    _log = _pooled.lower()
+    metric_twins(
+        f"LG025/{_log}-softmax",
+        dense(10, "softmax"),
+        "categorical_crossentropy",
+        lambda k, c=_pooled, n=_log: [getattr(k.metrics, c)(name=n)],
+        lambda k, c=_pooled, n=_log: [getattr(k.metrics, c)(top_k=1, name=n)],
+        XR10,
+        one_hot(YR10, 10),
+        epochs=3,
+        fit=_RECALL_FIT,
+    )
 
 # LG025: a confusion-matrix metric (AUC, Precision, Recall) on several units and one column of ids.
 pair(
