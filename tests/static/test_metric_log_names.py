@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import re
 
 import pytest
 
@@ -38,6 +39,8 @@ def _built(cls: type) -> object | None:
 def test_every_metric_class_is_logged_under_the_expected_name(flavour: str) -> None:
     keras = pytest.importorskip(flavour)
     importlib.import_module(f"{flavour}.metrics")
+    made_before = [keras.metrics.AUC(), keras.metrics.Precision()]  # as earlier tests do: auc_1 next
+    assert made_before
     checked, wrong = 0, []
     for name, cls in inspect.getmembers(keras.metrics, inspect.isclass):
         if name in _BASES:
@@ -47,7 +50,10 @@ def test_every_metric_class_is_logged_under_the_expected_name(flavour: str) -> N
         if built is None or expected is None:
             continue  # needs other arguments, or named differently per flavour (then unknown)
         checked += 1
-        if built.name != expected:  # type: ignore[attr-defined]
-            wrong.append((name, built.name, expected))  # type: ignore[attr-defined]
+        # Keras numbers a second metric of a name made in the same process (auc_7): the suite
+        # built many before this test
+        logged = re.sub(r"_\d+$", "", built.name)  # type: ignore[attr-defined]
+        if logged != expected:
+            wrong.append((name, logged, expected))
     assert checked > 30
     assert wrong == []
