@@ -922,11 +922,12 @@ pair("LG023/auto", _best_auc_checkpoints("auto"), _best_auc_checkpoints("max"))
 
 
 def _two_outputs(
-    metrics: Callable[[ModuleType], Any], losses: tuple[str, str] = ("categorical_crossentropy", "mse")
+    metrics: Callable[[ModuleType], Any],
+    losses: tuple[str, str] | dict[str, str] = ("categorical_crossentropy", "mse"),
 ) -> Callable[[str], Run]:
     """A class (softmax 'kind') and a price (linear 'price') predicted from the same features,
-    compiled with ``losses`` as a list (Keras gives the first to 'kind') and ``metrics``. The
-    accuracy is computed by hand on 'kind'."""
+    compiled with ``losses`` as a list (Keras gives the first to 'kind') or a dict (keyed by
+    output name) and ``metrics``. The accuracy is computed by hand on 'kind'."""
 
     def run(flavour: str) -> Run:
         def build(keras: ModuleType) -> Any:
@@ -935,7 +936,8 @@ def _two_outputs(
             kind = keras.layers.Dense(CLASSES, activation="softmax", name="kind")(hidden)
             price = keras.layers.Dense(1, name="price")(hidden)
             model = keras.Model(inputs, [kind, price])
-            model.compile(optimizer=keras.optimizers.Adam(0.01), loss=list(losses), metrics=metrics(keras))
+            loss = dict(losses) if isinstance(losses, dict) else list(losses)
+            model.compile(optimizer=keras.optimizers.Adam(0.01), loss=loss, metrics=metrics(keras))
             return model
 
         return train(flavour, build, X, [one_hot(Y), YR], truth="argmax")
@@ -958,24 +960,6 @@ pair(
     _two_outputs(lambda k: {"price": ["mae"]}, ("mse", "categorical_crossentropy")),
     _two_outputs(lambda k: {"price": ["mae"]}),
 )
-
-
-def _two_outputs_keyed(losses: dict[str, str]) -> Callable[[str], Run]:
-    """``_two_outputs``' model ('kind', then 'price') compiled with ``losses`` as a dict."""
-
-    def run(flavour: str) -> Run:
-        def build(keras: ModuleType) -> Any:
-            inputs = keras.Input((FEATURES,))
-            hidden = keras.layers.Dense(32, activation="relu")(inputs)
-            kind = keras.layers.Dense(CLASSES, activation="softmax", name="kind")(hidden)
-            price = keras.layers.Dense(1, name="price")(hidden)
-            model = keras.Model(inputs, [kind, price])
-            model.compile(optimizer=keras.optimizers.Adam(0.01), loss=dict(losses))
-            return model
-
-        return train(flavour, build, X, [one_hot(Y), YR], truth="argmax")
-
-    return run
 
 
 def per_class_f1(average: str | None, callback: str = "EarlyStopping") -> Callable[[str], Run]:
@@ -1023,8 +1007,8 @@ def per_class_f1(average: str | None, callback: str = "EarlyStopping") -> Callab
 # LG016 for a loss dict: a key that names no output ('prices' for the output layer 'price').
 pair(
     "LG016/dict-keys",
-    _two_outputs_keyed({"kind": "categorical_crossentropy", "prices": "mse"}),
-    _two_outputs_keyed({"kind": "categorical_crossentropy", "price": "mse"}),
+    _two_outputs(lambda k: None, {"kind": "categorical_crossentropy", "prices": "mse"}),
+    _two_outputs(lambda k: None, {"kind": "categorical_crossentropy", "price": "mse"}),
 )
 # LG022 for a key of one value per class: F1Score() (average=None) logs an array, which
 # EarlyStopping cannot compare; the macro average logs one number.
