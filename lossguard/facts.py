@@ -239,6 +239,7 @@ class FitSpec:
     callbacks: tuple[CallbackSpec, ...] = ()
     source: Source = Source.STATIC
     targets_are_inputs: bool = False  # fit(x, x): an autoencoder reconstructs its inputs
+    denoising: bool = False  # fit(x + noise, x): they are its inputs before noise was added
     class_weight: Location | None = None  # where class_weight= (a mapping, not a string) was given
     sample_weight: bool = False  # sample_weight= given (or possibly, through **kwargs)
 
@@ -313,6 +314,11 @@ class TrainingSetup:
     def reconstructs_inputs(self) -> bool:
         """fit(x, x): an autoencoder, whose targets are its inputs, not classes."""
         return self.fit is not None and self.fit.targets_are_inputs
+
+    @property
+    def reconstruction(self) -> str:
+        """How a message names the reconstruction: a plain or a denoising autoencoder's fit."""
+        return "fit(x + noise, x)" if self.fit is not None and self.fit.denoising else "fit(x, x)"
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ def softmax_with_binary_crossentropy(setup: TrainingSetup) -> Iterator[Finding]:
             (
                 "softmax ",
                 _head_text(setup),
-                " reconstructs the inputs (fit(x, x)) and is trained with ",
+                f" reconstructs the inputs ({setup.reconstruction}) and is trained with ",
                 _loss_text(setup),
                 ". Softmax makes the outputs sum to 1, so the model cannot reproduce an input "
                 "whose values sum to anything else",
@@ -338,7 +338,7 @@ def non_probability_output(setup: TrainingSetup) -> Iterator[Finding]:
     )
     task = ""
     if setup.reconstructs_inputs:  # an autoencoder: no classes
-        task = " to reconstruct its inputs (fit(x, x))"
+        task = f" to reconstruct its inputs ({setup.reconstruction})"
         consequence = consequence.replace(
             "predict() returns no probabilities", "its reconstructions can leave [0, 1]"
         )

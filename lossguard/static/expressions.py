@@ -237,7 +237,9 @@ def real_valued(
         first = next(a for a in arrays if a.continuous)
         low, high = _bounds(op, left, right)
         origin = first.origin or "arithmetic on real values"
-        return ArrayVal(ev.ref(node), first.shape, continuous=True, origin=origin, low=low, high=high)
+        made = ArrayVal(ev.ref(node), first.shape, continuous=True, origin=origin, low=low, high=high)
+        made.noisy_copy_of = _noisy_copy_of(ev, node, op, left, right)
+        return made
     numerator, denominator = float_value(left), float_value(right)
     data = left if isinstance(left, ArrayVal | LabelVal) or left is UNKNOWN else None
     if isinstance(op, cst.Divide) and data is not None and denominator not in (None, 0.0, 1.0):
@@ -274,6 +276,21 @@ def real_valued(
         if named == label_arithmetic.MASK and low is not None and number is not None:
             named = f"a 0/1 mask {_SYMBOL.get(type(op), '?')} {number:g}"
         return ArrayVal(array.ref, array.shape, None, False, origin=named, pixels=pixels, low=low, high=high)
+    return None
+
+
+def _noisy_copy_of(
+    ev: Interpreter, node: cst.CSTNode, op: cst.BaseBinaryOp, left: Value, right: Value
+) -> str | None:
+    """``x_train + 0.5 * np.random.normal(…)``: the code of the array the noise was added to —
+    a name, attribute or subscript, so that the same code at ``fit`` is the same array."""
+    if not isinstance(node, cst.BinaryOperation) or not isinstance(op, cst.Add | cst.Subtract):
+        return None
+    for noise, other, other_node in ((right, left, node.left), (left, right, node.right)):
+        drawn = isinstance(noise, ArrayVal) and (noise.origin or "").startswith("np.random.")
+        plain = isinstance(other_node, cst.Name | cst.Attribute | cst.Subscript)
+        if drawn and plain and not isinstance(other, Const):
+            return ev.text(other_node)
     return None
 
 

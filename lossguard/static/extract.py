@@ -471,6 +471,7 @@ class _SetupBuilder:
             event.has_validation,
             tuple(callbacks),
             targets_are_inputs=event.targets_are_inputs,
+            denoising=event.denoising,
             class_weight=self.loc(event.class_weight_ref) if event.class_weight_ref is not None else None,
             sample_weight=event.sample_weight,
         )

@@ -18,6 +18,7 @@ from lossguard.keras import vocabulary as api
 from lossguard.static.calls import Args
 from lossguard.static.values import (
     UNKNOWN,
+    ArrayVal,
     CallbackVal,
     CompileVal,
     Const,
@@ -46,6 +47,7 @@ class FitEvent:
     targets_are_inputs: bool = False
     class_weight_ref: int | None = None  # a mapping given as class_weight= (not a string)
     sample_weight: bool = False  # sample_weight= given (or arguments unpacked: it may be)
+    denoising: bool = False  # fit(x + noise, x)
 
 
 @dataclass
@@ -116,6 +118,14 @@ class Recorder:
             if keyed is not None:
                 model.compile.keyed.append((param, *keyed))
 
+    def noisy_copy(self, x: Value | None, y: cst.CSTNode | None) -> bool:
+        """``fit(x_noisy, x)`` where ``x_noisy = x + noise`` (clipped or not): a denoising
+        autoencoder, whose targets are its inputs before the noise."""
+        if not isinstance(x, ArrayVal) or x.noisy_copy_of is None:
+            return False
+        plain = isinstance(y, cst.Name | cst.Attribute | cst.Subscript) and not _calls(y)
+        return plain and y is not None and self.text(y) == x.noisy_copy_of
+
     def keyed(
         self, value: Value | None, node: cst.CSTNode | None
     ) -> tuple[tuple[str, ...], int, tuple[int | None, ...]] | None:
@@ -181,6 +191,7 @@ class Recorder:
         mapping = weights is not None and not (
             isinstance(weights, Const) and not isinstance(weights.value, dict)
         )
+        denoising = method == "fit" and self.noisy_copy(x, y_node)
         self.fits.append(
             FitEvent(
                 model,
@@ -193,9 +204,10 @@ class Recorder:
                 y if y is not None else UNKNOWN,
                 has_validation,
                 callbacks,
-                method == "fit" and same_data(x_node, y_node),
+                method == "fit" and (same_data(x_node, y_node) or denoising),
                 self.ref(weights_node) if mapping and weights_node is not None else None,
                 args.has_star or get("sample_weight") is not None,
+                denoising,
             )
         )
 

@@ -173,6 +173,9 @@ class ArrayVal:
     high: float | None = None
     distribution: bool = False  # rows of non-negative values divided by their own sum
     padding: float | None = None  # pad_sequences: the value short sequences were padded with
+    # ``x + noise``: the code of the array random noise was added to (a denoising autoencoder
+    # trains ``fit(x_noisy, x)``: its targets are its inputs, before the noise).
+    noisy_copy_of: str | None = None
 
 
 @dataclass(eq=False)

@@ -1015,6 +1015,47 @@ pair(
 pair("LG022/vector-monitor", per_class_f1(None), per_class_f1("macro"))
 
 
+def _sparse_images(samples: int = SAMPLES) -> np.ndarray:
+    """Image-like rows in [0, 1]: eight stroke patterns, about 75 % of every row exactly 0 (the
+    background), the strokes of real brightness."""
+    rng = np.random.default_rng(11)
+    patterns = rng.random((8, FEATURES)) < 0.25
+    rows = patterns[rng.integers(0, 8, samples)] * rng.uniform(0.3, 1.0, (samples, FEATURES))
+    return rows.astype("float32")
+
+
+XI = _sparse_images()
+# LG021 for a reconstruction (fit(x, x)) with mse: 'accuracy' is categorical accuracy on several
+# outputs (which pixel is brightest) and binary accuracy on one channel (exact 0/1 values: the
+# background), neither of which says how close the reconstruction is.
+pair(
+    "LG021/reconstruction",
+    fits(dense(FEATURES, "sigmoid"), "mse", ["accuracy"], XI, XI, truth="argmax", epochs=20),
+    fits(dense(FEATURES, "sigmoid"), "mse", ["mae"], XI, XI, truth="none", epochs=20),
+)
+pair(
+    "LG021/reconstruction-one-channel",
+    fits(
+        lambda k: [k.layers.Dense(FEATURES, activation="sigmoid"), k.layers.Reshape((FEATURES, 1))],
+        "mse",
+        ["accuracy"],
+        XI,
+        XI.reshape(-1, FEATURES, 1),
+        truth="threshold",
+        epochs=20,
+    ),
+    fits(
+        lambda k: [k.layers.Dense(FEATURES, activation="sigmoid"), k.layers.Reshape((FEATURES, 1))],
+        "mse",
+        ["mae"],
+        XI,
+        XI.reshape(-1, FEATURES, 1),
+        truth="none",
+        epochs=20,
+    ),
+)
+
+
 def main(names: list[str]) -> None:
     for name, chosen in CASES.items():
         if names and not any(name == n or name.startswith(n + "/") for n in names):

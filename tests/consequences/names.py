@@ -75,4 +75,6 @@ NAMES = [
     "LG016",
     "LG016/dict-keys",
     "LG022/vector-monitor",
+    "LG021/reconstruction",
+    "LG021/reconstruction-one-channel",
 ]

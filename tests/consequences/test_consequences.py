@@ -23,7 +23,7 @@ pytestmark = [
 # The cases are numpy arrays: without the probe extra this module is skipped, not an error.
 pytest.importorskip("numpy", reason="the consequence cases need numpy and Keras (the probe extra)")
 
-from tests.consequences.cases import CASES, SAMPLES, YB, per_class_f1  # noqa: E402
+from tests.consequences.cases import CASES, SAMPLES, XI, YB, per_class_f1  # noqa: E402
 from tests.consequences.harness import FLAVOURS, Run  # noqa: E402
 
 
@@ -579,3 +579,24 @@ def test_lg022_a_vector_monitor_stops_fit_when_a_callback_compares_it(flavour) -
     else:
         assert checkpoint.error is not None and checkpoint.error.startswith("ValueError")
         assert checkpoint.epochs_run == 1
+
+
+@flavours
+def test_lg021_accuracy_on_a_reconstruction_compares_arg_maxes(flavour) -> None:
+    """Several outputs: 'accuracy' is categorical accuracy, which pixel is brightest (0.86 here,
+    against a mean error of 0.017), not how close the reconstruction is."""
+    bad, good = bad_good("LG021/reconstruction", flavour)
+    reported = bad.reported("accuracy")
+    assert reported is not None and bad.true_accuracy is not None  # arg-max agreement, by hand
+    assert abs(reported - bad.true_accuracy) <= 0.03 and reported <= 0.95
+    assert (good.reported("mae") or 1.0) <= 0.03
+
+
+@flavours
+def test_lg021_accuracy_on_a_one_channel_reconstruction_is_the_share_of_zeros(flavour) -> None:
+    """One channel: binary accuracy counts the targets equal to the rounded output, so only the
+    exact zeros of the background count, whatever the error."""
+    bad, good = bad_good("LG021/reconstruction-one-channel", flavour)
+    reported = bad.reported("accuracy")
+    assert reported is not None and reported == pytest.approx(float((XI == 0).mean()), abs=0.01)
+    assert (good.reported("mae") or 1.0) <= 0.03

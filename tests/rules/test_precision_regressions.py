@@ -175,7 +175,8 @@ model.fit(x, y)
     assert codes(source.replace("Dense(2,", "Dense(6,")) == ["LG020"]
 
 
-def test_a_denoiser_on_real_valued_targets_is_told_about_its_targets() -> None:
+def test_a_denoiser_on_real_valued_targets_is_told_it_reconstructs_its_inputs() -> None:
+    """fit(x + noise, x): the targets are the inputs before the noise (a denoising autoencoder)."""
     from tests.conftest import check
 
     source = """
@@ -191,7 +192,7 @@ model.fit(noisy, x)
     (found,) = check(source)
     assert (
         found.code == "LG020"
-        and "real-valued targets" in found.message
+        and "reconstructs the inputs (fit(x + noise, x))" in found.message
         and "multi-label" not in found.message
     )
 

@@ -616,3 +616,87 @@ model.compile(optimizer="adam", loss=keras.losses.CTC())
 model.fit(np.random.rand(64, 50, 12), labels)
 """
     assert codes(source) == []
+
+
+@pytest.mark.parametrize(
+    "wrapped, units, activation",
+    [
+        ('TimeDistributed(Dense(3, activation="sigmoid"))', 3, Activation.SIGMOID),
+        ('TimeDistributed(Dense(9, activation="softmax"), name="tags")', 9, Activation.SOFTMAX),
+        ('TimeDistributed(layer=Dense(4), name="steps")', 4, Activation.LINEAR),
+    ],
+)
+def test_a_time_distributed_head_is_its_inner_layer(wrapped, units, activation) -> None:
+    """The inner layer runs on every step: the output means what the inner layer's means."""
+    source = f"""
+from tensorflow.keras.layers import Dense, GRU, Input, TimeDistributed
+from tensorflow.keras.models import Model
+steps = Input((20, 5))
+out = {wrapped}(GRU(8, return_sequences=True)(steps))
+model = Model(steps, out)
+model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+"""
+    (setup,) = setups(source)
+    assert setup.head is not None
+    assert (setup.head.units, setup.head.activation) == (units, activation)
+
+
+@pytest.mark.parametrize("wrapper, names", [('name="tags"', ("tags", "total")), ("", None)])
+def test_a_time_distributed_output_is_named_after_the_wrapper(wrapper, names) -> None:
+    """Keras names the output after the wrapper; the inner layer's name keys no loss dict."""
+    source = f"""
+from tensorflow.keras.layers import Dense, GRU, Input, TimeDistributed
+from tensorflow.keras.models import Model
+steps = Input((20, 5))
+seq = GRU(8, return_sequences=True)(steps)
+tags = TimeDistributed(Dense(9, activation="softmax", name="inner"), {wrapper})(seq)
+total = Dense(1, name="total")(GRU(8)(steps))
+model = Model(steps, [tags, total])
+model.compile(loss=["sparse_categorical_crossentropy", "mse"], optimizer="adam")
+"""
+    first, _second = setups(source)
+    assert first.output_names == names
+    assert first.head is not None and first.head.units == 9
+
+
+def test_a_time_distributed_custom_layer_is_no_head() -> None:
+    source = """
+from tensorflow import keras
+inner = keras.layers.Lambda(lambda t: t * 2)
+model = keras.Sequential([keras.Input((20, 5)), keras.layers.TimeDistributed(inner)])
+model.compile(loss="mse", optimizer="adam")
+"""
+    (setup,) = setups(source)
+    assert setup.head is None or setup.head.units is None
+
+
+DENOISER = """
+import numpy as np
+from tensorflow import keras
+x = np.load("images.npy")
+other = np.load("other.npy")
+noise = np.random.normal(0, 1, x.shape)
+{noisy}
+model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(784, activation="sigmoid")])
+model.compile(loss="mse", optimizer="adam")
+model.fit({fit})
+"""
+
+
+@pytest.mark.parametrize(
+    "noisy, fit, denoising",
+    [
+        ("noisy = x + 0.3 * np.random.normal(0, 1, x.shape)", "noisy, x", True),
+        ("noisy = np.clip(x + 0.3 * noise, 0.0, 1.0)", "noisy, x", True),
+        ("noisy = np.random.randn(*x.shape) * 0.2 + x", "noisy, x", True),
+        ("noisy = x - noise", "x=noisy, y=x", True),
+        ("noisy = other + noise", "noisy, x", False),  # another array's noisy copy
+        ("noisy = x + 0.5", "noisy, x", False),  # no noise: a shift
+        ("noisy = x + np.load('n.npy')", "noisy, x", False),
+        ("noisy = x * noise", "noisy, x", False),  # multiplied, not added
+    ],
+)
+def test_a_noisy_copy_of_the_targets_as_inputs_is_a_reconstruction(noisy, fit, denoising) -> None:
+    (setup,) = setups(DENOISER.format(noisy=noisy, fit=fit))
+    assert setup.reconstructs_inputs is denoising
+    assert (setup.reconstruction == "fit(x + noise, x)") is denoising

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -240,6 +241,8 @@ def layer(ev: Interpreter, call: Call) -> Value:
         return LayerVal(
             "Activation" if sym == "Activation" else sym, ref, None, fixed, ref, lname, activation_name=name
         )
+    if sym == "TimeDistributed":
+        return _time_distributed(args.get(0, "layer"), lname, ref)
     if sym in ("Input", "InputLayer"):
         return TensorVal(None)
     if sym == "Reshape":
@@ -257,6 +260,15 @@ def layer(ev: Interpreter, call: Call) -> Value:
         mask_zero = (False if not args.has_star else None) if mask is None else written
         return LayerVal(sym, ref, name=lname, opaque=True, mask_zero=mask_zero)
     return LayerVal(sym, ref, name=lname, opaque=True)
+
+
+def _time_distributed(inner: Value | None, name: str | None, ref: int) -> LayerVal:
+    """``TimeDistributed(Dense(3, activation="softmax"))``: the inner layer applied to every
+    step, so the output means what the inner layer's does (a per-step head, as ``Dense`` on a
+    sequence is). Keras names the output after the wrapper, never after the inner layer."""
+    if not isinstance(inner, LayerVal) or inner.opaque:
+        return LayerVal("TimeDistributed", ref, name=name, opaque=True)
+    return replace(inner, name=name)
 
 
 @attributes(LayerVal)

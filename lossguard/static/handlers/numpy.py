@@ -217,6 +217,17 @@ _RANDOM_RANGE = {
 }
 
 
+@function("numpy.clip")
+def clip(ev: Interpreter, call: Call) -> Value:
+    """``np.clip(x_train + noise, 0., 1.)``: a noisy copy stays a noisy copy (of values within
+    the bounds written); anything else clipped stays unknown, as it was."""
+    a = call.args.get(0, "a")
+    if not isinstance(a, ArrayVal) or a.noisy_copy_of is None:
+        return UNKNOWN
+    low, high = float_value(call.args.get(1, "a_min")), float_value(call.args.get(2, "a_max"))
+    return replace(a, ref=ev.ref(call.node), low=low, high=high)
+
+
 @function("numpy.where")
 def where(ev: Interpreter, call: Call) -> Value:
     """``np.where(y == 0, -1, 1)``: labels made of the two numbers written."""
