@@ -316,6 +316,11 @@ class TrainingSetup:
         return self.fit is not None and self.fit.targets_are_inputs
 
     @property
+    def sparse_loss(self) -> bool:
+        """Sparse categorical cross-entropy: the labels are class ids (per sample, pixel or step)."""
+        return self.loss is not None and self.loss.kind is LossKind.SPARSE_CATEGORICAL_CE
+
+    @property
     def reconstruction(self) -> str:
         """How a message names the reconstruction: a plain or a denoising autoencoder's fit."""
         return "fit(x + noise, x)" if self.fit is not None and self.fit.denoising else "fit(x, x)"

@@ -164,9 +164,7 @@ def _accuracy_class(setup: TrainingSetup) -> str | None:
     if head is not None and head.output_units == 1:
         return "BinaryAccuracy"
     encoding = labels.encoding if labels is not None else None
-    if (
-        loss is not None and loss.kind is LossKind.SPARSE_CATEGORICAL_CE
-    ) or encoding is LabelEncoding.INTEGER:
+    if setup.sparse_loss or encoding is LabelEncoding.INTEGER:
         return "SparseCategoricalAccuracy"
     if (loss is not None and loss.kind is LossKind.CATEGORICAL_CE) or encoding is LabelEncoding.ONE_HOT:
         return "CategoricalAccuracy"
@@ -347,8 +345,7 @@ def _recall_over_classes(setup: TrainingSetup, metric: MetricSpec) -> Iterator[F
     if labels is not None and labels.encoding is LabelEncoding.MULTI_HOT:
         return  # softmax on several labels per row: LG009's finding
     values = label_values(labels) if labels is not None else None
-    sparse = setup.loss is not None and setup.loss.kind is LossKind.SPARSE_CATEGORICAL_CE
-    if sparse or (values is not None and values.columns == 1):
+    if setup.sparse_loss or (values is not None and values.columns == 1):
         return  # class ids, not rows: Recall() stops at a shape error (the labels' finding)
     name = metric.cls or "Recall"
     yield finding(
@@ -444,7 +441,7 @@ def class_weight_misuse(setup: TrainingSetup) -> Iterator[Finding]:
 def _sparse_maps(setup: TrainingSetup) -> bool:
     """Class ids per pixel or step of three or more axes (segmentation masks under a sparse
     loss): neither Keras turns class_weight into weights for them."""
-    labels, loss = setup.labels, setup.loss
-    if labels is None or loss is None or labels.rank is None or labels.rank < 3 or labels.synthetic:
+    labels = setup.labels
+    if labels is None or labels.rank is None or labels.rank < 3 or labels.synthetic:
         return False
-    return loss.kind is LossKind.SPARSE_CATEGORICAL_CE
+    return setup.sparse_loss

@@ -4,7 +4,7 @@ class-id metric, an arg-max over a single unit. Silent on anything unknown."""
 
 from __future__ import annotations
 
-from lossguard.facts import Activation, LabelEncoding, LossKind, MetricKind, MetricSpec, TrainingSetup
+from lossguard.facts import Activation, LabelEncoding, MetricKind, MetricSpec, TrainingSetup
 from lossguard.keras.loss_contracts import contract_for
 from lossguard.keras.metric_contracts import METRIC_CONTRACTS, MetricContract, metric_key
 from lossguard.keras.semantics import loss_identity, resolve_bare_accuracy
@@ -192,8 +192,7 @@ def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str,
             "unit per class",
             contract.labels == "class_ids",  # ids against 0/255-like labels: LG030 names it
         )
-    sparse = setup.loss is not None and setup.loss.kind is LossKind.SPARSE_CATEGORICAL_CE
-    if contract.reads == "bool" and (units or 0) > 1 and sparse and values is None:
+    if contract.reads == "bool" and (units or 0) > 1 and setup.sparse_loss and values is None:
         # the loss takes one class id per sample (per pixel, per step): no unit axis to match
         return _ids_on_units(metric, key, units, "class ids (what sparse_categorical_crossentropy takes)")
     if values is None:

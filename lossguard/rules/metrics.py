@@ -218,9 +218,7 @@ def metric_task_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
     metrics, loss, labels = setup.metrics, setup.loss, setup.labels
     if not metrics:
         return
-    integer_labels = (labels is not None and labels.encoding is LabelEncoding.INTEGER) or (
-        loss is not None and loss.kind is LossKind.SPARSE_CATEGORICAL_CE
-    )
+    integer_labels = (labels is not None and labels.encoding is LabelEncoding.INTEGER) or setup.sparse_loss
     one_hot_labels = (labels is not None and labels.encoding is LabelEncoding.ONE_HOT) or (
         loss is not None and loss.kind is LossKind.CATEGORICAL_CE
     )
