@@ -218,3 +218,22 @@ model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accur
 model.fit(x, y)
 """
     assert codes(source) == []
+
+
+@pytest.mark.parametrize(
+    "metric, measured",
+    [("'accuracy'", "sparse categorical accuracy 0.13"), ("keras.metrics.MeanIoU(num_classes=4)", "MeanIoU")],
+)
+def test_a_class_id_metric_on_real_labels_quotes_its_own_measurement(metric, measured) -> None:
+    """Found on Keras' own guides: 'accuracy' on real labels quoted a MeanIoU measurement."""
+    source = f"""
+import numpy as np
+from tensorflow import keras
+x = np.random.random((64, 8))
+y = np.random.random((64,))
+model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4, activation="softmax")])
+model.compile(optimizer="sgd", loss="mse", metrics=[{metric}])
+model.fit(x, y)
+"""
+    found = [f for f in check(source) if f.code == "LG025"]
+    assert found and all(measured in f.message for f in found)
