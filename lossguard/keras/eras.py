@@ -73,10 +73,18 @@ CLUES = (
         "keras.engine / keras.layers.core",
     ),
     _clue(
-        r"\bset_random_seed\b|\btf\.Session\s*\(|\btf\.placeholder\s*\(|\btf\.contrib\b|\bConfigProto\s*\("
+        # tf.set_random_seed is TensorFlow 1's; keras.utils.set_random_seed (TF 2.7+, Keras 3)
+        # is not, nor is tf.random.set_seed.
+        r"\b(?:tf|tensorflow)\.set_random_seed\b|\bfrom\s+tensorflow\s+import\s+[^\n]*\bset_random_seed\b"
+        r"|\btf\.Session\s*\(|\btf\.placeholder\s*\(|\btf\.contrib\b|\bConfigProto\s*\("
         r"|\btensorflow_backend\b",
         TENSORFLOW1,
         "TensorFlow 1 API",
+    ),
+    _clue(
+        r"\butils\.set_random_seed\b|\bfrom\s+(?:tensorflow\.)?keras\.utils\s+import\s+[^\n]*\bset_random_seed\b",
+        frozenset({TF22, KERAS3}),
+        "keras.utils.set_random_seed()",
     ),
     _clue(
         r"\bTensorBoard\s*\([^)]*\b(?:write_grads|batch_size)\s*=", TENSORFLOW1, "TensorBoard(write_grads=…)"

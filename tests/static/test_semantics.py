@@ -191,3 +191,27 @@ def test_contradicting_clues_leave_the_version_unknown() -> None:
     assert eras.clues_in("model.fit_generator(g)\nfrom keras import ops\n") == (eras.ALL, ())
     found, evidence = eras.clues_in("Adam(lr=0.1)\nh.history['val_accuracy']\n")
     assert found == {eras.KERAS23, eras.TF20, eras.TF22} and evidence == ("lr=", "history['accuracy']")
+
+
+@pytest.mark.parametrize(
+    "text, eras_found",
+    [
+        ("import tensorflow as tf\ntf.set_random_seed(1)\n", "TENSORFLOW1"),
+        ("from tensorflow import set_random_seed\nset_random_seed(2)\n", "TENSORFLOW1"),
+        ("from tensorflow import keras\nkeras.utils.set_random_seed(1)\n", "TF22|KERAS3"),
+        ("import tensorflow as tf\ntf.keras.utils.set_random_seed(1)\n", "TF22|KERAS3"),
+        ("from keras.utils import set_random_seed\nset_random_seed(1)\n", "TF22|KERAS3"),
+        ("import tensorflow as tf\ntf.random.set_seed(1)\n", "ALL"),
+    ],
+)
+def test_set_random_seed_dates_a_script_by_where_it_comes_from(text, eras_found) -> None:
+    """Found on Keras' own examples: keras.utils.set_random_seed (TF 2.7+, Keras 3) was read as
+    TensorFlow 1's tf.set_random_seed, which dated a Keras 3 example to Keras 2.3."""
+    from lossguard.keras import eras
+
+    expected = {
+        "TENSORFLOW1": eras.TENSORFLOW1,
+        "TF22|KERAS3": frozenset({eras.TF22, eras.KERAS3}),
+        "ALL": eras.ALL,
+    }[eras_found]
+    assert eras.clues_in(text)[0] == expected
