@@ -64,6 +64,10 @@ def head_from_chain(chain: Sequence[LayerInfo | None], source: Source = Source.S
         prior = chain[before] if before >= 0 else None
         if prior is not None and prior.units is not None:
             units, layer, location = prior.units, prior.kind, prior.location
+            between = [c for c in chain[before + 1 : index] if c is not None and c.kind in _SHAPE_LAYERS]
+            if between:  # Dense(1) → Reshape((n,)) → softmax: the activation spans the new axis
+                final = between[-1]
+                units = final.last_axis if final.kind == "Reshape" else None
         head = OutputHead(
             units,
             last.activation or Activation.UNKNOWN,

@@ -237,3 +237,37 @@ model.fit(x, y)
 """
     found = [f for f in check(source) if f.code == "LG025"]
     assert found and all(measured in f.message for f in found)
+
+
+@pytest.mark.parametrize("shape_layer", ["Flatten()", "Reshape((64,))", "Reshape((-1,))"])
+def test_a_softmax_after_a_reshaped_single_unit_spans_the_positions(shape_layer) -> None:
+    """Found on Keras' own examples (a BERT span extractor): Dense(1) per token, flattened,
+    then a softmax over the token positions. The softmax is not over one unit (no LG003), and
+    the position ids are no more classes than it has (no LG010)."""
+    source = f"""
+import numpy as np
+from tensorflow import keras
+from tensorflow.keras import layers
+tokens = layers.Input(shape=(64, 32))
+scores = layers.Dense(1, use_bias=False)(tokens)
+scores = layers.{shape_layer}(scores)
+start = layers.Activation(keras.activations.softmax)(scores)
+model = keras.Model(tokens, start)
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+model.fit(np.random.rand(128, 64, 32), np.random.randint(0, 64, 128))
+"""
+    assert codes(source) == []
+
+
+def test_a_softmax_on_one_unit_is_still_found_when_nothing_reshapes_it() -> None:
+    source = """
+from tensorflow import keras
+from tensorflow.keras import layers
+inputs = layers.Input(shape=(32,))
+x = layers.Dense(1)(inputs)
+x = layers.Dropout(0.2)(x)
+out = layers.Activation("softmax")(x)
+model = keras.Model(inputs, out)
+model.compile(optimizer="adam", loss="binary_crossentropy")
+"""
+    assert codes(source) == ["LG003"]

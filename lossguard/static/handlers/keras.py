@@ -249,7 +249,8 @@ def layer(ev: Interpreter, call: Call) -> Value:
         target = args.get(0, "target_shape")
         shape = target.items if isinstance(target, SeqVal) and target.exact else None
         last = int_value(shape[-1]) if shape else None
-        return LayerVal(sym, ref, name=lname, last_axis=last)
+        known = last if last is not None and last > 0 else None  # Reshape((-1,)): inferred by Keras
+        return LayerVal(sym, ref, name=lname, last_axis=known)
     if sym in api.NEUTRAL_LAYERS or sym in api.RESCALING_LAYERS:
         return LayerVal(sym, ref, name=lname)
     if sym in _MERGE_LAYERS:
