@@ -15,6 +15,7 @@ the file. A malformed index or entry is a miss, never a crash.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -32,6 +33,10 @@ MAX_INDEX_BYTES = 200_000_000  # far beyond the index of any tree; a larger "ind
 # The entry layout (2: the quoted source lines; 3: checked_at is the run's start, not the store
 # time); a new layout starts a new index.
 FORMAT = 3
+# Indexes kept: every upgrade or edit of lossguard, Keras target or setting starts a new one, so
+# the folder would only grow. The most recently written are the ones in use (a pre-commit hook,
+# an editor and a CI target side by side); older ones are removed when an index is saved.
+KEEP_INDEXES = 8
 
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # lossguard/
@@ -159,7 +164,23 @@ class Cache:
             temporary.write_text(json.dumps(self.entries, separators=(",", ":")), encoding="utf-8")
             temporary.replace(self.file)
         except OSError:
-            pass  # a read-only tree simply runs uncached
+            return  # a read-only tree simply runs uncached
+        self._prune()
+
+    def _prune(self) -> None:
+        """Remove all but the ``KEEP_INDEXES`` most recently written indexes (this one among
+        them); an index another run removes or replaces meanwhile is simply skipped."""
+        aged: list[tuple[int, Path]] = []
+        for index in self.folder.glob("index-*.json"):
+            try:
+                aged.append((index.stat().st_mtime_ns, index))
+            except OSError:
+                continue
+        aged.sort(reverse=True)
+        for _, stale in aged[KEEP_INDEXES:]:
+            if stale != self.file:
+                with contextlib.suppress(OSError):  # removed meanwhile, or not ours to remove
+                    stale.unlink()
 
 
 def _create(path: Path, text: str) -> None:

@@ -151,3 +151,23 @@ def test_an_edited_lossguard_module_starts_a_new_index(
     old = Cache(tmp_path, "key").file
     monkeypatch.setattr(cache_module, "code_fingerprint", lambda: "after")
     assert Cache(tmp_path, "key").file != old
+
+
+def test_saving_an_index_removes_all_but_the_most_recent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every edit of lossguard starts a new index: the folder keeps the KEEP_INDEXES most
+    recently written and removes the others when an index is saved."""
+    target = tmp_path / "train.py"
+    write(target, "x = 1\n", T0)
+    folder = tmp_path / cache_module.CACHE_DIR
+    made = []
+    for version in range(cache_module.KEEP_INDEXES + 3):
+        monkeypatch.setattr(cache_module, "code_fingerprint", lambda v=version: f"code {v}")
+        checked(tmp_path, target)
+        (index,) = [p for p in folder.glob("index-*.json") if p not in made]
+        os.utime(index, ns=(T0 + version * SECOND, T0 + version * SECOND))  # written in order
+        made.append(index)
+    kept = set(folder.glob("index-*.json"))
+    assert kept == set(made[-cache_module.KEEP_INDEXES :])
+    assert (folder / ".gitignore").exists() and (folder / "CACHEDIR.TAG").exists()
