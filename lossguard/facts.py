@@ -167,6 +167,10 @@ class MetricSpec:
     options: tuple[tuple[str, object], ...] = ()  # its keyword arguments given as literals
     given: frozenset[str] = frozenset()  # keywords given (literal or not), "#0" positional, "*" starred
     in_loop: bool = False  # built in a loop: Keras names the second one 'auc_1'
+    # The location is the metric as written in compile()'s own list (or argument): an edit
+    # there changes this model's metric alone. False for a metric of a list held in a variable
+    # (reported where it was built, but the definition may serve other models too).
+    fixable: bool = True
 
     def option(self, name: str, default: object = None) -> object:
         return dict(self.options).get(name, default)

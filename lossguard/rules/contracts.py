@@ -18,7 +18,7 @@ from lossguard.rules import words as w
 from lossguard.rules.domains import labels_break_loss
 from lossguard.rules.label_values import label_values, number_text
 from lossguard.rules.metric_labels import metric_label_problem
-from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule, safe_fix, unsafe_fix
+from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, metric_fix, rule, safe_fix, unsafe_fix
 
 
 def _head(setup: TrainingSetup) -> str:
@@ -224,7 +224,7 @@ def _exact_accuracy(setup: TrainingSetup, metric: MetricSpec) -> Iterator[Findin
         metric.location,
         fix=fix,
         related=[(setup.head.location, "output layer")],
-        autofix=safe_fix(f"use {wanted}", edit) if wanted else None,
+        autofix=metric_fix(metric, safe_fix(f"use {wanted}", edit)) if wanted else None,
     )
 
 
@@ -326,7 +326,9 @@ def _f1_without_threshold(setup: TrainingSetup, metric: MetricSpec) -> Iterator[
         metric.location,
         fix=fix,
         related=[(setup.head.location, "output layer")],
-        autofix=safe_fix("threshold=0.5", fixes.keyword(metric.location, "threshold", "0.5"))
+        autofix=metric_fix(
+            metric, safe_fix("threshold=0.5", fixes.keyword(metric.location, "threshold", "0.5"))
+        )
         if fixable
         else None,
     )

@@ -21,7 +21,7 @@ from lossguard.keras.semantics import has_loss_and_metric_classes, loss_identity
 from lossguard.keras.vocabulary import loss_key, metric_kind_from_name
 from lossguard.rules import fixes
 from lossguard.rules import words as w
-from lossguard.rules.registry import Needs, at, finding, rule, safe_fix, unsafe_fix
+from lossguard.rules.registry import Needs, at, finding, metric_fix, rule, safe_fix, unsafe_fix
 
 
 def _single_label_multiclass(setup: TrainingSetup) -> bool:
@@ -360,7 +360,10 @@ def threshold_metric_on_logits(setup: TrainingSetup) -> Iterator[Finding]:
             metric.location,
             fix=f"use {fix}",
             related=[(head.location, "linear output layer"), (loss.location, "from_logits=True")],
-            autofix=safe_fix(f"use {fix}", fixes.keyword(metric.location, *keyword)) if keyword else bare_fix,
+            autofix=metric_fix(
+                metric,
+                safe_fix(f"use {fix}", fixes.keyword(metric.location, *keyword)) if keyword else bare_fix,
+            ),
         )
 
 
@@ -380,7 +383,7 @@ def _thresholded_accuracy(setup: TrainingSetup, metric: MetricSpec) -> Autofix |
 def _bare(metric: MetricSpec, name: str) -> Autofix | None:
     """A metric written as a string becomes another string (a modelling choice: unsafe); the
     engine drops the fix where the metric is not written as a literal."""
-    return unsafe_fix(f"use metrics=['{name}']", fixes.string(metric.location, name))
+    return metric_fix(metric, unsafe_fix(f"use metrics=['{name}']", fixes.string(metric.location, name)))
 
 
 _LOSS_ALIASES = {"mae": ("mae", "meanabsoluteerror"), "mse": ("mse", "meansquarederror")}  # loss_key form
@@ -406,7 +409,7 @@ def _renamed_metric(metric: MetricSpec, name: str, cls: str, safe: bool = True) 
         old = re.search(r"(?<![\w])([A-Z]\w*Accuracy)\b", metric.written)
         edit = Edit(metric.location, cls, EditKind.RENAME, old=old.group(1)) if old else None
     make = safe_fix if safe else unsafe_fix
-    return make(f"use {name}", edit)
+    return metric_fix(metric, make(f"use {name}", edit))
 
 
 def _every_class_in_top_k(metric: MetricSpec, units: int | None) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from lossguard.facts import Location, ModuleFacts, Source, TrainingSetup
+from lossguard.facts import Location, MetricSpec, ModuleFacts, Source, TrainingSetup
 from lossguard.findings import Applicability, Autofix, Edit, Finding, Message, Related, Severity, parts
 from lossguard.rules.docs import RuleDoc, load_docs
 
@@ -135,6 +135,12 @@ def safe_fix(message: str, *edits: Edit | None) -> Autofix | None:
     if not edits or any(e is None for e in edits):
         return None
     return Autofix(Applicability.SAFE, message, tuple(e for e in edits if e is not None))
+
+
+def metric_fix(metric: MetricSpec, fix: Autofix | None) -> Autofix | None:
+    """A fix that edits the metric where it is reported: only where it is written in the
+    compile call (a list held in a variable may serve other models as well)."""
+    return fix if metric.fixable else None
 
 
 def unsafe_fix(message: str, *edits: Edit | None) -> Autofix | None:

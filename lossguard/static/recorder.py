@@ -113,6 +113,9 @@ class Recorder:
         loss_ref = self.ref(loss_node) if loss_node is not None else None
         loss_text = self.text(loss_node) if loss_node is not None else ""
         model.compile = CompileVal(self.ref(node), loss, loss_ref, metrics, metric_refs, loss_text)
+        model.compile.metrics_written = metrics_node is None or not (
+            isinstance(metrics, SeqVal) and not isinstance(metrics_node, cst.List | cst.Tuple)
+        )
         for param, index in (("loss", 1), ("metrics", None), ("weighted_metrics", None)):
             keyed = self.keyed(args.get(index, param), args.node(index, param))
             if keyed is not None:

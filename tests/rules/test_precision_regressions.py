@@ -271,3 +271,33 @@ model = keras.Model(inputs, out)
 model.compile(optimizer="adam", loss="binary_crossentropy")
 """
     assert codes(source) == ["LG003"]
+
+
+METRICS_IN_A_VARIABLE = """
+import numpy as np
+from tensorflow import keras
+x = np.random.rand(100, 8)
+y = np.random.randint(0, 2, (100,))
+METRICS = [keras.metrics.Precision(name="precision"), keras.metrics.Recall(name="recall"), keras.metrics.AUC(name="auc")]
+model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True), metrics={metrics})
+model.fit(x, y, epochs=2)
+"""
+
+
+def test_metrics_of_a_list_in_a_variable_are_each_reported_where_built_without_a_fix() -> None:
+    """Found reproducing TensorFlow issue 37103: metrics=METRICS reported one metric on the
+    list's name and the others on the compile call (where two collapsed into one), and offered
+    a 'safe' fix adding thresholds=0.0 to compile() itself. The list may serve other models:
+    no fix edits it."""
+    found = check(METRICS_IN_A_VARIABLE.format(metrics="METRICS"))
+    assert [(f.code, f.location.line) for f in found] == [("LG024", 6)] * 3
+    assert len({f.location.column for f in found}) == 3
+    assert all(f.autofix is None for f in found)
+
+
+def test_metrics_written_in_the_compile_call_keep_their_fixes() -> None:
+    inline = "[keras.metrics.Precision(), keras.metrics.Recall(), keras.metrics.AUC()]"
+    found = check(METRICS_IN_A_VARIABLE.format(metrics=inline))
+    assert [(f.code, f.location.line) for f in found] == [("LG024", 8)] * 3
+    assert all(f.autofix is not None for f in found)
