@@ -413,6 +413,7 @@ class _SetupBuilder:
                 source.num_classes,
                 source.width,
                 wide_is_one_hot=source.wide_is_one_hot,
+                padding=source.padding,
             )
         if isinstance(source, ArrayVal) and source.continuous:
             width = _columns(source.shape)

@@ -158,6 +158,7 @@ class LabelVal:
     num_classes: int | None = None
     width: int | None = None
     wide_is_one_hot: bool = False  # LabelBinarizer of an unknown class count: one-hot if > 2 columns
+    padding: float | None = None  # to_categorical of padded sequences: the padded steps' class
 
 
 @dataclass(eq=False)

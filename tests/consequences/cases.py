@@ -869,7 +869,9 @@ def _tagged_sequences(samples: int = 400, steps: int = 40, vocab: int = 50, tags
 XS, YS = _tagged_sequences()
 
 
-def _tagger(mask_zero: bool) -> Callable[[str], Run]:
+def _tagger(mask_zero: bool, one_hot: bool = False) -> Callable[[str], Run]:
+    """``one_hot``: the padded tag ids one-hot encoded (to_categorical), categorical CE."""
+
     def run(flavour: str) -> Run:
         def build(keras: ModuleType) -> Any:
             inputs = keras.Input((XS.shape[1],))
@@ -877,10 +879,12 @@ def _tagger(mask_zero: bool) -> Callable[[str], Run]:
             h = keras.layers.LSTM(16, return_sequences=True)(h)
             outputs = keras.layers.TimeDistributed(keras.layers.Dense(6, activation="softmax"))(h)
             model = keras.Model(inputs, outputs)
-            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+            loss = "categorical_crossentropy" if one_hot else "sparse_categorical_crossentropy"
+            model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
             return model
 
-        return train(flavour, build, XS, YS, truth="tokens", epochs=3)
+        tags = np.eye(6, dtype="float32")[YS] if one_hot else YS
+        return train(flavour, build, XS, tags, truth="tokens", epochs=3)
 
     return run
 
@@ -1054,6 +1058,11 @@ pair(
         epochs=20,
     ),
 )
+
+
+# LG015 for one-hot tags: to_categorical of the padded ids makes every padded step a one-hot row
+# of class 0, which categorical cross-entropy and the accuracy count like a token.
+pair("LG015/one-hot", _tagger(mask_zero=False, one_hot=True), _tagger(mask_zero=True, one_hot=True))
 
 
 def main(names: list[str]) -> None:

@@ -196,8 +196,11 @@ def train(
 
 
 def _token_accuracy(predictions: np.ndarray, y: np.ndarray) -> float:
-    """Sequence labelling: the share of real tokens (label > 0; 0 pads) whose arg-max is right."""
+    """Sequence labelling: the share of real tokens (label > 0; 0 pads) whose arg-max is right
+    (one-hot tag rows are read as their class ids)."""
     labels = np.asarray(y)
+    if labels.ndim == predictions.ndim:
+        labels = labels.argmax(axis=-1)
     real = labels > 0
     return float(np.mean(predictions.argmax(axis=-1)[real] == labels[real]))
 

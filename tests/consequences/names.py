@@ -77,4 +77,5 @@ NAMES = [
     "LG022/vector-monitor",
     "LG021/reconstruction",
     "LG021/reconstruction-one-channel",
+    "LG015/one-hot",
 ]

@@ -504,8 +504,10 @@ def test_lg030_a_void_label_255_stops_training_and_ignore_class_skips_it(flavour
 
 
 @flavours
-def test_lg015_unmasked_padding_is_what_the_model_learns(flavour) -> None:
-    bad, good = bad_good("LG015", flavour)
+@pytest.mark.parametrize("case", ["LG015", "LG015/one-hot"])
+def test_lg015_unmasked_padding_is_what_the_model_learns(flavour, case) -> None:
+    """Sparse tag ids, or the same ids one-hot encoded under categorical cross-entropy."""
+    bad, good = bad_good(case, flavour)
     assert bad.error is None and bad.true_accuracy is not None and good.true_accuracy is not None
     assert bad.reported("accuracy") > 0.75 and bad.true_accuracy < 0.1  # the padding, not the tokens
     assert good.true_accuracy > bad.true_accuracy + 0.2

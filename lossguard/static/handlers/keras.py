@@ -446,6 +446,12 @@ def to_categorical(ev: Interpreter, call: Call) -> Value:
     classes = call.args.get(1, "num_classes")
     n = classes.value if isinstance(classes, Const) and isinstance(classes.value, int) else None
     origin = f"to_categorical(…, {n})" if n is not None else "to_categorical(…)"
+    ids = call.args.get(0, "y")
+    # pad_sequences(tags) one-hot encoded: every padded step is a row of the padding class
+    padded = ids.padding if isinstance(ids, ArrayVal) else None
+    if isinstance(ids, ArrayVal) and padded is not None and padded.is_integer() and padded >= 0:
+        origin = f"to_categorical of {ids.origin or 'padded sequences'}"
+        return LabelVal(LabelEncoding.ONE_HOT, origin, ev.ref(call.node), n, n, padding=padded)
     return LabelVal(LabelEncoding.ONE_HOT, origin, ev.ref(call.node), n, n)
 
 
