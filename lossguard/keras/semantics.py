@@ -172,6 +172,19 @@ def only_keras3(target: KerasTarget) -> bool:
     return eras_of(target) == {era.KERAS3}
 
 
+def early_stopping_maximises_auc(target: KerasTarget) -> bool | None:
+    """EarlyStopping's mode='auto' maximises a key ending in 'auc' since tf.keras 2.7 (keras
+    2.7.0 ``callbacks.py``: endswith 'acc', 'accuracy' or 'auc'); before, only keys containing
+    'acc' (keras 2.2.4, 2.3.1, 2.6.0). None where the eras span the change."""
+    eras = eras_of(target)
+    older = eras & (era.ALL - {era.TF22, era.KERAS3})
+    if era.TF22 in eras and not target.eras:  # one tf.keras 2.2–2.15 release: its number decides
+        return target.version >= (2, 7)
+    if not older:
+        return True
+    return False if older == eras else None
+
+
 def loss_identity(loss: LossSpec) -> LossKind:
     """The loss as Keras ≤ 2.3 compares it when it picks an accuracy: by identity, so a function
     of the script that wraps binary cross-entropy is not ``losses.binary_crossentropy`` there."""

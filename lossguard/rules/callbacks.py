@@ -7,7 +7,13 @@ from collections.abc import Callable, Iterator
 
 from lossguard.facts import CallbackSpec, MetricSpec, TrainingSetup
 from lossguard.findings import Autofix, Edit, Finding, Severity
-from lossguard.keras.semantics import history_keys, may_be_keras3, only_keras3, proven_history_key
+from lossguard.keras.semantics import (
+    early_stopping_maximises_auc,
+    history_keys,
+    may_be_keras3,
+    only_keras3,
+    proven_history_key,
+)
 from lossguard.rules import fixes
 from lossguard.rules import words as w
 from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule, safe_fix, unsafe_fix
@@ -362,7 +368,13 @@ def _auto_mode(setup: TrainingSetup, callback: CallbackSpec) -> Iterator[Finding
     base = monitor.removeprefix("val_")
     higher = _HIGHER_IS_BETTER.search(base) is not None and not _LOWER_IS_BETTER.search(base)
     maximised = "acc" in monitor or (callback.kind == "ModelCheckpoint" and monitor.startswith("fmeasure"))
-    if not higher or maximised or (callback.kind == "EarlyStopping" and base.endswith("auc")):
+    if (
+        callback.kind == "EarlyStopping"
+        and base.endswith("auc")
+        and early_stopping_maximises_auc(setup.keras) is not False
+    ):
+        return  # tf.keras ≥ 2.7 maximises it (or the version is not known)
+    if not higher or maximised:
         return
     yield finding(
         "LG023",

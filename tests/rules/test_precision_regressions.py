@@ -301,3 +301,33 @@ def test_metrics_written_in_the_compile_call_keep_their_fixes() -> None:
     found = check(METRICS_IN_A_VARIABLE.format(metrics=inline))
     assert [(f.code, f.location.line) for f in found] == [("LG024", 8)] * 3
     assert all(f.autofix is not None for f in found)
+
+
+EARLY_STOPPING_ON_AUC = """
+import numpy as np
+from tensorflow import keras
+x, y = np.random.rand(200, 8), np.random.randint(0, 2, 200)
+model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(1, activation="sigmoid")])
+model.compile(optimizer="adam", loss="binary_crossentropy", metrics=[keras.metrics.AUC(name="auc")])
+stop = keras.callbacks.EarlyStopping(monitor="val_auc", patience=3)
+model.fit(x, y, validation_split=0.2, epochs=20, callbacks=[stop])
+"""
+
+
+@pytest.mark.parametrize(
+    "keras, flagged",
+    [
+        ("2.2.4", True),
+        ("2.3.1", True),
+        ("tf2.3", True),
+        ("tf2.6", True),
+        ("tf2.7", False),
+        ("tf2.15", False),
+        ("3", False),
+    ],
+)
+def test_early_stopping_maximises_auc_only_since_tf_keras_2_7(keras, flagged) -> None:
+    """Found reproducing TensorFlow issue 44509 (TF 2.3): EarlyStopping's mode='auto' maximises
+    a key ending in 'auc' only since keras 2.7.0's callbacks.py; 2.2.4, 2.3.1 and 2.6.0 maximise
+    only keys that contain 'acc' (read in each release's source)."""
+    assert (codes(EARLY_STOPPING_ON_AUC, keras=keras) == ["LG023"]) is flagged
