@@ -23,6 +23,17 @@ _HIGHER_IS_BETTER = re.compile(r"acc|auc|precision|recall|f1|fbeta|iou|dice|r2|t
 _LOWER_IS_BETTER = re.compile(r"loss|error|mse|mae|mape|msle|hinge|crossentropy|divergence", re.I)
 
 
+def _logged_example(callback: CallbackSpec, keys: set[str], prefix: str) -> str:
+    """A logged key that fits the callback's explicit mode: after mode='max', one that gets
+    better as it rises (val_loss there would be minimised the wrong way round)."""
+    if callback.mode_explicit and callback.mode == "max":
+        rising = sorted(k for k in keys if _HIGHER_IS_BETTER.search(k) and not _LOWER_IS_BETTER.search(k))
+        if rising:
+            return f"monitor='{prefix}{rising[0]}'"
+        return f"monitor='{prefix}loss' with mode='min'"
+    return f"monitor='{prefix}loss'"
+
+
 def _logged_keys(setup: TrainingSetup) -> set[str] | None:
     """Every key the compiled metrics may be logged under, over the eras the script may run on."""
     if setup.metrics is None:
@@ -261,7 +272,7 @@ def _check_monitor(setup: TrainingSetup, callback: CallbackSpec, keys: set[str] 
                 f"{where} watches a key that is never logged: the compiled metrics log only "
                 f"{logged} (and their val_ forms). {effect}"
             )
-            fix = f"monitor one of the logged keys, e.g. monitor='{prefix}loss'"
+            fix = f"monitor one of the logged keys, e.g. {_logged_example(callback, keys, prefix)}"
             autofix = None
         yield finding(
             "LG022",

@@ -331,3 +331,27 @@ def test_early_stopping_maximises_auc_only_since_tf_keras_2_7(keras, flagged) ->
     a key ending in 'auc' only since keras 2.7.0's callbacks.py; 2.2.4, 2.3.1 and 2.6.0 maximise
     only keys that contain 'acc' (read in each release's source)."""
     assert (codes(EARLY_STOPPING_ON_AUC, keras=keras) == ["LG023"]) is flagged
+
+
+@pytest.mark.parametrize(
+    "mode, example",
+    [
+        ("mode='max', ", "monitor='val_auc'"),
+        ("mode='min', ", "monitor='val_loss'"),
+        ("", "monitor='val_loss'"),
+    ],
+)
+def test_a_missing_monitor_key_is_replaced_by_one_that_fits_the_mode(mode, example) -> None:
+    """Found reproducing Keras issue 13966: with mode='max' LG022 suggested val_loss, which that
+    mode would then maximise."""
+    source = f"""
+import numpy as np
+from tensorflow import keras
+x, y = np.random.rand(200, 8), np.random.randint(0, 2, 200)
+model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(1, activation="sigmoid")])
+model.compile(optimizer="adam", loss="binary_crossentropy", metrics=[keras.metrics.AUC(name="auc")])
+stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", {mode}patience=3)
+model.fit(x, y, validation_split=0.2, epochs=20, callbacks=[stop])
+"""
+    found = [f for f in check(source) if f.code == "LG022"]
+    assert found and all(example in (f.fix or "") for f in found)
