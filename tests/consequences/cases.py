@@ -1037,27 +1037,18 @@ pair(
     fits(dense(FEATURES, "sigmoid"), "mse", ["accuracy"], XI, XI, truth="argmax", epochs=20),
     fits(dense(FEATURES, "sigmoid"), "mse", ["mae"], XI, XI, truth="none", epochs=20),
 )
-pair(
-    "LG021/reconstruction-one-channel",
-    fits(
-        lambda k: [k.layers.Dense(FEATURES, activation="sigmoid"), k.layers.Reshape((FEATURES, 1))],
-        "mse",
-        ["accuracy"],
-        XI,
-        XI.reshape(-1, FEATURES, 1),
-        truth="threshold",
-        epochs=20,
-    ),
-    fits(
-        lambda k: [k.layers.Dense(FEATURES, activation="sigmoid"), k.layers.Reshape((FEATURES, 1))],
-        "mse",
-        ["mae"],
-        XI,
-        XI.reshape(-1, FEATURES, 1),
-        truth="none",
-        epochs=20,
-    ),
-)
+
+
+def _one_channel(metric: str, truth: str) -> Callable[[str], Run]:
+    """The rows reconstructed as one channel of FEATURES values (an image of one channel)."""
+
+    def head(keras: ModuleType) -> list[Any]:
+        return [keras.layers.Dense(FEATURES, activation="sigmoid"), keras.layers.Reshape((FEATURES, 1))]
+
+    return fits(head, "mse", [metric], XI, XI.reshape(-1, FEATURES, 1), truth=truth, epochs=20)
+
+
+pair("LG021/reconstruction-one-channel", _one_channel("accuracy", "threshold"), _one_channel("mae", "none"))
 
 
 # LG015 for one-hot tags: to_categorical of the padded ids makes every padded step a one-hot row
