@@ -34,6 +34,12 @@ class LayerInfo:
 _SHAPE_LAYERS = {"Reshape", "Flatten", "Permute"}
 
 
+def _reshaped_axis(shaped: Sequence[LayerInfo]) -> int | None:
+    """The last axis a run of shape layers leaves: a Reshape's written one, else unknown."""
+    final = shaped[-1]
+    return final.last_axis if final.kind == "Reshape" else None
+
+
 def _neutral(layer: LayerInfo | None) -> bool:
     if layer is None:
         return False
@@ -66,8 +72,7 @@ def head_from_chain(chain: Sequence[LayerInfo | None], source: Source = Source.S
             units, layer, location = prior.units, prior.kind, prior.location
             between = [c for c in chain[before + 1 : index] if c is not None and c.kind in _SHAPE_LAYERS]
             if between:  # Dense(1) → Reshape((n,)) → softmax: the activation spans the new axis
-                final = between[-1]
-                units = final.last_axis if final.kind == "Reshape" else None
+                units = _reshaped_axis(between)
         head = OutputHead(
             units,
             last.activation or Activation.UNKNOWN,
@@ -95,9 +100,8 @@ def head_from_chain(chain: Sequence[LayerInfo | None], source: Source = Source.S
     else:
         return None
     if shaped:
-        final = shaped[-1]
-        axis = final.last_axis if final.kind == "Reshape" else None
-        if final.kind == "Flatten" and head.layer == "Dense" and len(shaped) == 1:
+        axis = _reshaped_axis(shaped)
+        if shaped[-1].kind == "Flatten" and head.layer == "Dense" and len(shaped) == 1:
             axis = head.units  # a Dense output is flat already
         head = replace(head, reshaped=True, output_axis=axis)
     if after:

@@ -23,11 +23,16 @@ _HIGHER_IS_BETTER = re.compile(r"acc|auc|precision|recall|f1|fbeta|iou|dice|r2|t
 _LOWER_IS_BETTER = re.compile(r"loss|error|mse|mae|mape|msle|hinge|crossentropy|divergence", re.I)
 
 
+def _rises(key: str) -> bool:
+    """The key gets better as it rises (accuracy, AUC …), and is no loss or error."""
+    return _HIGHER_IS_BETTER.search(key) is not None and not _LOWER_IS_BETTER.search(key)
+
+
 def _logged_example(callback: CallbackSpec, keys: set[str], prefix: str) -> str:
     """A logged key that fits the callback's explicit mode: after mode='max', one that gets
     better as it rises (val_loss there would be minimised the wrong way round)."""
     if callback.mode_explicit and callback.mode == "max":
-        rising = sorted(k for k in keys if _HIGHER_IS_BETTER.search(k) and not _LOWER_IS_BETTER.search(k))
+        rising = sorted(k for k in keys if _rises(k))
         if rising:
             return f"monitor='{prefix}{rising[0]}'"
         return f"monitor='{prefix}loss' with mode='min'"
@@ -351,7 +356,7 @@ def monitor_mode_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
         if callback.mode not in ("min", "max"):
             continue
         base = callback.monitor.removeprefix("val_")
-        higher = _HIGHER_IS_BETTER.search(base) is not None and not _LOWER_IS_BETTER.search(base)
+        higher = _rises(base)
         lower = _LOWER_IS_BETTER.search(base) is not None
         wanted = "max" if higher else "min" if lower else None
         if wanted is None or wanted == callback.mode:
@@ -377,7 +382,7 @@ def _auto_mode(setup: TrainingSetup, callback: CallbackSpec) -> Iterator[Finding
         return
     monitor = callback.monitor
     base = monitor.removeprefix("val_")
-    higher = _HIGHER_IS_BETTER.search(base) is not None and not _LOWER_IS_BETTER.search(base)
+    higher = _rises(base)
     maximised = "acc" in monitor or (callback.kind == "ModelCheckpoint" and monitor.startswith("fmeasure"))
     if (
         callback.kind == "EarlyStopping"

@@ -167,7 +167,7 @@ def regression_evidence(setup: TrainingSetup) -> str | None:
 
 def _spatial(head: OutputHead) -> bool:
     """A convolution's output: many values per sample (an image), whatever its channels."""
-    return head.layer in api.UNIT_LAYERS and head.layer not in ("Dense", "EinsumDense")
+    return api.UNIT_LAYERS.get(head.layer) == "filters"
 
 
 def _accuracy_on_real_values(setup: TrainingSetup) -> str:

@@ -334,17 +334,15 @@ class _SetupBuilder:
             return None
         else:
             items = [value]
-        literal = compile_val.metrics_written  # metrics=[…] at the call, not metrics=METRICS
         specs = []
         for index, item in enumerate(items):
-            if literal or not isinstance(value, SeqVal):
+            if compile_val.metrics_written:  # metrics=[…] at the call: each element where written
                 ref = refs[index] if index < len(refs) else compile_val.ref
                 specs.append(self.metric_spec(item, self.loc(ref)))
-                continue
-            # metrics=METRICS: each metric where it was built (a string: where the list is named)
-            own = item.ref if isinstance(item, MetricVal) else None
-            ref = own if own is not None else (refs[0] if refs else compile_val.ref)
-            specs.append(replace(self.metric_spec(item, self.loc(ref)), fixable=False))
+            else:  # metrics=METRICS: each metric where built (a string: where the list is named)
+                own = item.ref if isinstance(item, MetricVal) else None
+                ref = own if own is not None else (refs[0] if refs else compile_val.ref)
+                specs.append(replace(self.metric_spec(item, self.loc(ref)), fixable=False))
         return tuple(specs)
 
     def metric_spec(self, value: Value, location: Location) -> MetricSpec:

@@ -112,9 +112,9 @@ class Recorder:
             metric_refs = [self.ref(metrics_node)]
         loss_ref = self.ref(loss_node) if loss_node is not None else None
         loss_text = self.text(loss_node) if loss_node is not None else ""
-        model.compile = CompileVal(self.ref(node), loss, loss_ref, metrics, metric_refs, loss_text)
-        model.compile.metrics_written = metrics_node is None or not (
-            isinstance(metrics, SeqVal) and not isinstance(metrics_node, cst.List | cst.Tuple)
+        written = isinstance(metrics_node, cst.List | cst.Tuple) or not isinstance(metrics, SeqVal)
+        model.compile = CompileVal(
+            self.ref(node), loss, loss_ref, metrics, metric_refs, loss_text, metrics_written=written
         )
         for param, index in (("loss", 1), ("metrics", None), ("weighted_metrics", None)):
             keyed = self.keyed(args.get(index, param), args.node(index, param))
@@ -126,8 +126,9 @@ class Recorder:
         autoencoder, whose targets are its inputs before the noise."""
         if not isinstance(x, ArrayVal) or x.noisy_copy_of is None:
             return False
-        plain = isinstance(y, cst.Name | cst.Attribute | cst.Subscript) and not _calls(y)
-        return plain and y is not None and self.text(y) == x.noisy_copy_of
+        if not isinstance(y, cst.Name | cst.Attribute | cst.Subscript) or _calls(y):
+            return False
+        return self.text(y) == x.noisy_copy_of
 
     def keyed(
         self, value: Value | None, node: cst.CSTNode | None

@@ -90,7 +90,7 @@ class CompileVal:
     # loss=/metrics=/weighted_metrics= written as a literal dict of literal keys: (param, the
     # keys, the dict's ref, each key's ref or None)
     keyed: list[tuple[str, tuple[str, ...], int, tuple[int | None, ...]]] = field(default_factory=list)
-    metrics_written: bool = True  # metrics= a list literal or one metric at the call, not a name
+    metrics_written: bool = True  # metrics= a list literal (or no list) at the call, not a list's name
 
 
 @dataclass(eq=False)
