@@ -62,10 +62,16 @@ def label_values(labels: LabelSpec) -> LabelValues | None:
     return None
 
 
-def output_range(head: OutputHead) -> str | None:
+def output_range(head: OutputHead, across_shapes: bool = False) -> str | None:
     """What the output produces: distribution (softmax over several units), probabilities
-    (sigmoid), real (linear), non_negative (relu and kin); None when unknown or another shape."""
-    if head.after or head.reshaped:
+    (sigmoid), real (linear), non_negative (relu and kin); None when unknown or another shape.
+
+    ``across_shapes``: a Flatten/Reshape after an element-wise activation keeps its range (a
+    sigmoid map flattened is still probabilities); a softmax reshaped no longer sums to 1 over
+    the new last axis, so it stays unknown."""
+    if head.after or (head.reshaped and not across_shapes):
+        return None
+    if head.reshaped and head.activation is Activation.SOFTMAX:
         return None
     if head.activation is Activation.SOFTMAX:
         return "distribution" if head.units != 1 else None

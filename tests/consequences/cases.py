@@ -1056,6 +1056,27 @@ pair("LG021/reconstruction-one-channel", _one_channel("accuracy", "threshold"), 
 pair("LG015/one-hot", _tagger(mask_zero=False, one_hot=True), _tagger(mask_zero=True, one_hot=True))
 
 
+def _flattened_map(softmax: bool) -> Callable[[str], Run]:
+    """A map of FEATURES values (a saliency map) learnt with KL divergence against a
+    distribution over its pixels: relu then Flatten, or linear, Flatten, then the softmax."""
+
+    def head(keras: ModuleType) -> list[Any]:
+        layers = [
+            keras.layers.Dense(FEATURES, activation=None if softmax else "relu"),
+            keras.layers.Reshape((4, FEATURES // 4)),
+            keras.layers.Flatten(),
+        ]
+        return layers + ([keras.layers.Activation("softmax")] if softmax else [])
+
+    return fits(head, "kl_divergence", None, X, YMAP, epochs=20)
+
+
+YMAP = (np.exp(2 * X) / np.exp(2 * X).sum(axis=1, keepdims=True)).astype("float32")
+# LG014 for a map flattened after an element-wise activation: KL divergence reads the flat row as
+# a distribution, but a relu map is not one; the softmax belongs after the Flatten.
+pair("LG014/flattened-map", _flattened_map(softmax=False), _flattened_map(softmax=True))
+
+
 def main(names: list[str]) -> None:
     for name, chosen in CASES.items():
         if names and not any(name == n or name.startswith(n + "/") for n in names):

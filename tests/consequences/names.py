@@ -78,4 +78,5 @@ NAMES = [
     "LG021/reconstruction",
     "LG021/reconstruction-one-channel",
     "LG015/one-hot",
+    "LG014/flattened-map",
 ]

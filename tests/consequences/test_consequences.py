@@ -602,3 +602,16 @@ def test_lg021_accuracy_on_a_one_channel_reconstruction_is_the_share_of_zeros(fl
     reported = bad.reported("accuracy")
     assert reported is not None and reported == pytest.approx(float((XI == 0).mean()), abs=0.01)
     assert (good.reported("mae") or 1.0) <= 0.03
+
+
+@flavours
+def test_lg014_kl_divergence_on_a_flattened_relu_map_learns_no_distribution(flavour) -> None:
+    """A relu map flattened into KL divergence: Keras clips it at 1, so every value is pushed up,
+    the loss goes below 0 and the rows stop being distributions; the softmax after the Flatten
+    learns the map."""
+    bad, good = bad_good("LG014/flattened-map", flavour)
+    assert bad.error is None and bad.losses[-1] < 0 < good.losses[-1]
+    assert bad.row_sums is not None and bad.row_sums[0] > 20
+    assert good.row_sums is not None and abs(good.row_sums[1] - 1.0) < 1e-3
+    assert bad.true_accuracy is not None and good.true_accuracy is not None
+    assert bad.true_accuracy < 0.25 < 0.9 < good.true_accuracy  # the target's peak pixel found
