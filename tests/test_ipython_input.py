@@ -6,7 +6,8 @@ for them, and the two plain prompt cases below agree.
 
 ``lossguard.reading.ipython_input`` re-implements IPython's ``TransformerManager`` so that lossguard
 never imports IPython; here both transform the same cells and their ASTs must be equal (or both
-must fail to parse). Ours must also keep one line per cell line.
+must fail to parse). Ours must also keep one line per cell line. Where IPython 9 fails on a
+cell whose first line alone is indented, ours follows IPython 8, which ran it (saved notebooks).
 """
 
 from __future__ import annotations
@@ -31,10 +32,9 @@ def _dump(code: str) -> str | None:
 
 
 def assert_same_as_ipython(cell: str) -> None:
-    try:
-        theirs = SHELL.transform_cell(cell)
-    except Exception:  # IPython refuses the cell (RuntimeError, …): so may we, or we fail to parse
-        theirs = None
+    theirs = _transformed(cell)
+    if theirs is None or _dump(theirs) is None:  # IPython 9 fails: compare with IPython 8's indent rule
+        theirs = _transformed(_ipython8_indent(cell))
     try:
         lines, magic = transform_lines(cell)
     except Exception:
@@ -52,12 +52,33 @@ def assert_same_as_ipython(cell: str) -> None:
     assert ours == (_dump(theirs) if theirs is not None else None), (cell, "\n".join(lines), theirs)
 
 
+def _transformed(cell: str) -> str | None:
+    try:
+        return SHELL.transform_cell(cell)
+    except Exception:  # IPython refuses the cell (RuntimeError, …): so may we, or we fail to parse
+        return None
+
+
+def _ipython8_indent(cell: str) -> str:
+    """IPython ≤ 8's ``leading_indent``: the first line's indent removed from every line that
+    starts with it (IPython 9 removes only the indent common to all lines)."""
+    lines = cell.splitlines(keepends=True)
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return cell
+    indent = lines[first][: len(lines[first]) - len(lines[first].lstrip(" \t"))]
+    return "".join(lines[:first] + [x[len(indent) :] if x.startswith(indent) else x for x in lines[first:]])
+
+
 CELLS = [
     # The causes of false LG900 seen on public notebooks:
     "!pip install tensorflow \\\n    keras \\\n    numpy\nimport keras\n",
     "ds = load(\n    label_mode='categorical',  # what type?\n    seed=1)\n",
     "x = 1  # what is this?\ny = 2\n",
     "    import keras\n    model = keras.Sequential()\n    model.compile(loss='mse')\n",
+    # Saved by IPython ≤ 8, which removed the first line's indent: IPython 9 refuses it.
+    "    model.add(Flatten())\n    \nmodel.summary()\n",
+    "\n  x = 1\n  if x:\n      y = 2\nz = 3\n",
     "value = (a\n    % b)\n",
     "total = (a +\n%b)\n",
     # Every IPython form:

@@ -182,12 +182,27 @@ def _cleanup(lines: list[str]) -> list[str]:
     if first is None:
         return lines
     # IPython ≥ 9 removes the indent common to all lines (textwrap.dedent), blank ones aside.
-    lines = ["\n"] * first + textwrap.dedent("".join(lines[first:])).splitlines(keepends=True)
+    dedented = ["\n"] * first + textwrap.dedent("".join(lines[first:])).splitlines(keepends=True)
+    lines = dedented if not _indent(dedented[first]) else _first_line_indent(lines, first)
     for initial, anywhere in ((_CLASSIC_FIRST, _CLASSIC_ANY), (_IPYTHON_PROMPT, _IPYTHON_PROMPT)):
         head = lines[first:]
         if initial.match(head[0]) or (len(head) > 1 and anywhere.match(head[1])):
             lines = lines[:first] + [anywhere.sub("", line, count=1) for line in head]
     return lines
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def _first_line_indent(lines: list[str], first: int) -> list[str]:
+    """IPython ≤ 8's rule, for a cell whose first line IPython 9's leaves indented: the first
+    line's indent is removed from every line that starts with it. IPython 9 raises an
+    IndentationError on such a cell, so this changes no cell that runs there; it reads the
+    notebooks saved by earlier IPythons (``    model.add(Flatten())`` above an unindented line)
+    as they ran."""
+    indent = _indent(lines[first])
+    return lines[:first] + [line[len(indent) :] if line.startswith(indent) else line for line in lines[first:]]
 
 
 def cell_magic(lines: list[str]) -> CellMagic | None:
