@@ -202,7 +202,8 @@ def _first_line_indent(lines: list[str], first: int) -> list[str]:
     notebooks saved by earlier IPythons (``    model.add(Flatten())`` above an unindented line)
     as they ran."""
     indent = _indent(lines[first])
-    return lines[:first] + [line[len(indent) :] if line.startswith(indent) else line for line in lines[first:]]
+    kept = lines[first:]
+    return lines[:first] + [line[len(indent) :] if line.startswith(indent) else line for line in kept]
 
 
 def cell_magic(lines: list[str]) -> CellMagic | None:
