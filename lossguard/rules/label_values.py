@@ -7,7 +7,9 @@ import math
 from dataclasses import dataclass
 
 from lossguard.facts import Activation, LabelEncoding, LabelSpec, OutputHead, TrainingSetup
+from lossguard.keras import eras as era
 from lossguard.keras.loss_contracts import LossContract, contract_for
+from lossguard.keras.semantics import eras_of
 
 
 @dataclass(frozen=True)
@@ -100,3 +102,26 @@ def outside_01(values: LabelValues) -> bool:
     """Label values that leave [0, 1] (a rounding's worth of slack)."""
     low, high = values.low, values.high
     return low is not None and high is not None and (low < -1e-6 or high > 1 + 1e-6)
+
+
+_SHAPE_CHECKED = ("binary_crossentropy", "binary_focal_crossentropy")
+
+
+def binary_ce_checks_shapes(setup: TrainingSetup) -> bool:
+    """Whether binary cross-entropy surely refuses labels whose columns differ from the units,
+    in every era the script may run on. Keras 3 checks the shapes for any output (measured in
+    the matrix: a ValueError at the first step), multi-backend Keras 2.0–2.2 and TensorFlow 1's
+    tf.keras turn the output into logits for TensorFlow's checked op; tf.keras 2.x does so only
+    for a sigmoid or softmax output, and computes it from probabilities, broadcasting, on any
+    other (measured in tf_keras: linear and relu outputs train)."""
+    loss, head = setup.loss, setup.head
+    contract = contract_for(loss.name, loss.from_logits) if loss is not None else None
+    if contract is None or contract.name not in _SHAPE_CHECKED or head is None:
+        return False
+    if head.activation in (Activation.SIGMOID, Activation.SOFTMAX) and not head.after:
+        return True
+    return not eras_of(setup.keras) & _PROBABILITY_PATH
+
+
+# tf.keras 2.x, and multi-backend Keras 2.3, which hands the loss to it
+_PROBABILITY_PATH = frozenset({era.TF20, era.TF22, era.KERAS23})

@@ -9,6 +9,7 @@ from lossguard.findings import Finding, Part
 from lossguard.keras.vocabulary import loss_key
 from lossguard.rules import fixes
 from lossguard.rules import words as w
+from lossguard.rules.label_values import binary_ce_checks_shapes
 from lossguard.rules.registry import COMPILE_CALL, TRAINING_CALL, Needs, at, finding, rule, safe_fix
 
 
@@ -77,17 +78,22 @@ def units_label_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
                 "(measured: -7 to -400 in six epochs) and the model learns nothing"
             )
             fix = f"use Dense({classes}, activation='softmax') with sparse_categorical_crossentropy"
-    elif labels.encoding is LabelEncoding.BINARY and units == 2:
+    elif labels.encoding is LabelEncoding.BINARY and units >= 2 and (labels.width or 1) == 1:
         # Only a binary or categorical cross-entropy makes this a question of classes: 0/1
         # labels with 2 softmax units and a sparse loss are right, and mse on 0/1 targets
-        # (a toy, a test) broadcasts the column over both units by design.
+        # (a toy, a test) broadcasts the column over both units by design. Both cross-entropies
+        # check the shapes (binary: except tf.keras 2.x on a linear or relu output).
         if loss is None or loss.kind not in (LossKind.BINARY_CE, LossKind.CATEGORICAL_CE):
             return
-        problem = "the labels are a single 0/1 column but the output has 2 units"
+        if loss.kind is LossKind.BINARY_CE and not binary_ce_checks_shapes(setup):
+            return
+        problem = f"the labels are a single 0/1 column but the output has {units} units"
         consequence = "Training stops at the first step with a shape error"
         fix = (
             "use Dense(1, activation='sigmoid') with binary_crossentropy, or "
             "class_mode='categorical' / label_mode='categorical' for two one-hot columns"
+            if units == 2
+            else "use Dense(1, activation='sigmoid') with binary_crossentropy for one 0/1 label"
         )
     if problem is None:
         return

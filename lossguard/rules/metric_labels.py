@@ -8,7 +8,7 @@ from lossguard.facts import Activation, LabelEncoding, MetricKind, MetricSpec, T
 from lossguard.keras.loss_contracts import contract_for
 from lossguard.keras.metric_contracts import METRIC_CONTRACTS, MetricContract, metric_key
 from lossguard.keras.semantics import loss_identity, resolve_bare_accuracy
-from lossguard.rules.label_values import LabelValues, label_values
+from lossguard.rules.label_values import LabelValues, binary_ce_checks_shapes, label_values
 
 # What the sweep measured for each kind of mistake (Keras 3.15, 256 samples, five epochs).
 _MEASURED = {
@@ -82,9 +82,11 @@ def _units_share_a_column(setup: TrainingSetup, values: LabelValues) -> bool:
     if values.kind != "bits" or values.columns != 1:
         return False
     contract = contract_for(loss.name, loss.from_logits)
+    if contract is None or binary_ce_checks_shapes(setup):
+        return False  # Keras checks the shapes there: a loud error at the first step (LG010)
     # a loss of each unit on its own (not a distribution over the units, not a global overlap)
     per_unit = ("zero_one", "real", "non_zero", "non_negative", "signs")
-    return contract is not None and contract.labels in per_unit and contract.output != "overlap"
+    return contract.labels in per_unit and contract.output != "overlap"
 
 
 def _named(metric: MetricSpec, units: int | None) -> str:
@@ -205,6 +207,7 @@ def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str,
         and units == 1
         and values.kind == "one_hot"  # (on multi-hot rows it is their per-label accuracy)
         and (values.columns or 0) > 1
+        and not binary_ce_checks_shapes(setup)
     ):
         return (
             f"{_named(metric, units)} compares the one output unit with each of the "

@@ -21,9 +21,13 @@ model.fit(x, y, epochs=1)
 
 def test_labels_known_single_label_make_a_sigmoid_head_not_multi_label() -> None:
     """A single 0/1 column cannot be multi-label: LG020's multi-label case stays silent. LG010
-    says what is wrong (two units for one column); LG025 says what it does to the 'accuracy'
-    printed (an arg-max over two units that both learn the column)."""
-    assert codes(TWO_SIGMOIDS_ON_ONE_BINARY_COLUMN) == ["LG010", "LG025"]
+    says what is wrong (two units for one column: binary cross-entropy stops at the first step,
+    measured in both Keras). Under mse, which broadcasts the column, LG025 also says what it does
+    to the 'accuracy' printed (an arg-max over two units that both learn the column); under
+    binary cross-entropy nothing is printed (a reading of a real file: LG025 claimed it was)."""
+    assert codes(TWO_SIGMOIDS_ON_ONE_BINARY_COLUMN) == ["LG010"]
+    broadcast = TWO_SIGMOIDS_ON_ONE_BINARY_COLUMN.replace('loss="binary_crossentropy"', 'loss="mse"')
+    assert "LG025" in codes(broadcast)
     multi_hot = TWO_SIGMOIDS_ON_ONE_BINARY_COLUMN.replace("(0, 2, 64)", "(0, 2, (64, 2))")
     assert codes(multi_hot) == ["LG020"]  # two 0/1 columns: multi-label, argmax accuracy misleads
 
@@ -33,7 +37,7 @@ def test_class_indices_given_a_column_axis_stay_single_label() -> None:
     column = TWO_SIGMOIDS_ON_ONE_BINARY_COLUMN.replace(
         "y = np.random.randint(0, 2, 64)\n", "y = np.random.randint(0, 2, 64)\ny = np.expand_dims(y, -1)\n"
     )
-    assert codes(column) == ["LG010", "LG025"]
+    assert codes(column) == ["LG010"]
 
 
 AUTOENCODER = """
@@ -118,7 +122,9 @@ def test_a_generator_trained_only_inside_its_gan_is_not_judged_by_its_own_loss(c
     a GAN chapter of a Keras book)."""
     assert codes(GAN.format(combined=combined)) == []
     alone = GAN.format(combined=combined).replace("combined.train_on_batch", "generator.train_on_batch")
-    assert codes(alone) == ["LG008"]  # trained on its own with that loss: tanh is no probability
+    assert codes(alone) == ["LG010", "LG008"]  # trained on its own with that loss: tanh is no probability
+    # and Keras 3 refuses the (32, 1) ones for its 64 units (tf.keras 2.x broadcasts them there)
+    assert codes(alone, keras="tf_keras-2.21") == ["LG008"]
 
 
 def test_a_model_whose_weights_are_loaded_for_inference_is_not_judged_by_its_loss() -> None:
@@ -355,3 +361,32 @@ model.fit(x, y, validation_split=0.2, epochs=20, callbacks=[stop])
 """
     found = [f for f in check(source) if f.code == "LG022"]
     assert found and all(example in (f.fix or "") for f in found)
+
+
+ONE_UNIT_TWO_COLUMNS = """
+import numpy as np
+import keras
+
+x = np.random.rand(64, 8)
+y = keras.utils.to_categorical(np.random.randint(0, 2, 64), 2)
+model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(1), keras.layers.Activation("{act}")])
+model.compile(optimizer="adam", loss="{loss}", metrics=["accuracy"])
+model.fit(x, y, epochs=1)
+"""
+
+
+@pytest.mark.parametrize("act", ["sigmoid", "softmax"])
+def test_two_label_columns_on_one_unit_under_binary_cross_entropy_print_no_accuracy(act) -> None:
+    """Binary cross-entropy refuses two columns for one sigmoid or softmax unit (a ValueError at
+    the first step in both Keras, measured): LG025's 'binary accuracy broadcast over the
+    columns reports a high number' is true only under a loss that broadcasts (mse)."""
+    assert "LG025" not in codes(ONE_UNIT_TWO_COLUMNS.format(act=act, loss="binary_crossentropy"))
+    assert "LG025" in codes(ONE_UNIT_TWO_COLUMNS.format(act=act, loss="mse"))
+
+
+def test_one_label_column_on_a_linear_head_is_broadcast_only_by_tf_keras() -> None:
+    """tf.keras 2.x computes binary cross-entropy from probabilities on a linear output and
+    broadcasts one column over the units (the matrix's tf_keras rows); Keras 3 raises."""
+    linear = TWO_SIGMOIDS_ON_ONE_BINARY_COLUMN.replace('activation="sigmoid"', "")
+    assert "LG025" in codes(linear, keras="tf_keras-2.21")
+    assert "LG025" not in codes(linear, keras="3")

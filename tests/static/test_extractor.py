@@ -700,3 +700,22 @@ def test_a_noisy_copy_of_the_targets_as_inputs_is_a_reconstruction(noisy, fit, d
     (setup,) = setups(DENOISER.format(noisy=noisy, fit=fit))
     assert setup.reconstructs_inputs is denoising
     assert (setup.reconstruction == "fit(x + noise, x)") is denoising
+
+
+@pytest.mark.parametrize(
+    "reshape", ["", "y_train = y_train.reshape(60000, 1)\n", "y_train = y_train.ravel()\n"]
+)
+def test_a_reshape_keeps_the_labels_values(reshape) -> None:
+    """Labels divided like the pixels and then reshaped (a benchmark's buggy MNIST script): the
+    reshape changes their shape, not their values, so LG030 still sees ids scaled to 0–0.035."""
+    source = (
+        "import numpy as np\nfrom tensorflow import keras\n\n"
+        "(x_train, y_train), _ = keras.datasets.mnist.load_data()\n"
+        "x_train = x_train / 255\ny_train = y_train / 255\n"
+        + reshape
+        + "model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), "
+        'keras.layers.Dense(10, activation="softmax")])\n'
+        'model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")\n'
+        "model.fit(x_train, y_train)\n"
+    )
+    assert codes(source) == ["LG030"]

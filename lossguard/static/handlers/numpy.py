@@ -348,7 +348,18 @@ def array_method(ev: Interpreter, obj: ArrayVal, name: str, call: Call) -> Value
     if name in ("copy", "to_numpy"):
         return obj
     if name in ("reshape", "flatten", "ravel", "squeeze"):
-        return ArrayVal(obj.ref, None, continuous=obj.continuous, origin=obj.origin, pixels=obj.pixels)
+        # the same values in another shape: their bounds stay (rows summing to 1 do not)
+        return ArrayVal(
+            obj.ref,
+            None,
+            fill=obj.fill,
+            continuous=obj.continuous,
+            origin=obj.origin,
+            pixels=obj.pixels,
+            low=obj.low,
+            high=obj.high,
+            padding=obj.padding,
+        )
     if name in _STATISTICS:
         return _statistic(obj, name, call)  # a number (or a column), not the array
     return UNKNOWN
