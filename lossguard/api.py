@@ -160,7 +160,9 @@ def check(
             settings.ignore = settings.ignore + validate_codes(list(ignore), known, "ignore")
         if follow_imports is not None:
             settings.follow_imports = follow_imports
-        target = resolve_target(keras_version, settings.keras_version)
+        target = resolve_target(
+            keras_version, settings.keras_version, settings.keras_pin, settings.keras_pin_source
+        )
     except (ConfigError, VersionError) as exc:
         raise CheckError(str(exc)) from None
     options = CheckOptions(settings, target, use_cache=False)

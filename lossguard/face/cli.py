@@ -128,7 +128,9 @@ def run_check(
             settings.select = codes
         if (codes := _codes(ignore, "--ignore")) is not None:
             settings.ignore = settings.ignore + codes
-        target = resolve_target(keras_version, settings.keras_version)
+        target = resolve_target(
+            keras_version, settings.keras_version, settings.keras_pin, settings.keras_pin_source
+        )
         if follow_imports is not None:
             settings.follow_imports = follow_imports
         if respect_gitignore is not None:

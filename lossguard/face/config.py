@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from lossguard.face.pins import find_pin
 from lossguard.pipeline.settings import Settings
 from lossguard.reading.sources import SourceError, read_guarded
 
@@ -171,17 +172,32 @@ def load_settings(paths: list[str], config: Path | None, known_codes: set[str]) 
     """The settings a run over ``paths`` uses: ``config`` when given, else the nearest
     configuration file above the first path (the working folder for stdin or a missing path).
     The CLI, the Python API, the language server and the notebook extension all read it here."""
-    if config is not None:
-        if not config.is_file():
-            raise ConfigError(f"{config}: no such configuration file")
-        return settings_from(config, load_config(config), known_codes)
     start = Path(paths[0]) if paths and paths[0] != "-" else Path.cwd()
     if not start.exists():
         start = start.parent if start.parent.exists() else Path.cwd()  # an unsaved editor buffer
-    found = find_config(start)
-    if found is None:
-        return settings_from(None, None, known_codes)
-    return settings_from(found[0], found[1], known_codes)
+    if config is not None:
+        if not config.is_file():
+            raise ConfigError(f"{config}: no such configuration file")
+        settings = settings_from(config, load_config(config), known_codes)
+    else:
+        found = find_config(start)
+        settings = (
+            settings_from(*found, known_codes)
+            if found is not None
+            else settings_from(None, None, known_codes)
+        )
+    if settings.keras_version is None and (pin := find_pin(start)) is not None:
+        settings.keras_pin = pin.spec
+        settings.keras_pin_source = f"{pin.requirement} in {_shown(pin.file)}"
+    return settings
+
+
+def _shown(path: Path) -> str:
+    """A pin's file as messages name it: relative to the working folder when inside it."""
+    try:
+        return path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def validate_codes(values: list[str], known: set[str], where: str) -> list[str]:

@@ -144,11 +144,22 @@ def _detect_installed() -> KerasTarget:
     return ASSUMED_KERAS3
 
 
-def resolve_target(cli: str | None, config: str | None) -> KerasTarget:
-    """``--keras-version`` wins, then ``[tool.lossguard] keras-version``, then what is installed."""
+def resolve_target(
+    cli: str | None, config: str | None, pin: str | None = None, pin_source: str | None = None
+) -> KerasTarget:
+    """``--keras-version`` wins, then ``[tool.lossguard] keras-version``, then the Keras the
+    project's requirements pin (``face/pins.py``), then what is installed. A pin is not said by
+    the user: ``assumed``, so a script whose API contradicts it is read by its API."""
     for spec in (cli, config):
         if spec:
             return parse_target(str(spec))
+    if pin:
+        try:
+            pinned = parse_target(pin)
+        except VersionError:
+            pinned = None  # a pin lossguard does not know (a typo, a future release): no pin
+        if pinned is not None:
+            return replace(pinned, label=f"{pinned.label} ({pin_source or 'pinned'})", assumed=True)
     return detect_installed()
 
 

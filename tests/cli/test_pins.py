@@ -1,0 +1,94 @@
+"""The Keras a project's requirements pin (face/pins.py), through the real CLI and alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lossguard.face.pins import find_pin, pin_of
+from tests.cli.test_integrations import SOFTMAX_BCE, project
+from tests.conftest import run_cli
+
+
+def findings(result) -> list[dict]:
+    assert result.returncode in (0, 1), result.stderr
+    return json.loads(result.stdout)
+
+
+def codes(result) -> list[str]:
+    return sorted(f["code"] for f in findings(result))
+
+
+def test_a_pinned_old_keras_is_the_target(tmp_path: Path) -> None:
+    """Keras 2.2 resolved a bare 'accuracy' from the loss (binary accuracy under binary
+    cross-entropy); Keras 3, installed here, resolves it from shapes: only the pin tells."""
+    project(
+        tmp_path, {"requirements.txt": "numpy==1.16.0\nKeras==2.2.4  # the book's\n", "train.py": SOFTMAX_BCE}
+    )
+    pinned = findings(run_cli("check", "train.py", "--no-cache", "-f", "json", cwd=tmp_path))
+    assert sorted(f["code"] for f in pinned) == ["LG001", "LG020"]
+    lg020 = next(f for f in pinned if f["code"] == "LG020")
+    assert "Keras==2.2.4  # the book's in requirements.txt" not in lg020["message"]
+    assert "Keras==2.2.4 in requirements.txt" in lg020["message"]
+    said = run_cli("check", "train.py", "--no-cache", "-f", "json", "--keras-version", "3", cwd=tmp_path)
+    assert codes(said) == ["LG001"]  # --keras-version wins over the pin
+
+
+def test_a_pin_in_pyproject_counts_and_a_lower_bound_does_not(tmp_path: Path) -> None:
+    project(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "x"\ndependencies = ["tensorflow==2.1.0"]\n',
+            "src/train.py": SOFTMAX_BCE,
+        },
+    )
+    assert codes(run_cli("check", "src", "--no-cache", "-f", "json", cwd=tmp_path)) == ["LG001", "LG020"]
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ["tensorflow>=2.1"]\n')
+    assert codes(run_cli("check", "src", "--no-cache", "-f", "json", cwd=tmp_path)) == ["LG001"]
+
+
+def test_the_configured_version_wins_over_the_pin(tmp_path: Path) -> None:
+    project(
+        tmp_path,
+        {
+            "requirements.txt": "keras==2.2.4\n",
+            "lossguard.toml": 'keras-version = "3"\n',
+            "train.py": SOFTMAX_BCE,
+        },
+    )
+    assert codes(run_cli("check", "train.py", "--no-cache", "-f", "json", cwd=tmp_path)) == ["LG001"]
+
+
+def test_a_pin_above_the_repository_is_another_projects(tmp_path: Path) -> None:
+    project(tmp_path, {"requirements.txt": "keras==2.2.4\n", "repo/train.py": SOFTMAX_BCE})
+    (tmp_path / "repo" / ".git").mkdir()
+    assert find_pin(tmp_path / "repo" / "train.py") is None
+    (tmp_path / "repo" / ".git").rmdir()
+    pin = find_pin(tmp_path / "repo" / "train.py")
+    assert pin is not None and pin.spec == "2.2.4" and pin.file == (tmp_path / "requirements.txt").resolve()
+
+
+@pytest.mark.parametrize(
+    ("lines", "spec"),
+    [
+        (["keras==2.3.1"], "2.3.1"),
+        (["tensorflow-gpu==1.15.0"], "tf1.15.0"),
+        (["tensorflow[and-cuda]==2.15.1 ; python_version >= '3.9'"], "tf2.15.1"),
+        (["tensorflow==2.4.1", "keras==2.4.3"], "2.4.3"),  # the keras pin says more
+        (["keras~=2.3.0"], "2.3.0"),
+        (["keras>=2.3", "tensorflow<2.16"], None),  # bounds pin nothing
+        (["# keras==2.2.4", "keras-tuner==1.4.7", "tf-keras==2.15.0"], None),
+        (["keras==banana"], None),
+    ],
+)
+def test_requirement_lines(lines: list[str], spec: str | None) -> None:
+    found = pin_of(lines)
+    assert (found[0] if found else None) == spec
+
+
+def test_an_unknown_pinned_version_is_no_pin(tmp_path: Path) -> None:
+    project(tmp_path, {"requirements.txt": "keras==9.0\n", "train.py": SOFTMAX_BCE})
+    result = run_cli("check", "train.py", "--no-cache", "-f", "json", cwd=tmp_path)
+    assert codes(result) == ["LG001"]
