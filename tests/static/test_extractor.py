@@ -719,3 +719,15 @@ def test_a_reshape_keeps_the_labels_values(reshape) -> None:
         "model.fit(x_train, y_train)\n"
     )
     assert codes(source) == ["LG030"]
+
+
+def test_an_array_drawn_with_one_length_has_one_axis() -> None:
+    """np.random.random(100) is (100,): one target column, broadcast by mse over four units."""
+    source = (
+        "import numpy as np\nfrom tensorflow import keras\n\n"
+        "x = np.random.random((100, 8))\ny = np.random.random(100)\n"
+        "model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4)])\n"
+        'model.compile(optimizer="adam", loss="mse")\nmodel.fit(x, y)\n'
+    )
+    assert codes(source) == ["LG010"]
+    assert codes(source.replace("Dense(4)", "Dense(1)")) == []

@@ -175,6 +175,12 @@ def filled(ev: Interpreter, call: Call) -> Value:
     name = call.path.rsplit(".", 1)[-1]
     fill = {"zeros": 0, "ones": 1}.get(name)
     shape = shape_of(call.args.get(0, "shape")) if written else None
+    if (
+        not written
+        and (length := int_value(call.args.get(0, "shape"))) is not None
+        and not call.args.has_star
+    ):
+        shape = (length,)  # np.zeros(100), np.random.random(100): one axis
     if name in ("rand", "randn") and call.args.positional and not call.args.has_star:
         shape = tuple(int_value(d) for d in call.args.positional)  # np.random.rand(n, 1)
     random = call.path.startswith("numpy.random.")
