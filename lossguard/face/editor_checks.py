@@ -78,12 +78,13 @@ class EditorChecks:
 
 
 def _config_stamp(path: str) -> str:
-    """Which configuration files could apply to ``path`` and when they changed: an edited
-    ``pyproject.toml`` must not be answered from the cache."""
+    """Which configuration files (and requirements that may pin Keras, face/pins.py) could apply
+    to ``path`` and when they changed: an edited ``pyproject.toml`` or ``requirements.txt`` must
+    not be answered from the cache."""
     stamps = []
     folder = Path(path).parent
     for candidate in (folder, *folder.parents):
-        for name in ("lossguard.toml", "pyproject.toml"):
+        for name in ("lossguard.toml", "pyproject.toml", "requirements.txt"):
             try:
                 stamps.append(f"{candidate / name}:{(candidate / name).stat().st_mtime_ns}")
             except OSError:

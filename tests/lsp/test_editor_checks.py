@@ -45,6 +45,22 @@ def test_an_edited_configuration_is_not_answered_from_the_cache(tmp_path: Path) 
     assert outcome.error is not None and "LG99" in outcome.error
 
 
+def test_an_edited_requirements_pin_is_not_answered_from_the_cache(tmp_path: Path) -> None:
+    """The installed Keras 3 resolves a bare 'accuracy' from shapes; a Keras 2.2 pinned in a
+    requirements.txt written next, from the loss (LG020)."""
+    checks = EditorChecks()
+    path = str(tmp_path / "train.py")
+    text = (
+        "from tensorflow import keras\n"
+        'model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(10, activation="softmax")])\n'
+        'model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])\n'
+    )
+    assert "LG020" not in [f.code for f in checks.check(path, text).findings]
+    time.sleep(0.01)
+    (tmp_path / "requirements.txt").write_text("keras==2.2.4\n")
+    assert "LG020" in [f.code for f in checks.check(path, text).findings]
+
+
 def test_edits_in_quick_succession_are_checked_once() -> None:
     """Debounce and overtaking: three edits inside the pause → one check, one publication,
     of the last text; a check overtaken while it runs is never published."""
