@@ -137,6 +137,7 @@ def check(
         check_source,
         collect_paths,
     )
+    from lossguard.pipeline.pins import forget_pins
     from lossguard.pipeline.settings import Settings
     from lossguard.rules import RULES
 
@@ -160,14 +161,15 @@ def check(
             settings.ignore = settings.ignore + validate_codes(list(ignore), known, "ignore")
         if follow_imports is not None:
             settings.follow_imports = follow_imports
-        target = resolve_target(
-            keras_version, settings.keras_version, settings.keras_pin, settings.keras_pin_source
-        )
+        target = resolve_target(keras_version, settings.keras_version)
     except (ConfigError, VersionError) as exc:
         raise CheckError(str(exc)) from None
-    options = CheckOptions(settings, target, use_cache=False)
+    options = CheckOptions(
+        settings, target, use_cache=False, read_pins=not (keras_version or settings.keras_version)
+    )
     if isinstance(paths_or_source, str | bytes):
         data = paths_or_source.encode("utf-8") if isinstance(paths_or_source, str) else paths_or_source
+        forget_pins()  # a language server checks its buffers through here, between edits
         results = [check_source(arguments[0], data, options)]
     else:
         try:

@@ -128,9 +128,7 @@ def run_check(
             settings.select = codes
         if (codes := _codes(ignore, "--ignore")) is not None:
             settings.ignore = settings.ignore + codes
-        target = resolve_target(
-            keras_version, settings.keras_version, settings.keras_pin, settings.keras_pin_source
-        )
+        target = resolve_target(keras_version, settings.keras_version)
         if follow_imports is not None:
             settings.follow_imports = follow_imports
         if respect_gitignore is not None:
@@ -161,6 +159,7 @@ def run_check(
         report_unused_ignores=report_unused_ignores,
         jobs=jobs,
         probe=probe_options,
+        read_pins=not (keras_version or settings.keras_version),
     )
     fixing_on = settings.fix if fix is None else fix
     unsafe = settings.unsafe_fixes if unsafe_fixes is None else unsafe_fixes

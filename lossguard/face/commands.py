@@ -68,7 +68,10 @@ def check(
     ] = None,
     keras_version: Annotated[
         str | None,
-        typer.Option(help="Check against this Keras, e.g. 3, 2.15, 2.3 (default: installed, else 3)."),
+        typer.Option(
+            help="Check against this Keras, e.g. 3, 2.15, 2.3 (default: the project's pin in "
+            "requirements.txt or pyproject.toml, else installed, else 3)."
+        ),
     ] = None,
     probe: Annotated[
         bool | None,

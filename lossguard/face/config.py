@@ -11,7 +11,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from lossguard.face.pins import find_pin
 from lossguard.pipeline.settings import Settings
 from lossguard.reading.sources import SourceError, read_guarded
 
@@ -186,18 +185,7 @@ def load_settings(paths: list[str], config: Path | None, known_codes: set[str]) 
             if found is not None
             else settings_from(None, None, known_codes)
         )
-    if settings.keras_version is None and (pin := find_pin(start)) is not None:
-        settings.keras_pin = pin.spec
-        settings.keras_pin_source = f"{pin.requirement} in {_shown(pin.file)}"
     return settings
-
-
-def _shown(path: Path) -> str:
-    """A pin's file as messages name it: relative to the working folder when inside it."""
-    try:
-        return path.relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def validate_codes(values: list[str], known: set[str], where: str) -> list[str]:

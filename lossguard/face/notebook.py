@@ -205,7 +205,7 @@ class NotebookSession:
             settings = load_settings([self.path], None, set(RULES))
             options = CheckOptions(
                 settings,
-                resolve_target(None, settings.keras_version, settings.keras_pin, settings.keras_pin_source),
+                resolve_target(None, settings.keras_version),
                 use_cache=False,
             )
             result = check_facts(cell, text, facts, options)

@@ -144,23 +144,24 @@ def _detect_installed() -> KerasTarget:
     return ASSUMED_KERAS3
 
 
-def resolve_target(
-    cli: str | None, config: str | None, pin: str | None = None, pin_source: str | None = None
-) -> KerasTarget:
-    """``--keras-version`` wins, then ``[tool.lossguard] keras-version``, then the Keras the
-    project's requirements pin (``face/pins.py``), then what is installed. A pin is not said by
-    the user: ``assumed``, so a script whose API contradicts it is read by its API."""
+def resolve_target(cli: str | None, config: str | None) -> KerasTarget:
+    """``--keras-version`` wins, then ``[tool.lossguard] keras-version``, then what is installed
+    (which a file's project pin replaces, see ``pinned_target``)."""
     for spec in (cli, config):
         if spec:
             return parse_target(str(spec))
-    if pin:
-        try:
-            pinned = parse_target(pin)
-        except VersionError:
-            pinned = None  # a pin lossguard does not know (a typo, a future release): no pin
-        if pinned is not None:
-            return replace(pinned, label=f"{pinned.label} ({pin_source or 'pinned'})", assumed=True)
     return detect_installed()
+
+
+def pinned_target(spec: str, source: str) -> KerasTarget | None:
+    """The Keras a project's requirements pin (``pipeline/pins.py``), named after its source
+    ("keras==2.3.1 in requirements.txt"); None for a version lossguard does not know. Not said
+    by the user: ``assumed``, so a script whose API contradicts it is read by its API."""
+    try:
+        pinned = parse_target(spec)
+    except VersionError:
+        return None  # a typo, a future release: no pin
+    return replace(pinned, label=f"{pinned.label}, {source}", assumed=True)
 
 
 def accuracy_follows_loss(target: KerasTarget) -> bool:

@@ -123,7 +123,8 @@ class Cache:
 
     @staticmethod
     def _dependencies_unchanged(dependencies: object) -> bool:
-        """The project modules the result was made with still hold the same bytes."""
+        """The project modules (and requirements, pipeline/pins.py) the result was made with
+        still hold the same bytes; one recorded as absent ("") is still absent."""
         if not isinstance(dependencies, dict):
             return False
         for dependency, sha in dependencies.items():
@@ -131,7 +132,8 @@ class Cache:
                 if hashlib.sha256(read_bytes(str(dependency))).hexdigest() != sha:
                     return False
             except SourceError:
-                return False
+                if sha != "":
+                    return False
         return True
 
     def store(self, path: str, result: FileResult) -> None:

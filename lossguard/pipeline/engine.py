@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 
 from lossguard.facts import Diagnostic, KerasTarget, Location, ModuleFacts, Observed, Source
 from lossguard.findings import FileResult, Finding, Report
-from lossguard.keras.semantics import same_resolution
+from lossguard.keras.semantics import pinned_target, same_resolution
 from lossguard.pipeline.cache import Cache
 from lossguard.pipeline.merge import merge
+from lossguard.pipeline.pins import Pin, forget_pins, lookup_pin
 from lossguard.pipeline.project import Project
 from lossguard.pipeline.settings import Settings
 from lossguard.pipeline.suppressions import Suppressions, parse_suppressions
@@ -72,12 +73,35 @@ class CheckOptions:
     report_unused_ignores: bool = False
     jobs: int | None = None
     probe: ProbeOptions | None = None  # set: the runtime probe is a second fact source
+    read_pins: bool = False  # the version was not named: a file's project pin replaces ``target``
+
+    def target_for(self, path: str, code: bytes) -> tuple[KerasTarget, dict[str, str]]:
+        """The Keras a file is checked against, and the files that decided it (for the cache):
+        the Keras its project pins (``pipeline/pins.py``) when the user named none."""
+        if not self.read_pins:
+            return self.target, {}
+        found = lookup_pin(Path(path))
+        pin = found.pin
+        if pin is not None and not pin.names_keras_of(code):
+            pin = None
+        pinned = pinned_target(pin.spec, _pin_source(pin)) if pin is not None else None
+        return pinned or self.target, found.consulted
 
     def enabled(self, path: str) -> frozenset[str]:
         return frozenset(code for code in RULES if self.settings.enabled(code, path))
 
     def gate(self, path: str) -> Gate:
         return gate_for(self.enabled(path))
+
+
+def _pin_source(pin: Pin) -> str:
+    """How messages name a pin: "keras==2.3.1 in requirements.txt" (relative to the working
+    folder when inside it)."""
+    try:
+        shown = pin.file.relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        shown = pin.file.as_posix()
+    return f"{pin.requirement} in {shown}"
 
 
 # ----- one file ---------------------------------------------------------------------------
@@ -107,11 +131,13 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
         # NFKC-normalised: the words are matched in the code as Python reads it
         data = (code + "\n" + source.written).encode("utf-8", "surrogatepass")
     static = gate.static_candidate(data)
+    target, consulted = options.target_for(path, data)
+    result.dependencies.update(consulted)
     project = None
     if may_follow(data, options):
         project = Project.around(path, data)  # a notebook's imports are in its cells' text
     if project is not None and project.files:
-        result.dependencies = project.digests()
+        result.dependencies.update(project.digests())
         # The model may live in an imported module: its words count for the prefilter too.
         static = static or gate.static_candidate(data + b"\n" + project.joined())
     runtime = options.probe is not None and gate.runtime_candidate(data) and not skipped_cells
@@ -128,7 +154,7 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
         from lossguard.static.extract import NotAnalysable, ParseFailure  # libcst: only for candidates
 
         try:
-            found, stopped = _static_findings(analysed, options, gate, project)
+            found, stopped = _static_findings(analysed, options, gate, project, target)
         except ParseFailure as exc:
             return _finish(result, source, options, [_parse_error(path, str(exc), exc.line, exc.column)])
         except NotAnalysable as exc:
@@ -147,7 +173,7 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
         found.append(finding("LG903", reason, Location(path, 1, 1, 1, 1)))
     if runtime:
         assert options.probe is not None
-        observed, seen = _runtime_findings(source, options, options.probe)
+        observed, seen = _runtime_findings(source, options, options.probe, target)
         found = merge(found, seen, source.text)
         if observed is not None:
             result.notes += [f"probe: {note}" for note in observed.notes]
@@ -162,13 +188,13 @@ def check_facts(path: str, text: str, facts: ModuleFacts, options: CheckOptions)
 
 
 def _static_findings(
-    source: SourceText, options: CheckOptions, gate: Gate, project: Project | None
+    source: SourceText, options: CheckOptions, gate: Gate, project: Project | None, target: KerasTarget
 ) -> tuple[list[Finding], str | None]:
     """The static findings, and why the analysis stopped early (None: it did not)."""
     from lossguard.static.extract import extract
 
     loader = project.load if project is not None and project.files else None
-    extraction = extract(source.text, source.path, options.target, gate.method_anchor, loader)
+    extraction = extract(source.text, source.path, target, gate.method_anchor, loader)
     raw = _rules(extraction.facts, source.path, options)
     # A mismatch wholly inside an imported module is reported when that module is checked.
     found = [f.relocated(extraction.resolver.resolve) for f in raw if f.location.path == source.path]
@@ -176,7 +202,7 @@ def _static_findings(
 
 
 def _runtime_findings(
-    source: SourceText, options: CheckOptions, probe: ProbeOptions
+    source: SourceText, options: CheckOptions, probe: ProbeOptions, target: KerasTarget
 ) -> tuple[ModuleFacts | None, list[Finding]]:
     """The probe's facts (with its notes) and the findings the rules make of them."""
     from lossguard.probe.runner import observe
@@ -184,7 +210,7 @@ def _runtime_findings(
     observed: Observed = observe(source, timeout=probe.timeout, device=probe.device, args=probe.args)
     found = [replace(f, source=Source.RUNTIME) for f in _rules(observed.facts, source.path, options)]
     probed = observed.facts.keras if observed.facts is not None else None
-    if probed is not None and not same_resolution(probed, options.target):
+    if probed is not None and not same_resolution(probed, target):
         # The probe ran another Keras than the target: what the target resolves, static says.
         found = [f for f in found if not _version_dependent(f.code)]
     found += [_tool_finding(d) for d in observed.diagnostics]
@@ -378,6 +404,7 @@ def _check_path(path: str, options: CheckOptions) -> FileResult:
 
 
 def check_paths(paths: list[Path], options: CheckOptions, cache: Cache | None = None) -> Report:
+    forget_pins()
     report = Report()
     pending: list[str] = []
     results: dict[str, FileResult] = {}

@@ -23,8 +23,6 @@ class Settings:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     exclude: list[str] = field(default_factory=list)
     keras_version: str | None = None
-    keras_pin: str | None = None  # the Keras the project's requirements pin (face/pins.py)
-    keras_pin_source: str | None = None  # for messages: "keras==2.3.1 in requirements.txt"
     probe: bool = False
     probe_timeout: float = 120.0
     follow_imports: bool = True  # read the project modules a checked file imports

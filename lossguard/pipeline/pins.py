@@ -9,11 +9,13 @@ repository's root (the folder holding ``.git``). A lower bound (``>=``) pins not
 ``keras`` pin wins over a ``tensorflow`` one (``keras==2.3.1`` is the multi-backend Keras that
 ran on that TensorFlow). A pin is a default, not an order: ``--keras-version`` and the
 configuration win over it, and a script whose own API contradicts it is read by its API
-(``keras/semantics.for_script``).
+(``keras/semantics.for_script``). Each file gets the pin of its own folder, so the scripts of a
+subproject with requirements of its own are read by those.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -37,24 +39,68 @@ class Pin:
     file: Path
     requirement: str  # as written, for messages
 
+    def names_keras_of(self, code: bytes) -> bool:
+        """Whether the pin says which Keras this file gets. A TensorFlow before 2.6 does not
+        for a file importing the standalone ``keras``: the multi-backend Keras of those years
+        was versioned on its own (from 2.6 on, TensorFlow requires the keras of its release,
+        and from 2.16 on Keras 3)."""
+        if not self.spec.startswith("tf"):
+            return True
+        major_minor = tuple(int(n) for n in self.spec[2:].split(".")[:2])
+        return major_minor >= (2, 6) or _STANDALONE_KERAS.search(code) is None
 
-def find_pin(start: Path) -> Pin | None:
-    """The nearest pin from ``start`` (a file or a folder) upwards, or None."""
+
+_STANDALONE_KERAS = re.compile(rb"^[ \t]*(?:import keras\b|from keras\b)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class PinLookup:
+    """A file's pin (or None) and every file consulted to find it: path → sha256 of its bytes,
+    "" where it was absent, so that a cached result is checked again when one changes."""
+
+    pin: Pin | None
+    consulted: dict[str, str]
+
+
+def lookup_pin(start: Path) -> PinLookup:
+    """The nearest pin from ``start`` (a file or a folder) upwards, and what was consulted."""
     folder = start if start.is_dir() else start.parent
-    try:
-        folder = folder.resolve()
-    except (OSError, RuntimeError):
-        return None
-    for candidate in (folder, *folder.parents):
+    key = str(folder)
+    if key not in _SEEN:
+        try:
+            _SEEN[key] = _lookup_folder(str(folder.resolve()))
+        except (OSError, RuntimeError):
+            _SEEN[key] = PinLookup(None, {})
+    return _SEEN[key]
+
+
+_SEEN: dict[str, PinLookup] = {}  # per folder, for one run (forget_pins starts a run)
+
+
+def forget_pins() -> None:
+    """A new run reads the requirements anew: a language server lives through their edits."""
+    _SEEN.clear()
+
+
+def _lookup_folder(folder: str) -> PinLookup:
+    if folder not in _SEEN:
+        _SEEN[folder] = _read_folder(folder)
+    return _SEEN[folder]
+
+
+def _read_folder(folder: str) -> PinLookup:
+    consulted: dict[str, str] = {}
+    here = Path(folder)
+    for candidate in (here, *here.parents):
         for name, read in (("requirements.txt", _requirements), ("pyproject.toml", _pyproject)):
             path = candidate / name
-            if path.is_file():
-                pin = _pick(path, read(path))
-                if pin is not None:
-                    return pin
+            data = _bytes(path)
+            consulted[str(path)] = hashlib.sha256(data).hexdigest() if data is not None else ""
+            if data is not None and (pin := _pick(path, read(data))) is not None:
+                return PinLookup(pin, consulted)
         if (candidate / ".git").exists():
-            return None  # the repository's root: a pin above it belongs to another project
-    return None
+            break  # the repository's root: a pin above it belongs to another project
+    return PinLookup(None, consulted)
 
 
 def pin_of(lines: list[str]) -> tuple[str, str] | None:
@@ -78,25 +124,21 @@ def _pick(path: Path, lines: list[str]) -> Pin | None:
     return Pin(found[0], path, found[1]) if found is not None else None
 
 
-def _text(path: Path) -> str | None:
+def _bytes(path: Path) -> bytes | None:
     try:
-        return read_guarded(path, MAX_PIN_FILE_BYTES).decode("utf-8", errors="replace")
+        return read_guarded(path, MAX_PIN_FILE_BYTES)
     except (SourceError, OSError):
-        return None  # an unreadable file pins nothing; the guess stays what it was
+        return None  # absent or unreadable: it pins nothing; the guess stays what it was
 
 
-def _requirements(path: Path) -> list[str]:
-    text = _text(path)
-    return text.splitlines() if text is not None else []
+def _requirements(data: bytes) -> list[str]:
+    return data.decode("utf-8", errors="replace").splitlines()
 
 
-def _pyproject(path: Path) -> list[str]:
+def _pyproject(raw: bytes) -> list[str]:
     """``[project] dependencies`` and ``[tool.poetry.dependencies]`` as requirement lines."""
-    text = _text(path)
-    if text is None:
-        return []
     try:
-        data: dict[str, Any] = tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(raw.decode("utf-8", errors="replace"))
     except tomllib.TOMLDecodeError:
         return []  # the configuration reader reports a broken pyproject.toml; a pin is optional
     lines: list[str] = []
