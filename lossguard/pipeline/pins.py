@@ -2,15 +2,15 @@
 
 lossguard often runs where the project's Keras is not installed (a pre-commit hook's own
 environment, CI, an editor's interpreter), and then only guesses the Keras a script targets. A
-project that pins its Keras says which one. From the checked path upwards, the first folder
-with a ``requirements.txt`` or a ``pyproject.toml`` that pins ``keras`` or ``tensorflow``
+project that pins its Keras says which one. From each checked file's folder upwards, the first
+folder with a ``requirements.txt`` or a ``pyproject.toml`` that pins ``keras`` or ``tensorflow``
 (``==``/``===``, or ``~=`` for its release line) gives the pin; the search stops at the
 repository's root (the folder holding ``.git``). A lower bound (``>=``) pins nothing. A
 ``keras`` pin wins over a ``tensorflow`` one (``keras==2.3.1`` is the multi-backend Keras that
 ran on that TensorFlow). A pin is a default, not an order: ``--keras-version`` and the
 configuration win over it, and a script whose own API contradicts it is read by its API
-(``keras/semantics.for_script``). Each file gets the pin of its own folder, so the scripts of a
-subproject with requirements of its own are read by those.
+(``keras/semantics.for_script``). The scripts of a subproject with requirements of its own are
+read by those.
 """
 
 from __future__ import annotations
