@@ -171,21 +171,17 @@ def load_settings(paths: list[str], config: Path | None, known_codes: set[str]) 
     """The settings a run over ``paths`` uses: ``config`` when given, else the nearest
     configuration file above the first path (the working folder for stdin or a missing path).
     The CLI, the Python API, the language server and the notebook extension all read it here."""
-    start = Path(paths[0]) if paths and paths[0] != "-" else Path.cwd()
-    if not start.exists():
-        start = start.parent if start.parent.exists() else Path.cwd()  # an unsaved editor buffer
     if config is not None:
         if not config.is_file():
             raise ConfigError(f"{config}: no such configuration file")
-        settings = settings_from(config, load_config(config), known_codes)
-    else:
-        found = find_config(start)
-        settings = (
-            settings_from(*found, known_codes)
-            if found is not None
-            else settings_from(None, None, known_codes)
-        )
-    return settings
+        return settings_from(config, load_config(config), known_codes)
+    start = Path(paths[0]) if paths and paths[0] != "-" else Path.cwd()
+    if not start.exists():
+        start = start.parent if start.parent.exists() else Path.cwd()  # an unsaved editor buffer
+    found = find_config(start)
+    if found is None:
+        return settings_from(None, None, known_codes)
+    return settings_from(found[0], found[1], known_codes)
 
 
 def validate_codes(values: list[str], known: set[str], where: str) -> list[str]:

@@ -78,7 +78,7 @@ class EditorChecks:
 
 
 def _config_stamp(path: str) -> str:
-    """Which configuration files (and requirements that may pin Keras, face/pins.py) could apply
+    """Which configuration files (and requirements that may pin Keras, pipeline/pins.py) could apply
     to ``path`` and when they changed: an edited ``pyproject.toml`` or ``requirements.txt`` must
     not be answered from the cache."""
     stamps = []

@@ -203,11 +203,7 @@ class NotebookSession:
             if facts is None:
                 return
             settings = load_settings([self.path], None, set(RULES))
-            options = CheckOptions(
-                settings,
-                resolve_target(None, settings.keras_version),
-                use_cache=False,
-            )
+            options = CheckOptions(settings, resolve_target(None, settings.keras_version), use_cache=False)
             result = check_facts(cell, text, facts, options)
             shown = []
             for f in result.findings:

@@ -21,7 +21,7 @@ from lossguard.findings import FileResult, Finding, Report
 from lossguard.keras.semantics import pinned_target, same_resolution
 from lossguard.pipeline.cache import Cache
 from lossguard.pipeline.merge import merge
-from lossguard.pipeline.pins import Pin, forget_pins, lookup_pin
+from lossguard.pipeline.pins import forget_pins, lookup_pin
 from lossguard.pipeline.project import Project
 from lossguard.pipeline.settings import Settings
 from lossguard.pipeline.suppressions import Suppressions, parse_suppressions
@@ -82,9 +82,7 @@ class CheckOptions:
             return self.target, {}
         found = lookup_pin(Path(path))
         pin = found.pin
-        if pin is not None and not pin.names_keras_of(code):
-            pin = None
-        pinned = pinned_target(pin.spec, _pin_source(pin)) if pin is not None else None
+        pinned = pinned_target(pin.spec, pin.described()) if pin and pin.names_keras_of(code) else None
         return pinned or self.target, found.consulted
 
     def enabled(self, path: str) -> frozenset[str]:
@@ -92,16 +90,6 @@ class CheckOptions:
 
     def gate(self, path: str) -> Gate:
         return gate_for(self.enabled(path))
-
-
-def _pin_source(pin: Pin) -> str:
-    """How messages name a pin: "keras==2.3.1 in requirements.txt" (relative to the working
-    folder when inside it)."""
-    try:
-        shown = pin.file.relative_to(Path.cwd().resolve()).as_posix()
-    except (ValueError, OSError):
-        shown = pin.file.as_posix()
-    return f"{pin.requirement} in {shown}"
 
 
 # ----- one file ---------------------------------------------------------------------------
@@ -131,8 +119,6 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
         # NFKC-normalised: the words are matched in the code as Python reads it
         data = (code + "\n" + source.written).encode("utf-8", "surrogatepass")
     static = gate.static_candidate(data)
-    target, consulted = options.target_for(path, data)
-    result.dependencies.update(consulted)
     project = None
     if may_follow(data, options):
         project = Project.around(path, data)  # a notebook's imports are in its cells' text
@@ -146,6 +132,8 @@ def check_source(path: str, data: bytes, options: CheckOptions) -> FileResult:
     if not static and not runtime:
         result.skipped = True  # not Keras training code: not analysed, so no syntax verdict either
         return _finish(result, source, options, [])
+    target, consulted = options.target_for(path, data)  # only for files analysed
+    result.dependencies.update(consulted)
     found: list[Finding] = []
     stopped: str | None = None
     if static and source.text.count("\n") > MAX_CODE_LINES:

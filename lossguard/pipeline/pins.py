@@ -39,6 +39,15 @@ class Pin:
     file: Path
     requirement: str  # as written, for messages
 
+    def described(self) -> str:
+        """How messages name it: "keras==2.3.1 in requirements.txt" (relative to the working
+        folder when inside it)."""
+        try:
+            shown = self.file.relative_to(Path.cwd().resolve()).as_posix()
+        except (ValueError, OSError):
+            shown = self.file.as_posix()
+        return f"{self.requirement} in {shown}"
+
     def names_keras_of(self, code: bytes) -> bool:
         """Whether the pin says which Keras this file gets. A TensorFlow before 2.6 does not
         for a file importing the standalone ``keras``: the multi-backend Keras of those years
@@ -63,18 +72,16 @@ class PinLookup:
 
 
 def lookup_pin(start: Path) -> PinLookup:
-    """The nearest pin from ``start`` (a file or a folder) upwards, and what was consulted."""
+    """The nearest pin from ``start`` (a file or a folder) upwards, and what was consulted;
+    read once per folder in a run (``forget_pins`` starts a run)."""
     folder = start if start.is_dir() else start.parent
     key = str(folder)
     if key not in _SEEN:
-        try:
-            _SEEN[key] = _lookup_folder(str(folder.resolve()))
-        except (OSError, RuntimeError):
-            _SEEN[key] = PinLookup(None, {})
+        _SEEN[key] = _read_folder(folder)
     return _SEEN[key]
 
 
-_SEEN: dict[str, PinLookup] = {}  # per folder, for one run (forget_pins starts a run)
+_SEEN: dict[str, PinLookup] = {}
 
 
 def forget_pins() -> None:
@@ -82,15 +89,12 @@ def forget_pins() -> None:
     _SEEN.clear()
 
 
-def _lookup_folder(folder: str) -> PinLookup:
-    if folder not in _SEEN:
-        _SEEN[folder] = _read_folder(folder)
-    return _SEEN[folder]
-
-
-def _read_folder(folder: str) -> PinLookup:
+def _read_folder(folder: Path) -> PinLookup:
     consulted: dict[str, str] = {}
-    here = Path(folder)
+    try:
+        here = folder.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: no pin
+        return PinLookup(None, consulted)
     for candidate in (here, *here.parents):
         for name, read in (("requirements.txt", _requirements), ("pyproject.toml", _pyproject)):
             path = candidate / name
