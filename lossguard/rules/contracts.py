@@ -16,7 +16,7 @@ from lossguard.keras.loss_contracts import contract_for
 from lossguard.rules import fixes
 from lossguard.rules import words as w
 from lossguard.rules.domains import labels_break_loss
-from lossguard.rules.label_values import label_values, number_text
+from lossguard.rules.label_values import label_values, number_text, one_column_under_categorical_ce
 from lossguard.rules.metric_labels import metric_label_problem
 from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, metric_fix, rule, safe_fix, unsafe_fix
 
@@ -191,6 +191,8 @@ def _metric_labels(setup: TrainingSetup, metric: MetricSpec) -> Iterator[Finding
     text, fix, by_values = problem
     if by_values and labels_break_loss(setup):
         return  # the label values break the loss's contract too: LG030 names the one cause
+    if one_column_under_categorical_ce(setup):
+        return  # training stops at the first step (LG010): the metric never reports
     related = [(setup.head.location if setup.head else None, "output layer")]
     if setup.labels is not None:
         related.append((setup.labels.location, "labels"))

@@ -10,7 +10,14 @@ from lossguard.facts import LabelEncoding, TrainingSetup
 from lossguard.findings import Finding
 from lossguard.keras.loss_contracts import LossContract
 from lossguard.rules import words as w
-from lossguard.rules.label_values import LabelValues, label_values, loss_contract, output_range, outside_01
+from lossguard.rules.label_values import (
+    LabelValues,
+    label_values,
+    loss_contract,
+    one_column_under_categorical_ce,
+    output_range,
+    outside_01,
+)
 from lossguard.rules.registry import TRAINING_CALL, Needs, at, finding, rule
 from lossguard.rules.runtime import runtime_label_range
 
@@ -119,8 +126,8 @@ def label_domain_problem(setup: TrainingSetup) -> tuple[str, str] | None:
     if contract is None or labels is None or setup.reconstructs_inputs:
         return None
     values = label_values(labels)
-    if values is None:
-        return None
+    if values is None or one_column_under_categorical_ce(setup):
+        return None  # (one column under categorical cross-entropy: LG010's shape error)
     head = setup.head
     name = contract.name
     if values.kind == "discrete" and values.low == 0 and values.high is not None and 0 < values.high < 1:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from lossguard.facts import Activation, LabelEncoding, LabelSpec, OutputHead, TrainingSetup
+from lossguard.facts import Activation, LabelEncoding, LabelSpec, LossKind, OutputHead, TrainingSetup
 from lossguard.keras import eras as era
 from lossguard.keras.loss_contracts import LossContract, contract_for
 from lossguard.keras.semantics import eras_of
@@ -125,3 +125,18 @@ def binary_ce_checks_shapes(setup: TrainingSetup) -> bool:
 
 # tf.keras 2.x, and multi-backend Keras 2.3, which hands the loss to it
 _PROBABILITY_PATH = frozenset({era.TF20, era.TF22, era.KERAS23})
+
+
+def one_column_under_categorical_ce(setup: TrainingSetup) -> bool:
+    """Labels of one known column (a vector or ``(n, 1)``) whose encoding is not known (whole
+    numbers, real values) under categorical cross-entropy on several units: every Keras refuses
+    the shapes (matrix: a ValueError at the first step in Keras 3 and tf_keras for class ids,
+    0/1, ±1, 0/255 and real columns on five units; multi-backend Keras 2.0–2.3 raises in
+    ``check_loss_and_target_compatibility`` on a one-column target). Class ids and 0/1 labels
+    whose encoding is known are LG011's and LG010's own cases."""
+    head, labels, loss = setup.head, setup.labels, setup.loss
+    if head is None or labels is None or loss is None or loss.wrapper is not None:
+        return False
+    if loss.kind is not LossKind.CATEGORICAL_CE or labels.width != 1 or labels.distribution:
+        return False
+    return labels.encoding in (LabelEncoding.UNKNOWN, LabelEncoding.CONTINUOUS) and (head.units or 0) > 1

@@ -9,7 +9,7 @@ from lossguard.findings import Finding, Part
 from lossguard.keras.vocabulary import loss_key
 from lossguard.rules import fixes
 from lossguard.rules import words as w
-from lossguard.rules.label_values import binary_ce_checks_shapes
+from lossguard.rules.label_values import binary_ce_checks_shapes, one_column_under_categorical_ce
 from lossguard.rules.registry import COMPILE_CALL, TRAINING_CALL, Needs, at, finding, rule, safe_fix
 
 
@@ -39,6 +39,17 @@ def units_label_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
             "Keras broadcasts one across the other without an error and the model learns the wrong "
             "targets (measured: mse with one column of class ids on five softmax units: accuracy "
             "0.17–0.25 against 1.00 with one-hot labels)"
+        )
+    elif one_column_under_categorical_ce(setup):
+        problem = (
+            f"the labels are one column but {loss.name if loss else 'the loss'} needs one per unit ({units})"
+        )
+        consequence = "Training stops at the first step with a shape error"
+        fix = (
+            "for one real target per sample use Dense(1) with a regression loss (mean_squared_error)"
+            if labels.encoding is LabelEncoding.CONTINUOUS
+            else "one-hot encode class ids (keras.utils.to_categorical) or use "
+            "loss='sparse_categorical_crossentropy' on ids from 0"
         )
     elif labels.encoding in (LabelEncoding.ONE_HOT, LabelEncoding.MULTI_HOT, LabelEncoding.UNKNOWN):
         width = labels.width

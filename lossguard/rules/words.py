@@ -34,7 +34,7 @@ LABELS = (
     r"to_categorical|eye|identity|argmax|randint|one_hot|get_dummies|tensorflow_datasets"
     r"|dataset_from_directory|load_data|flow_from_|encoder|binarizer|load_iris|load_digits|load_wine"
     r"|load_breast_cancer|make_blobs|make_classification|make_multilabel_classification|make_circles"
-    r"|make_moons"
+    r"|make_moons|array\s*\(\s*\["  # np.array([…]): labels written in the script
     + "".join(rf"|{name}\s*\(\s*[(\[]" for name in ("zeros", "ones", "empty", "random", "rand", "randn"))
 )
 ONE_HOT_LABELS = r"categorical|eye|identity|one_?hot|get_dummies|flow_from_|binarizer"

@@ -1077,6 +1077,20 @@ YMAP = (np.exp(2 * X) / np.exp(2 * X).sum(axis=1, keepdims=True)).astype("float3
 pair("LG014/flattened-map", _flattened_map(softmax=False), _flattened_map(softmax=True))
 
 
+# LG010: one column of whole numbers (ids from 1) or of real values under categorical
+# cross-entropy on five units: a shape error, whatever the values.
+pair(
+    "LG010/id-column-cce",
+    fits(dense(CLASSES, "softmax"), "categorical_crossentropy", None, X, (Y + 1).reshape(-1, 1)),
+    fits(dense(CLASSES, "softmax"), "sparse_categorical_crossentropy", None, X, Y),
+)
+pair(
+    "LG010/real-column-cce",
+    fits(dense(CLASSES, "softmax"), "categorical_crossentropy", None, X, YR.reshape(-1, 1)),
+    fits(dense(1), "mse", None, X, YR.reshape(-1, 1)),
+)
+
+
 def main(names: list[str]) -> None:
     for name, chosen in CASES.items():
         if names and not any(name == n or name.startswith(n + "/") for n in names):

@@ -79,4 +79,6 @@ NAMES = [
     "LG021/reconstruction-one-channel",
     "LG015/one-hot",
     "LG014/flattened-map",
+    "LG010/id-column-cce",
+    "LG010/real-column-cce",
 ]

@@ -180,7 +180,9 @@ def test_lg010_class_indices_on_one_sigmoid_with_bce_train_silently_to_a_negativ
 
 
 @flavours
-@pytest.mark.parametrize("variant", ["one-hot-width", "binary-column-bce", "binary-column-cce"])
+@pytest.mark.parametrize(
+    "variant", ["one-hot-width", "binary-column-bce", "binary-column-cce", "id-column-cce", "real-column-cce"]
+)
 def test_lg010_label_columns_that_do_not_fit_the_units_are_a_shape_error(flavour, variant) -> None:
     bad, _ = bad_good(f"LG010/{variant}", flavour)
     assert bad.error is not None and bad.error.startswith("ValueError")

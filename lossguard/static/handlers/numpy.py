@@ -49,25 +49,38 @@ def same_array(ev: Interpreter, call: Call) -> Value:
 
 
 def literal_array(ev: Interpreter, value: SeqVal, node: cst.CSTNode) -> Value:
-    """``np.array([[1.5], [2.25]])``: written numbers; reals when one is not a whole number."""
-    numbers: list[float] = []
+    """``np.array([[1.5], [2.25]])``: written numbers; reals when one is not a whole number.
+    Whole numbers keep their shape and bounds; 0/1 values are a 0/1 column, one-hot rows
+    (exactly one 1 in each row) or multi-hot rows (some row with several)."""
     rows = value.items
     width: int | None = None
+    table: list[list[float]] = []
     for row in rows:
         cells = row.items if isinstance(row, SeqVal) and row.exact else [row]
         if isinstance(row, SeqVal):
             width = len(cells) if width in (None, len(cells)) else -1
-        for cell in cells:
-            number = float_value(cell)
-            if number is None:
-                return UNKNOWN
-            numbers.append(number)
-    if not value.exact or not numbers or all(n.is_integer() for n in numbers):
+        numbers = [float_value(cell) for cell in cells]
+        if any(number is None for number in numbers):
+            return UNKNOWN
+        table.append([n for n in numbers if n is not None])
+    numbers = [n for row_numbers in table for n in row_numbers]
+    if not value.exact or not numbers or (width is not None and width <= 0):
         return UNKNOWN
-    shape = (len(rows),) if width is None else (len(rows), width) if width > 0 else None
-    return ArrayVal(
-        ev.ref(node), shape, continuous=True, origin="an array of real numbers written in the script"
-    )
+    shape = (len(rows),) if width is None else (len(rows), width)
+    ref = ev.ref(node)
+    if not all(n.is_integer() for n in numbers):
+        return ArrayVal(ref, shape, continuous=True, origin="an array of real numbers written in the script")
+    if set(numbers) == {0.0, 1.0}:
+        origin = "an array of 0/1 values written in the script"
+        if width is None or width == 1:
+            return LabelVal(LabelEncoding.BINARY, origin, ref, 2, width)
+        ones = [sum(row_numbers) for row_numbers in table]
+        if all(count == 1 for count in ones):
+            return LabelVal(LabelEncoding.ONE_HOT, origin, ref, width, width)
+        if any(count > 1 for count in ones):
+            return LabelVal(LabelEncoding.MULTI_HOT, origin, ref, width, width)
+    origin = "an array of whole numbers written in the script"
+    return ArrayVal(ref, shape, origin=origin, low=min(numbers), high=max(numbers))
 
 
 # Functions whose result is real-valued when given data (a regression target made by arithmetic).
