@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 from lossguard.facts import Activation, LabelEncoding, LossKind, TrainingSetup
 from lossguard.findings import Finding, Part
+from lossguard.keras import eras as era
+from lossguard.keras.semantics import eras_of
 from lossguard.keras.vocabulary import loss_key
 from lossguard.rules import fixes
 from lossguard.rules import words as w
@@ -40,6 +42,11 @@ def units_label_mismatch(setup: TrainingSetup) -> Iterator[Finding]:
             "targets (measured: mse with one column of class ids on five softmax units: accuracy "
             "0.17–0.25 against 1.00 with one-hot labels)"
         )
+        refused = _target_check_refuses(setup)
+        if refused == "every era":
+            consequence = _REFUSED
+        elif refused == "some eras":
+            consequence = f"{_REFUSED}; later versions: {consequence[0].lower()}{consequence[1:]}"
     elif one_column_under_categorical_ce(setup):
         problem = (
             f"the labels are one column but {loss.name if loss else 'the loss'} needs one per unit ({units})"
@@ -133,6 +140,25 @@ _BROADCASTING = frozenset(
         "categorical_focal_crossentropy",
     )
 )  # fmt: skip
+
+
+# Multi-backend Keras 2.0–2.3 checks the target's shape against the output's for these losses
+# before training (``training_utils.check_loss_and_target_compatibility``, read in 2.2.4 and
+# 2.3.1); tf.keras 2.2+ and Keras 3 broadcast.
+_TARGET_CHECKED = frozenset(loss_key(name) for name in ("mse", "mean_squared_error", "MeanSquaredError"))
+_REFUSED = "Keras 2.0–2.3 refuses it before training (a ValueError: the target's shape is not the output's)"
+
+
+def _target_check_refuses(setup: TrainingSetup) -> str | None:
+    """Whether multi-backend Keras 2.0–2.3's target check refuses this broadcast: in "every
+    era" the script may run on, in "some eras", or None."""
+    if setup.loss is None or loss_key(setup.loss.name) not in _TARGET_CHECKED:
+        return None
+    eras = eras_of(setup.keras)
+    checked = eras & {era.KERAS20, era.KERAS23}
+    if not checked:
+        return None
+    return "every era" if checked == eras else "some eras"
 
 
 def _broadcasting(loss_name: str, kind: LossKind) -> bool:

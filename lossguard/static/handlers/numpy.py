@@ -51,7 +51,8 @@ def same_array(ev: Interpreter, call: Call) -> Value:
 def literal_array(ev: Interpreter, value: SeqVal, node: cst.CSTNode) -> Value:
     """``np.array([[1.5], [2.25]])``: written numbers; reals when one is not a whole number.
     Whole numbers keep their shape and bounds; 0/1 values are a 0/1 column, one-hot rows
-    (exactly one 1 in each row) or multi-hot rows (some row with several)."""
+    (exactly one 1 in each row) or multi-hot rows (some row with several); only 0s or only 1s
+    are a constant (as ``np.zeros``/``np.ones``)."""
     rows = value.items
     width: int | None = None
     table: list[list[float]] = []
@@ -59,10 +60,11 @@ def literal_array(ev: Interpreter, value: SeqVal, node: cst.CSTNode) -> Value:
         cells = row.items if isinstance(row, SeqVal) and row.exact else [row]
         if isinstance(row, SeqVal):
             width = len(cells) if width in (None, len(cells)) else -1
-        numbers = [float_value(cell) for cell in cells]
-        if any(number is None for number in numbers):
+        written = [float_value(cell) for cell in cells]
+        known = [n for n in written if n is not None]
+        if len(known) != len(written):
             return UNKNOWN
-        table.append([n for n in numbers if n is not None])
+        table.append(known)
     numbers = [n for row_numbers in table for n in row_numbers]
     if not value.exact or not numbers or (width is not None and width <= 0):
         return UNKNOWN
@@ -70,6 +72,8 @@ def literal_array(ev: Interpreter, value: SeqVal, node: cst.CSTNode) -> Value:
     ref = ev.ref(node)
     if not all(n.is_integer() for n in numbers):
         return ArrayVal(ref, shape, continuous=True, origin="an array of real numbers written in the script")
+    if set(numbers) in ({0.0}, {1.0}):  # every value the same 0 or 1: a constant, as np.ones
+        return ArrayVal(ref, shape, fill=int(numbers[0]))
     if set(numbers) == {0.0, 1.0}:
         origin = "an array of 0/1 values written in the script"
         if width is None or width == 1:
