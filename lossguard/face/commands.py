@@ -70,7 +70,8 @@ def check(
         str | None,
         typer.Option(
             help="Check against this Keras, e.g. 3, 2.15, 2.3 (default: the project's pin in "
-            "requirements.txt or pyproject.toml, else installed, else 3)."
+            "requirements.txt, pyproject.toml, setup.py/.cfg or environment.yml, else installed, "
+            "else 3)."
         ),
     ] = None,
     probe: Annotated[

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from lossguard.api import CheckError, Finding, check
+from lossguard.pipeline.pins import PIN_FILE_NAMES
 
 CACHE_SIZE = 256  # documents × versions kept; a finding list is a few hundred bytes
 
@@ -79,12 +80,12 @@ class EditorChecks:
 
 def _config_stamp(path: str) -> str:
     """Which configuration files (and requirements that may pin Keras, pipeline/pins.py) could apply
-    to ``path`` and when they changed: an edited ``pyproject.toml`` or ``requirements.txt`` must
-    not be answered from the cache."""
+    to ``path`` and when they changed: an edited ``pyproject.toml``, ``requirements.txt`` or
+    ``environment.yml`` must not be answered from the cache."""
     stamps = []
     folder = Path(path).parent
     for candidate in (folder, *folder.parents):
-        for name in ("lossguard.toml", "pyproject.toml", "requirements.txt"):
+        for name in ("lossguard.toml", *PIN_FILE_NAMES):
             try:
                 stamps.append(f"{candidate / name}:{(candidate / name).stat().st_mtime_ns}")
             except OSError:

@@ -3,8 +3,9 @@
 lossguard often runs where the project's Keras is not installed (a pre-commit hook's own
 environment, CI, an editor's interpreter), and then only guesses the Keras a script targets. A
 project that pins its Keras says which one. From each checked file's folder upwards, the first
-folder with a ``requirements.txt`` or a ``pyproject.toml`` that pins ``keras`` or ``tensorflow``
-(``==``/``===``, or ``~=`` for its release line) gives the pin; the search stops at the
+folder with a ``requirements.txt``, ``pyproject.toml``, ``setup.py``, ``setup.cfg`` or conda
+``environment.yml`` that pins ``keras`` or ``tensorflow`` (``==``/``===``, ``~=`` for its release
+line, conda's ``=``) gives the pin; the search stops at the
 repository's root (the folder holding ``.git``). A lower bound (``>=``) pins nothing. A
 ``keras`` pin wins over a ``tensorflow`` one (``keras==2.3.1`` is the multi-backend Keras that
 ran on that TensorFlow). A pin is a default, not an order: ``--keras-version`` and the
@@ -28,7 +29,7 @@ MAX_PIN_FILE_BYTES = 1_000_000
 
 _REQUIREMENT = re.compile(
     r"^\s*(?P<name>keras|tensorflow(?:[-_](?:cpu|gpu|macos|intel))?)\s*(?:\[[^\]]*\])?\s*"
-    r"(?P<op>===|==|~=)\s*v?(?P<version>\d+(?:\.\d+){0,2})(?:\.\*)?\s*(?:[;#,]|$)",
+    r"(?P<op>===|==|~=|=)\s*v?(?P<version>\d+(?:\.\d+){0,2})(?:\.\*)?\s*(?:[;#,]|$)",
     re.IGNORECASE,
 )
 
@@ -96,7 +97,7 @@ def _read_folder(folder: Path) -> PinLookup:
     except (OSError, RuntimeError):  # a symlink loop: no pin
         return PinLookup(None, consulted)
     for candidate in (here, *here.parents):
-        for name, read in (("requirements.txt", _requirements), ("pyproject.toml", _pyproject)):
+        for name, read in _PIN_FILES:
             path = candidate / name
             data = _bytes(path)
             consulted[str(path)] = hashlib.sha256(data).hexdigest() if data is not None else ""
@@ -139,6 +140,38 @@ def _requirements(data: bytes) -> list[str]:
     return data.decode("utf-8", errors="replace").splitlines()
 
 
+# A conda environment's dependency (``- tensorflow=1.15``: conda's ``=`` is a release prefix,
+# ``==`` exact; ``- keras==2.2.4`` under ``- pip:``).
+_CONDA_DEPENDENCY = re.compile(
+    r"^\s*-\s*(?:conda-forge::|anaconda::)?(?P<name>[A-Za-z][\w.-]*)\s*(?P<op>==|=)\s*(?P<version>[\d.]+\*?)"
+)
+
+
+def _environment(data: bytes) -> list[str]:
+    """``environment.yml`` dependencies as requirement lines, as written (conda's ``=`` is a
+    release prefix: ``tensorflow=1.15`` is a 1.15.x, read as 1.15)."""
+    lines = []
+    for line in data.decode("utf-8", errors="replace").splitlines():
+        match = _CONDA_DEPENDENCY.match(line)
+        if match is None:
+            continue
+        lines.append(f"{match['name']}{match['op']}{match['version'].rstrip('.*')}")
+    return lines
+
+
+# A quoted requirement anywhere in ``setup.py`` (``install_requires=["keras==2.2.4"]``) or a
+# line of ``setup.cfg``'s ``install_requires``.
+_QUOTED_REQUIREMENT = re.compile(r"""["']([^"'\n]+)["']""")
+
+
+def _setup_py(data: bytes) -> list[str]:
+    return _QUOTED_REQUIREMENT.findall(data.decode("utf-8", errors="replace"))
+
+
+def _setup_cfg(data: bytes) -> list[str]:
+    return [line.strip() for line in data.decode("utf-8", errors="replace").splitlines()]
+
+
 def _pyproject(raw: bytes) -> list[str]:
     """``[project] dependencies`` and ``[tool.poetry.dependencies]`` as requirement lines."""
     try:
@@ -158,3 +191,15 @@ def _pyproject(raw: bytes) -> list[str]:
             if isinstance(version, str) and re.fullmatch(r"\s*=*\s*\d[\d.]*\s*", version):
                 lines.append(f"{name}=={version.strip().lstrip('=')}")  # poetry: "2.3.1" is exact
     return lines
+
+
+# Read in this order in each folder: the first that pins Keras or TensorFlow gives the pin.
+_PIN_FILES = (
+    ("requirements.txt", _requirements),
+    ("pyproject.toml", _pyproject),
+    ("setup.py", _setup_py),
+    ("setup.cfg", _setup_cfg),
+    ("environment.yml", _environment),
+    ("environment.yaml", _environment),
+)
+PIN_FILE_NAMES = tuple(name for name, _ in _PIN_FILES)

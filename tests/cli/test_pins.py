@@ -49,6 +49,29 @@ def test_a_pin_in_pyproject_counts_and_a_lower_bound_does_not(tmp_path: Path) ->
     assert codes(run_cli("check", "src", "--no-cache", "-f", "json", cwd=tmp_path)) == ["LG001"]
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("environment.yml", "name: old\ndependencies:\n  - python=3.7\n  - tensorflow-gpu=2.1\n  - numpy\n"),
+        ("environment.yaml", "dependencies:\n  - pip:\n    - tensorflow==2.1.0\n"),
+        (
+            "setup.py",
+            "from setuptools import setup\nsetup(name='x', install_requires=['numpy', 'tensorflow==2.1.0'])\n",
+        ),
+        ("setup.cfg", "[options]\ninstall_requires =\n    numpy\n    tensorflow==2.1.0\n"),
+    ],
+)
+def test_a_pin_in_a_conda_environment_or_setup_file_counts(tmp_path: Path, name: str, text: str) -> None:
+    """tf.keras 2.1 resolved a bare 'accuracy' from the loss, as the pyproject test shows."""
+    project(tmp_path, {name: text, "src/train.py": SOFTMAX_BCE})
+    pinned = findings(run_cli("check", "src", "--no-cache", "-f", "json", cwd=tmp_path))
+    assert sorted(f["code"] for f in pinned) == ["LG001", "LG020"]
+    lg020 = next(f for f in pinned if f["code"] == "LG020")
+    assert f"in {name}" in lg020["message"] and "tensorflow" in lg020["message"]
+    (tmp_path / name).write_text(text.replace("2.1", "2.15").replace("==2.15.0", ">=2.1"))
+    assert codes(run_cli("check", "src", "--no-cache", "-f", "json", cwd=tmp_path)) == ["LG001"]
+
+
 def test_the_configured_version_wins_over_the_pin(tmp_path: Path) -> None:
     project(
         tmp_path,
@@ -82,6 +105,7 @@ def test_a_pin_above_the_repository_is_another_projects(tmp_path: Path) -> None:
         (["keras>=2.3", "tensorflow<2.16"], None),  # bounds pin nothing
         (["# keras==2.2.4", "keras-tuner==1.4.7", "tf-keras==2.15.0"], None),
         (["keras==banana"], None),
+        (["tensorflow-gpu=1.15"], "tf1.15"),  # conda's release prefix (environment.yml)
     ],
 )
 def test_requirement_lines(lines: list[str], spec: str | None) -> None:
