@@ -137,7 +137,8 @@ def regression_evidence(setup: TrainingSetup) -> str | None:
     a GAN's discriminator) is still a classifier, and Keras' 'accuracy' then measures something
     real. Evidence: targets known to be real values (a regression loader, arithmetic that makes
     reals, scaled targets) on a head that is not a softmax; a reconstruction (fit(x, x)) of more
-    than one value; or a linear/relu head whose compile also tracks a regression metric.
+    than one value; a linear/relu head whose compile also tracks a regression metric, or that is
+    trained with a loss only regressions use (mae, mape, msle, Huber, log-cosh: not mse).
     """
     head, labels, loss = setup.head, setup.labels, setup.loss
     if head is None or loss is None or loss.kind is not LossKind.REGRESSION:
@@ -157,12 +158,29 @@ def regression_evidence(setup: TrainingSetup) -> str | None:
     output = head.activation_name or "linear"
     if tracked and unbounded:
         return f"an unbounded {output} output and the regression metric {tracked[0].written}"
+    if unbounded and loss_key(loss.name) in _REGRESSION_ONLY:
+        return f"an unbounded {output} output, trained with a loss made for real-valued targets"
     if setup.regression_score is not None and unbounded and head.output_units == 1:
         score = setup.regression_score
         if score == "KerasRegressor":
             return f"an unbounded {output} output built for KerasRegressor (a regression wrapper)"
         return f"an unbounded {output} output whose predictions the script scores with {score}()"
     return None
+
+
+# Losses nobody trains a classifier with: mean squared error is also a least-squares
+# classifier's, a GAN discriminator's and a reconstruction's, but the absolute, percentage,
+# logarithmic, Huber and log-cosh errors are regression losses. On an unbounded output whose
+# labels are not known to be classes, they say the task is a regression.
+_REGRESSION_ONLY = frozenset(
+    loss_key(name)
+    for name in (
+        "mae", "mean_absolute_error", "MeanAbsoluteError",
+        "mape", "mean_absolute_percentage_error", "MeanAbsolutePercentageError",
+        "msle", "mean_squared_logarithmic_error", "MeanSquaredLogarithmicError",
+        "huber", "huber_loss", "Huber", "logcosh", "log_cosh", "LogCosh",
+    )
+)  # fmt: skip
 
 
 def _spatial(head: OutputHead) -> bool:
