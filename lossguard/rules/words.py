@@ -58,6 +58,7 @@ REGRESSION_LOSS = r"mse|mae|mean_|mean_?(?:squared|absolute)|huber|log_?cosh|map
 RANGED_TARGETS = (
     r"fetch_california|load_diabetes|load_boston|linnerud|boston_housing|california_housing"
     r"|make_regression|scaler|normal|randn|where|exponential|gamma|lognormal|uniform|rand"
+    r"|arange|\.range\s*\("
 )
 METRIC_CLASSES = r"accuracy\s*\(|iou|f1score|fbetascore"
 COUNT_METRIC = r"positives|negatives|sensitivity|specificity"

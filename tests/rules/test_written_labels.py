@@ -113,3 +113,51 @@ def test_a_written_constant_target_broadcasts_harmlessly_as_np_ones_does() -> No
         )
         == []
     )
+
+
+COUNTED_UP = """
+import numpy as np
+import tensorflow as tf
+
+x = np.random.rand(200, 1)
+y = {labels}
+model = tf.keras.Sequential([tf.keras.layers.Dense(10), tf.keras.layers.Dense(1, activation="sigmoid")])
+model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+model.fit(x, y, epochs=3)
+"""
+
+
+@pytest.mark.parametrize(
+    "labels", ["np.arange(100, 1100, 5)", "tf.range(100, 1100, 5)", "np.arange(0.0, 2.0, 0.01)"]
+)
+def test_counted_up_targets_into_binary_cross_entropy(labels: str) -> None:
+    """np.arange / tf.range values are known: a regression target counted up is not 0/1 (a
+    course notebook trains a classifier's loss on one to show it fails)."""
+    assert codes(COUNTED_UP.format(labels=labels)) == ["LG030"]
+
+
+def test_counted_up_0_1_values_say_nothing() -> None:
+    assert codes(COUNTED_UP.format(labels="np.arange(200) % 2")) == []
+    assert codes(COUNTED_UP.format(labels="np.arange(0, 1, 0.005)")) == []  # soft targets in [0, 1]
+
+
+APPENDED = """
+import numpy as np
+from tensorflow import keras
+
+inputs, targets = [], []
+for image in load_images():
+    inputs.append(image[:, :, :1])
+    targets.append({target})
+x, y = np.array(inputs), np.array(targets)
+model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, padding="same", activation="tanh")])
+model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
+model.fit(x, y, epochs=2)
+"""
+
+
+def test_targets_appended_in_a_loop_keep_their_values() -> None:
+    """A colouriser's targets, each image's colour channels divided by 128, stacked by np.array:
+    real values, so 'accuracy' measures nothing (a microscopy tutorial's scripts)."""
+    assert codes(APPENDED.format(target="image[:, :, 1:] / 128")) == ["LG021"]
+    assert codes(APPENDED.format(target="image[:, :, 1:]")) == []  # values not known

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,9 @@ def literal_array(ev: Interpreter, value: SeqVal, node: cst.CSTNode) -> Value:
     Whole numbers keep their shape and bounds; 0/1 values are a 0/1 column, one-hot rows
     (exactly one 1 in each row) or multi-hot rows (some row with several); only 0s or only 1s
     are a constant (as ``np.zeros``/``np.ones``)."""
+    stacked = _stacked(ev, value, node)
+    if stacked is not None:
+        return stacked
     rows = value.items
     width: int | None = None
     table: list[list[float]] = []
@@ -85,6 +89,29 @@ def literal_array(ev: Interpreter, value: SeqVal, node: cst.CSTNode) -> Value:
             return LabelVal(LabelEncoding.MULTI_HOT, origin, ref, width, width)
     origin = "an array of whole numbers written in the script"
     return ArrayVal(ref, shape, origin=origin, low=min(numbers), high=max(numbers))
+
+
+def _stacked(ev: Interpreter, value: SeqVal, node: cst.CSTNode) -> Value | None:
+    """``np.array(targets)`` of a list of arrays appended in a loop (``Y.append(lab / 128)``):
+    the stack holds their values, real when each is; None when the items are not such arrays."""
+    items = value.items
+    valued = [i for i in items if (isinstance(i, QuotientVal) and i.real) or isinstance(i, ArrayVal)]
+    if not items or len(valued) != len(items):
+        return None
+    if all(isinstance(i, QuotientVal) for i in items):
+        return QuotientVal(real=True, ref=ev.ref(node))
+    arrays = [i for i in items if isinstance(i, ArrayVal)]
+    if len(arrays) != len(items) or not all(a.continuous for a in arrays):
+        return None
+    lows, highs = [a.low for a in arrays], [a.high for a in arrays]
+    return ArrayVal(
+        ev.ref(node),
+        None,
+        continuous=True,
+        origin=arrays[0].origin,
+        low=None if None in lows else min(x for x in lows if x is not None),
+        high=None if None in highs else max(x for x in highs if x is not None),
+    )
 
 
 # Functions whose result is real-valued when given data (a regression target made by arithmetic).
@@ -155,6 +182,30 @@ def linspace(ev: Interpreter, call: Call) -> Value:
     )
     shape = (count if count is not None else 50,)
     return ArrayVal(ev.ref(call.node), shape, continuous=True, origin="np.linspace(…)", low=low, high=high)
+
+
+@function("numpy.arange", "tensorflow.range")
+def arange(ev: Interpreter, call: Call) -> Value:
+    """``np.arange(100, 1100, 5)``, ``tf.range(10)``: evenly spaced values, whole numbers when
+    every bound is one (a regression target counted up, or class ids 0…n-1)."""
+    args, ref = call.args, ev.ref(call.node)
+    stop_name, step_name = ("limit", "delta") if call.path.startswith("tensorflow") else ("stop", "step")
+    if args.given(1, stop_name):
+        start, stop = float_value(args.get(0, "start")), float_value(args.get(1, stop_name))
+    else:  # arange(stop)
+        start, stop = 0.0, float_value(args.get(0, "start"))
+    step = float_value(args.get(2, step_name)) if args.given(2, step_name) else 1.0
+    if start is None or stop is None or step is None or step == 0:
+        return ArrayVal(ref, None)
+    count = max(0, math.ceil((stop - start) / step))
+    if count == 0:
+        return ArrayVal(ref, (0,))
+    last = start + (count - 1) * step
+    whole = all(v.is_integer() for v in (start, stop, step))
+    origin = "tf.range(…)" if call.path.startswith("tensorflow") else "np.arange(…)"
+    return ArrayVal(
+        ref, (count,), continuous=not whole, origin=origin, low=min(start, last), high=max(start, last)
+    )
 
 
 @function("numpy.expand_dims")
