@@ -63,6 +63,13 @@ CLUES = (
     _clue(r"\b(?:Adam|SGD|RMSprop|Adagrad|Adadelta|Adamax|Nadam)\s*\([^)]*\blr\s*=", BEFORE_KERAS3, "lr="),
     _clue(r"\bpredict_classes\s*\(", BEFORE_KERAS3, "predict_classes()"),
     _clue(
+        # the legacy text utilities (Tokenizer, one_hot, text_to_word_sequence): Keras 3 has no
+        # keras.preprocessing.text (3.15.1: ModuleNotFoundError); tf.keras kept it through 2.15
+        r"\bkeras\.preprocessing\.text\b|\bfrom\s+(?:tensorflow\.)?keras\.preprocessing\s+import\s+[^\n]*\btext\b",
+        BEFORE_KERAS3,
+        "keras.preprocessing.text",
+    ),
+    _clue(
         r"\bborder_mode\s*=|\bnb_filter\s*=|\bsamples_per_epoch\s*=|\binit\s*=\s*['\"]",
         MULTI_BACKEND,
         "Keras 1 argument names",

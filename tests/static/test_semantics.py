@@ -202,6 +202,9 @@ def test_contradicting_clues_leave_the_version_unknown() -> None:
         ("import tensorflow as tf\ntf.keras.utils.set_random_seed(1)\n", "TF22|KERAS3"),
         ("from keras.utils import set_random_seed\nset_random_seed(1)\n", "TF22|KERAS3"),
         ("import tensorflow as tf\ntf.random.set_seed(1)\n", "ALL"),
+        ("from keras.preprocessing.text import Tokenizer\n", "BEFORE_KERAS3"),
+        ("from tensorflow.keras.preprocessing import sequence, text\n", "BEFORE_KERAS3"),
+        ("from keras.preprocessing.sequence import pad_sequences\n", "ALL"),  # Keras 3 kept it
     ],
 )
 def test_set_random_seed_dates_a_script_by_where_it_comes_from(text, eras_found) -> None:
@@ -213,5 +216,6 @@ def test_set_random_seed_dates_a_script_by_where_it_comes_from(text, eras_found)
         "TENSORFLOW1": eras.TENSORFLOW1,
         "TF22|KERAS3": frozenset({eras.TF22, eras.KERAS3}),
         "ALL": eras.ALL,
+        "BEFORE_KERAS3": eras.BEFORE_KERAS3,
     }[eras_found]
     assert eras.clues_in(text)[0] == expected
