@@ -344,7 +344,8 @@ def _recall_over_classes(setup: TrainingSetup, metric: MetricSpec) -> Iterator[F
         return
     if metric.given & {"class_id", "top_k", "thresholds"}:
         return  # a class, the arg-max or a threshold chosen (or not as a literal)
-    if head.activation is not Activation.SOFTMAX or (head.output_units or 0) < 3:
+    units = head.output_units or 0
+    if head.activation is not Activation.SOFTMAX or units < 2:
         return
     if labels is not None and labels.encoding is LabelEncoding.MULTI_HOT:
         return  # softmax on several labels per row: LG009's finding
@@ -352,20 +353,38 @@ def _recall_over_classes(setup: TrainingSetup, metric: MetricSpec) -> Iterator[F
     if setup.sparse_loss or (values is not None and values.columns == 1):
         return  # class ids, not rows: Recall() stops at a shape error (the labels' finding)
     name = metric.cls or "Recall"
+    if units == 2:
+        # the labels must be known one-hot rows (a 0/1 column would be a shape error; rows of
+        # another width than the two units too, so an unknown width is two where it trains)
+        if values is None or values.kind != "one_hot" or values.columns not in (2, None):
+            return
+        text = _POOLED_TWO.format(metric=name.lower())
+        fix = f"use keras.metrics.{name}(class_id=1) for the class of the second column"
+    else:
+        text = _POOLED[name]
+        fix = (
+            f"use keras.metrics.{name}(top_k=1) to count the arg-max (per class: {name}(class_id=i, top_k=1))"
+        )
     yield finding(
         "LG025",
         (
-            f"{metric.written} thresholds each of the {head.output_units} softmax units (",
+            f"{metric.written} thresholds each of the {units} softmax units (",
             at(head.location),
-            f") at 0.5 and pools the classes: {_POOLED[name]}",
+            f") at 0.5 and pools the classes: {text}",
         ),
         metric.location,
-        fix=(
-            f"use keras.metrics.{name}(top_k=1) to count the arg-max (per class: {name}(class_id=i, top_k=1))"
-        ),
+        fix=fix,
         related=[(head.location, "softmax output")],
     )
 
+
+# On two units exactly one exceeds 0.5 in every row (tests/consequences: LG025/pooled-two-softmax).
+_POOLED_TWO = (
+    "exactly one of two softmax units exceeds 0.5 in every row, so it counts every sample once and "
+    "reports the accuracy, not the {metric} of either class (measured: Precision() and Recall() "
+    "both 0.91, the accuracy, where the rarer class's precision was 0.87 and its recall 0.71, "
+    "Keras 3; 0.90 against 0.87 and 0.66 in tf_keras)"
+)
 
 # What each pooled metric then reports (tests/consequences: LG025/recall-softmax, precision-softmax).
 _POOLED = {

@@ -1091,6 +1091,29 @@ pair(
 )
 
 
+# LG025 for Precision() and Recall() on two softmax units (a spam filter with one-hot labels):
+# exactly one of two softmax units exceeds 0.5 in every row, so both count every sample once and
+# report the accuracy; Precision(class_id=1) / Recall(class_id=1) are the spam class's.
+_XS2, _YS2 = single_label(2, spread=12.0)  # overlapping: a model right on most samples, not all
+_KEEP = np.concatenate([np.flatnonzero(_YS2 == 0), np.flatnonzero(_YS2 == 1)[::4]])  # 1 spam in 5
+XS2, YS2 = _XS2[_KEEP], one_hot(_YS2[_KEEP], 2)
+metric_twins(
+    "LG025/pooled-two-softmax",
+    dense(2, "softmax"),
+    "categorical_crossentropy",
+    lambda k: ["accuracy", k.metrics.Precision(name="precision"), k.metrics.Recall(name="recall")],
+    lambda k: [
+        "accuracy",
+        k.metrics.Precision(class_id=1, name="precision"),
+        k.metrics.Recall(class_id=1, name="recall"),
+    ],
+    XS2,
+    YS2,
+    epochs=5,
+    fit={"validation_data": (XS2, YS2)},
+)
+
+
 def main(names: list[str]) -> None:
     for name, chosen in CASES.items():
         if names and not any(name == n or name.startswith(n + "/") for n in names):

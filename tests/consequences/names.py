@@ -81,4 +81,5 @@ NAMES = [
     "LG014/flattened-map",
     "LG010/id-column-cce",
     "LG010/real-column-cce",
+    "LG025/pooled-two-softmax",
 ]

@@ -617,3 +617,15 @@ def test_lg014_kl_divergence_on_a_flattened_relu_map_learns_no_distribution(flav
     assert good.row_sums is not None and abs(good.row_sums[1] - 1.0) < 1e-3
     assert bad.true_accuracy is not None and good.true_accuracy is not None
     assert bad.true_accuracy < 0.25 < 0.9 < good.true_accuracy  # the target's peak pixel found
+
+
+@flavours
+def test_lg025_precision_and_recall_on_two_softmax_units_report_the_accuracy(flavour) -> None:
+    """Exactly one of two softmax units exceeds 0.5 in every row: Precision() and Recall() count
+    every sample once and both equal the accuracy; the spam class's own (class_id=1) differ."""
+    bad, good = bad_good("LG025/pooled-two-softmax", flavour)
+    accuracy = bad.reported("val_accuracy")
+    assert bad.error is None and accuracy is not None and accuracy < 0.97
+    assert bad.reported("val_precision") == pytest.approx(accuracy, abs=1e-4)
+    assert bad.reported("val_recall") == pytest.approx(accuracy, abs=1e-4)
+    assert good.reported("val_recall") < accuracy - 0.1  # the rarer class is found less often
