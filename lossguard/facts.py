@@ -288,6 +288,7 @@ class KerasTarget:
     evidence: tuple[str, ...] = ()  # the clues in the script that chose the eras
     guessed: bool = False  # nothing named, nothing installed: Keras 3 is only a guess
     clue_eras: frozenset[str] = frozenset()  # the eras the script's own clues allow (empty: no clue)
+    pinned: bool = False  # the project's requirements pin it (pipeline/pins.py)
 
 
 @dataclass(frozen=True)

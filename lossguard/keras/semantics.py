@@ -161,7 +161,7 @@ def pinned_target(spec: str, source: str) -> KerasTarget | None:
         pinned = parse_target(spec)
     except VersionError:
         return None  # a typo, a future release: no pin
-    return replace(pinned, label=f"{pinned.label}, {source}", assumed=True)
+    return replace(pinned, label=f"{pinned.label}, {source}", assumed=True, pinned=True)
 
 
 def accuracy_follows_loss(target: KerasTarget) -> bool:
@@ -174,6 +174,17 @@ def accuracy_follows_loss(target: KerasTarget) -> bool:
 def eras_of(target: KerasTarget) -> frozenset[str]:
     """The eras the script may run on: one, unless its clues left several (keras/eras.py)."""
     return target.eras or frozenset({era.era_of(target.line, target.version)})
+
+
+def binary_accuracy_may_round(target: KerasTarget) -> bool:
+    """Whether binary accuracy may compare the labels with the outputs *rounded* to whole
+    numbers (multi-backend Keras 2.2.4 and 2.3.1 ``metrics.py``: ``K.equal(y_true,
+    K.round(y_pred))`` at the default threshold; TensorFlow 1's tf.keras not read, so possible)
+    rather than thresholded to 0/1 (tf.keras 2.6 ``metrics.py``, Keras 3). Possible too where the
+    version rests on nothing but the installed Keras: a script of any year may import ``keras``."""
+    if era.TENSORFLOW1 & eras_of(target):
+        return True
+    return target.assumed and not target.pinned and not target.clue_eras
 
 
 def may_be_keras3(target: KerasTarget) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from lossguard.facts import Activation, LabelEncoding, MetricKind, MetricSpec, TrainingSetup
 from lossguard.keras.loss_contracts import contract_for
 from lossguard.keras.metric_contracts import METRIC_CONTRACTS, MetricContract, metric_key
-from lossguard.keras.semantics import loss_identity, resolve_bare_accuracy
+from lossguard.keras.semantics import binary_accuracy_may_round, loss_identity, resolve_bare_accuracy
 from lossguard.rules.label_values import LabelValues, binary_ce_checks_shapes, label_values
 
 # What the sweep measured for each kind of mistake (Keras 3.15, 256 samples, five epochs).
@@ -118,6 +118,18 @@ def _misread_as_zero_one(contract: MetricContract, key: str, values: LabelValues
     return soft or negative or above  # arithmetic: every value counts as itself
 
 
+def _rounding_may_match(setup: TrainingSetup, contract: MetricContract, values: LabelValues) -> bool:
+    """Binary accuracy (``equal``) on whole-number labels outside 0/1 (ids, ±1, 0/255, counts)
+    of an output not squashed into [0, 1], where Keras may round the outputs rather than
+    threshold them: a rounded output can equal such a label, so the 0/1 reading is not known."""
+    head = setup.head
+    if contract.reads != "equal" or values.kind not in ("discrete", "class_ids") or head is None:
+        return False
+    if head.activation in (Activation.SIGMOID, Activation.SOFTMAX):
+        return False  # rounded or thresholded, a probability gives 0 or 1
+    return binary_accuracy_may_round(setup.keras)
+
+
 def _ids_on_units(metric: MetricSpec, key: str, units: int | None, labels: str) -> tuple[str, str, bool]:
     """A confusion-matrix metric given class ids for several units: a shape error."""
     return (
@@ -217,6 +229,8 @@ def metric_label_problem(setup: TrainingSetup, metric: MetricSpec) -> tuple[str,
             "give the output one unit per label column, or pass one 0/1 label per sample",
             False,
         )
+    if _rounding_may_match(setup, contract, values):
+        return None  # binary accuracy that rounds an unbounded output can equal whole-number labels
     if contract.labels == "zero_one" and _misread_as_zero_one(contract, key, values):
         if values.kind == "class_ids":
             if metric.kind is MetricKind.BINARY_ACCURACY and (units or 0) > 1:

@@ -161,3 +161,41 @@ def test_targets_appended_in_a_loop_keep_their_values() -> None:
     real values, so 'accuracy' measures nothing (a microscopy tutorial's scripts)."""
     assert codes(APPENDED.format(target="image[:, :, 1:] / 128")) == ["LG021"]
     assert codes(APPENDED.format(target="image[:, :, 1:]")) == []  # values not known
+
+
+ROUNDED = """
+import numpy as np
+from keras.models import Sequential
+from keras.layers import Dense
+
+x = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+y = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+model = Sequential()
+model.add(Dense(5, input_dim=1))
+model.add(Dense(1))
+model.compile(loss="mse", optimizer="adam", metrics=["accuracy"])
+model.fit(x, y, epochs=100)
+"""
+
+
+def _assumed_codes(source: str) -> list[str]:
+    from lossguard.keras.semantics import ASSUMED_KERAS3
+    from lossguard.pipeline.engine import CheckOptions
+    from lossguard.pipeline.settings import Settings
+    from tests.conftest import checked
+
+    return [
+        f.code for f in checked("s.py", source.encode(), CheckOptions(Settings(), ASSUMED_KERAS3)).findings
+    ]
+
+
+def test_binary_accuracy_on_whole_numbers_depends_on_whether_keras_rounds() -> None:
+    """Keras 2.2.4/2.3.1 compare the labels with the outputs rounded to whole numbers (metrics.py:
+    K.equal(y_true, K.round(y_pred))), so a fitted regression on 1…10 can score 1.0 there (a
+    course's own output says so); tf.keras 2.x and Keras 3 threshold at 0.5. Only a known Keras
+    that thresholds makes the 0/1 reading a finding (a reading of 32 course scripts)."""
+    assert codes(ROUNDED, keras="3") == ["LG025"]
+    assert codes(ROUNDED, keras="2.3.1") == []
+    assert _assumed_codes(ROUNDED) == []  # nothing says which Keras: the script may be from 2020
+    sigmoid = ROUNDED.replace("model.add(Dense(1))", 'model.add(Dense(1, activation="sigmoid"))')
+    assert "LG025" in _assumed_codes(sigmoid)  # rounded or thresholded, a probability is 0 or 1
