@@ -157,7 +157,8 @@ def _target_check_refuses(setup: TrainingSetup) -> str | None:
     eras = eras_of(setup.keras)
     checked = eras & {era.KERAS20, era.KERAS23}
     if not checked:
-        return None
+        target = setup.keras  # only the installed Keras says which: a script may be from 2018
+        return "some eras" if target.assumed and not target.pinned and not target.clue_eras else None
     return "every era" if checked == eras else "some eras"
 
 

@@ -199,3 +199,17 @@ def test_binary_accuracy_on_whole_numbers_depends_on_whether_keras_rounds() -> N
     assert _assumed_codes(ROUNDED) == []  # nothing says which Keras: the script may be from 2020
     sigmoid = ROUNDED.replace("model.add(Dense(1))", 'model.add(Dense(1, activation="sigmoid"))')
     assert "LG025" in _assumed_codes(sigmoid)  # rounded or thresholded, a probability is 0 or 1
+
+
+def test_an_mse_broadcast_names_both_outcomes_where_only_the_installed_keras_says_which() -> None:
+    from lossguard.keras.semantics import ASSUMED_KERAS3
+    from lossguard.pipeline.engine import CheckOptions
+    from lossguard.pipeline.settings import Settings
+    from tests.conftest import checked
+
+    found = checked(
+        "s.py", BROADCAST.format(loss="mse").encode(), CheckOptions(Settings(), ASSUMED_KERAS3)
+    ).findings
+    assert [f.code for f in found] == ["LG010"]
+    assert "Keras 2.0–2.3 refuses it before training" in found[0].message
+    assert "later versions: mse compares labels and outputs" in found[0].message
