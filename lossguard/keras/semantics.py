@@ -179,9 +179,10 @@ def eras_of(target: KerasTarget) -> frozenset[str]:
 def binary_accuracy_may_round(target: KerasTarget) -> bool:
     """Whether binary accuracy may compare the labels with the outputs *rounded* to whole
     numbers (multi-backend Keras 2.2.4 and 2.3.1 ``metrics.py``: ``K.equal(y_true,
-    K.round(y_pred))`` at the default threshold; TensorFlow 1's tf.keras not read, so possible)
-    rather than thresholded to 0/1 (tf.keras 2.6 ``metrics.py``, Keras 3). Possible too where the
-    version rests on nothing but the installed Keras: a script of any year may import ``keras``."""
+    K.round(y_pred))`` at the default threshold; TensorFlow 1's tf.keras too, in its
+    ``keras/_impl`` layout: ``math_ops.round``) rather than thresholded to 0/1 (tf.keras 2.6
+    ``metrics.py``, Keras 3). Possible too where the version rests on nothing but the installed
+    Keras: a script of any year may import ``keras``."""
     if era.TENSORFLOW1 & eras_of(target):
         return True
     return target.assumed and not target.pinned and not target.clue_eras
