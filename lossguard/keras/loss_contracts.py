@@ -79,6 +79,13 @@ for _contract, _aliases in _TABLE:
 # (Class names read the same once squashed: MeanSquaredError and mean_squared_error are one key.)
 
 
+def builtin_loss(written: str) -> str | None:
+    """The built-in loss a written name or class is (``'mae'``, ``keras.losses.Huber()`` →
+    ``mean_absolute_error``, ``huber``), whatever its options; None for any other."""
+    contract = CONTRACTS.get(loss_key(written))
+    return contract.name if contract is not None else None
+
+
 def contract_for(written: str, from_logits: bool | None) -> LossContract | None:
     """The contract of a loss as written (``'kld'``, ``keras.losses.Poisson()``); with
     ``from_logits=True`` the output it expects is logits. None: not a built-in we know, or its
@@ -94,4 +101,4 @@ def contract_for(written: str, from_logits: bool | None) -> LossContract | None:
     return contract
 
 
-__all__ = ["CONTRACTS", "LossContract", "contract_for"]
+__all__ = ["CONTRACTS", "LossContract", "builtin_loss", "contract_for"]

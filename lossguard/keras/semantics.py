@@ -183,8 +183,12 @@ def binary_accuracy_may_round(target: KerasTarget) -> bool:
     ``keras/_impl`` layout: ``math_ops.round``) rather than thresholded to 0/1 (tf.keras 2.6
     ``metrics.py``, Keras 3). Possible too where the version rests on nothing but the installed
     Keras: a script of any year may import ``keras``."""
-    if era.TENSORFLOW1 & eras_of(target):
-        return True
+    return bool(era.TENSORFLOW1 & eras_of(target)) or only_installed(target)
+
+
+def only_installed(target: KerasTarget) -> bool:
+    """Nothing but the installed Keras (or the guess of Keras 3) says which Keras the script
+    targets: no --keras-version or configuration, no project pin, no clue in the script."""
     return target.assumed and not target.pinned and not target.clue_eras
 
 

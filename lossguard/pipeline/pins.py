@@ -159,17 +159,12 @@ def _environment(data: bytes) -> list[str]:
     return lines
 
 
-# A quoted requirement anywhere in ``setup.py`` (``install_requires=["keras==2.2.4"]``) or a
-# line of ``setup.cfg``'s ``install_requires``.
+# A quoted requirement anywhere in ``setup.py`` (``install_requires=["keras==2.2.4"]``).
 _QUOTED_REQUIREMENT = re.compile(r"""["']([^"'\n]+)["']""")
 
 
 def _setup_py(data: bytes) -> list[str]:
     return _QUOTED_REQUIREMENT.findall(data.decode("utf-8", errors="replace"))
-
-
-def _setup_cfg(data: bytes) -> list[str]:
-    return [line.strip() for line in data.decode("utf-8", errors="replace").splitlines()]
 
 
 def _pyproject(raw: bytes) -> list[str]:
@@ -198,7 +193,7 @@ _PIN_FILES = (
     ("requirements.txt", _requirements),
     ("pyproject.toml", _pyproject),
     ("setup.py", _setup_py),
-    ("setup.cfg", _setup_cfg),
+    ("setup.cfg", _requirements),  # install_requires lines, indented
     ("environment.yml", _environment),
     ("environment.yaml", _environment),
 )

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from lossguard.facts import Activation, LabelEncoding, LossKind, TrainingSetup
 from lossguard.findings import Finding, Part
 from lossguard.keras import eras as era
-from lossguard.keras.semantics import eras_of
+from lossguard.keras.loss_contracts import builtin_loss
+from lossguard.keras.semantics import eras_of, only_installed
 from lossguard.keras.vocabulary import loss_key
 from lossguard.rules import fixes
 from lossguard.rules import words as w
@@ -145,20 +146,18 @@ _BROADCASTING = frozenset(
 # Multi-backend Keras 2.0–2.3 checks the target's shape against the output's for these losses
 # before training (``training_utils.check_loss_and_target_compatibility``, read in 2.2.4 and
 # 2.3.1); tf.keras 2.2+ and Keras 3 broadcast.
-_TARGET_CHECKED = frozenset(loss_key(name) for name in ("mse", "mean_squared_error", "MeanSquaredError"))
 _REFUSED = "Keras 2.0–2.3 refuses it before training (a ValueError: the target's shape is not the output's)"
 
 
 def _target_check_refuses(setup: TrainingSetup) -> str | None:
     """Whether multi-backend Keras 2.0–2.3's target check refuses this broadcast: in "every
     era" the script may run on, in "some eras", or None."""
-    if setup.loss is None or loss_key(setup.loss.name) not in _TARGET_CHECKED:
+    if setup.loss is None or builtin_loss(setup.loss.name) != "mean_squared_error":
         return None
     eras = eras_of(setup.keras)
     checked = eras & {era.KERAS20, era.KERAS23}
-    if not checked:
-        target = setup.keras  # only the installed Keras says which: a script may be from 2018
-        return "some eras" if target.assumed and not target.pinned and not target.clue_eras else None
+    if not checked:  # where only the installed Keras says which, a script may be from 2018
+        return "some eras" if only_installed(setup.keras) else None
     return "every era" if checked == eras else "some eras"
 
 

@@ -17,6 +17,7 @@ from lossguard.facts import (
 )
 from lossguard.findings import Autofix, Edit, EditKind, Finding, Severity
 from lossguard.keras import vocabulary as api
+from lossguard.keras.loss_contracts import builtin_loss
 from lossguard.keras.semantics import has_loss_and_metric_classes, loss_identity, resolve_bare_accuracy
 from lossguard.keras.vocabulary import loss_key, metric_kind_from_name
 from lossguard.rules import fixes
@@ -158,7 +159,7 @@ def regression_evidence(setup: TrainingSetup) -> str | None:
     output = head.activation_name or "linear"
     if tracked and unbounded:
         return f"an unbounded {output} output and the regression metric {tracked[0].written}"
-    if unbounded and loss_key(loss.name) in _REGRESSION_ONLY:
+    if unbounded and builtin_loss(loss.name) in _REGRESSION_ONLY:
         return f"an unbounded {output} output, trained with a loss made for real-valued targets"
     if setup.regression_score is not None and unbounded and head.output_units == 1:
         score = setup.regression_score
@@ -173,14 +174,14 @@ def regression_evidence(setup: TrainingSetup) -> str | None:
 # logarithmic, Huber and log-cosh errors are regression losses. On an unbounded output whose
 # labels are not known to be classes, they say the task is a regression.
 _REGRESSION_ONLY = frozenset(
-    loss_key(name)
-    for name in (
-        "mae", "mean_absolute_error", "MeanAbsoluteError",
-        "mape", "mean_absolute_percentage_error", "MeanAbsolutePercentageError",
-        "msle", "mean_squared_logarithmic_error", "MeanSquaredLogarithmicError",
-        "huber", "huber_loss", "Huber", "logcosh", "log_cosh", "LogCosh",
-    )
-)  # fmt: skip
+    {
+        "mean_absolute_error",
+        "mean_absolute_percentage_error",
+        "mean_squared_logarithmic_error",
+        "huber",
+        "log_cosh",
+    }
+)
 
 
 def _spatial(head: OutputHead) -> bool:

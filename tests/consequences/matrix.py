@@ -1151,18 +1151,13 @@ def _reordered_points(
 
     def points(order: int) -> list[tuple[str, Any, Data, np.ndarray]]:
         if order not in known:
-            d = data(encoding.name)
-            found = []
-            run = train_copies(keras, head, [used], d, order=order).get(used.name)
-            if run is not None and not run["error"]:
-                model = _build(keras, head)
-                model.set_weights(run["weights"])
-                found.append(
-                    (f"order{order}", model, d, np.asarray(model(d.x, training=False), dtype="float64"))
-                )
+            trained = _trained_point(keras, head, used, data(encoding.name), order)
             hard = _hard_point(keras, head, used, encoding, order)
-            found += [] if hard is None else [(f"hard_order{order}", *hard)]
-            known[order] = found
+            known[order] = [
+                (f"{name}order{order}", *point)
+                for name, point in (("", trained), ("hard_", hard))
+                if point is not None
+            ]
         return known[order]
 
     return points
@@ -1203,7 +1198,14 @@ def _hard_point(
     fails."""
     if encoding.name not in HARD_ENCODINGS:
         return None
-    d = data(encoding.name, HARD_SPREAD)
+    return _trained_point(keras, head, used, data(encoding.name, HARD_SPREAD), order)
+
+
+def _trained_point(
+    keras: ModuleType, head: Head, used: Loss, d: Data, order: int
+) -> tuple[Any, Data, np.ndarray] | None:
+    """The head trained alone with ``used`` on ``d`` in training order ``order``: (model, data,
+    outputs), or None where training fails."""
     run = train_copies(keras, head, [used], d, order=order).get(used.name)
     if run is None or run["error"]:
         return None

@@ -76,9 +76,10 @@ def literal_array(ev: Interpreter, value: SeqVal, node: cst.CSTNode) -> Value:
     ref = ev.ref(node)
     if not all(n.is_integer() for n in numbers):
         return ArrayVal(ref, shape, continuous=True, origin="an array of real numbers written in the script")
-    if set(numbers) in ({0.0}, {1.0}):  # every value the same 0 or 1: a constant, as np.ones
+    distinct = set(numbers)
+    if distinct in ({0.0}, {1.0}):  # every value the same 0 or 1: a constant, as np.ones
         return ArrayVal(ref, shape, fill=int(numbers[0]))
-    if set(numbers) == {0.0, 1.0}:
+    if distinct == {0.0, 1.0}:
         origin = "an array of 0/1 values written in the script"
         if width is None or width == 1:
             return LabelVal(LabelEncoding.BINARY, origin, ref, 2, width)
@@ -95,22 +96,20 @@ def _stacked(ev: Interpreter, value: SeqVal, node: cst.CSTNode) -> Value | None:
     """``np.array(targets)`` of a list of arrays appended in a loop (``Y.append(lab / 128)``):
     the stack holds their values, real when each is; None when the items are not such arrays."""
     items = value.items
-    valued = [i for i in items if (isinstance(i, QuotientVal) and i.real) or isinstance(i, ArrayVal)]
-    if not items or len(valued) != len(items):
-        return None
-    if all(isinstance(i, QuotientVal) for i in items):
+    if items and all(isinstance(i, QuotientVal) and i.real for i in items):
         return QuotientVal(real=True, ref=ev.ref(node))
-    arrays = [i for i in items if isinstance(i, ArrayVal)]
-    if len(arrays) != len(items) or not all(a.continuous for a in arrays):
+    arrays = [i for i in items if isinstance(i, ArrayVal) and i.continuous]
+    if not items or len(arrays) != len(items):
         return None
-    lows, highs = [a.low for a in arrays], [a.high for a in arrays]
+    lows = [a.low for a in arrays if a.low is not None]
+    highs = [a.high for a in arrays if a.high is not None]
     return ArrayVal(
         ev.ref(node),
         None,
         continuous=True,
         origin=arrays[0].origin,
-        low=None if None in lows else min(x for x in lows if x is not None),
-        high=None if None in highs else max(x for x in highs if x is not None),
+        low=min(lows) if len(lows) == len(arrays) else None,
+        high=max(highs) if len(highs) == len(arrays) else None,
     )
 
 
@@ -189,7 +188,8 @@ def arange(ev: Interpreter, call: Call) -> Value:
     """``np.arange(100, 1100, 5)``, ``tf.range(10)``: evenly spaced values, whole numbers when
     every bound is one (a regression target counted up, or class ids 0…n-1)."""
     args, ref = call.args, ev.ref(call.node)
-    stop_name, step_name = ("limit", "delta") if call.path.startswith("tensorflow") else ("stop", "step")
+    tensorflow = call.path.startswith("tensorflow")
+    stop_name, step_name = ("limit", "delta") if tensorflow else ("stop", "step")
     if args.given(1, stop_name):
         start, stop = float_value(args.get(0, "start")), float_value(args.get(1, stop_name))
     else:  # arange(stop)
@@ -202,7 +202,7 @@ def arange(ev: Interpreter, call: Call) -> Value:
         return ArrayVal(ref, (0,))
     last = start + (count - 1) * step
     whole = all(v.is_integer() for v in (start, stop, step))
-    origin = "tf.range(…)" if call.path.startswith("tensorflow") else "np.arange(…)"
+    origin = "tf.range(…)" if tensorflow else "np.arange(…)"
     return ArrayVal(
         ref, (count,), continuous=not whole, origin=origin, low=min(start, last), high=max(start, last)
     )
